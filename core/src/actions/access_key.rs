@@ -1,0 +1,118 @@
+//! Issuing access keys and checking a typed key with lockout.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::access_keys::{self, AccessKeyRecord};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::patients::Patient;
+use crate::db::{new_id, to_db, DbConn};
+use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind};
+use crate::error::CoreResult;
+use crate::ids::AccessKey;
+use crate::rules::LockoutPolicy;
+use crate::secret::SecretHasher;
+
+/// Issues a new key (the old one stops working), audits it and sends it by the patient's
+/// selected means. Runs in the caller's transaction. The key is returned once, to be
+/// shown to the patient; only its hash is kept.
+pub fn issue(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    patient: &Patient,
+    channel: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<AccessKey> {
+    let key = AccessKey::generate(&mut rand::rngs::OsRng);
+    let record = AccessKeyRecord {
+        id: new_id(),
+        patient_id: patient.id.clone(),
+        key_hash: hasher.hash(key.expose())?,
+        issued_at: to_db(now),
+        issued_channel: channel.to_owned(),
+        revoked_at: None,
+        failed_attempts: 0,
+        locked_at: None,
+    };
+    access_keys::replace(conn, &record)?;
+    let entry = NewAuditEntry::new(
+        AuditAction::AccessKeyIssued,
+        actor.clone(),
+        AuditOutcome::Succeeded,
+    )
+    .patient(&patient.id)
+    .details(json!({ "channel": channel, "access_key_id": record.id }));
+    audit::append(conn, &entry, now)?;
+    let event = PatientEvent {
+        kind: NotificationKind::AccessKeyIssued,
+        event_id: record.id.clone(),
+        // The key travels in the job until delivered; the notifier scrubs it then.
+        facts: json!({ "access_key": key.expose() }),
+    };
+    notify_patient(conn, patient, &event, now)?;
+    Ok(key)
+}
+
+/// The result of checking a typed key. A wrong or locked key is an outcome to commit
+/// (the counter and audit entry must stay), not an error that rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    Accepted,
+    Wrong {
+        remaining: u32,
+    },
+    /// This try locked the key, or it was locked already. A right key is refused too.
+    Locked,
+    NoKey,
+}
+
+/// Checks `typed` against the patient's current key in the caller's transaction.
+pub fn check(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    policy: &LockoutPolicy,
+    patient: &Patient,
+    typed: &AccessKey,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<KeyCheck> {
+    let audit_try = |conn: &mut DbConn, outcome: AuditOutcome, reason: &str| {
+        let entry = NewAuditEntry::new(AuditAction::AccessKeyAttempt, actor.clone(), outcome)
+            .patient(&patient.id)
+            .reason(reason);
+        audit::append(conn, &entry, now).map(drop)
+    };
+    let Some(record) = access_keys::current(conn, &patient.id)? else {
+        hasher.verify_decoy(typed.expose());
+        audit_try(conn, AuditOutcome::Refused, "no_access_key")?;
+        return Ok(KeyCheck::NoKey);
+    };
+    if record.locked_at.is_some() {
+        audit_try(conn, AuditOutcome::Locked, "access_key_locked")?;
+        return Ok(KeyCheck::Locked);
+    }
+    if hasher.verify(typed.expose(), &record.key_hash) {
+        access_keys::reset_failures(conn, &record.id)?;
+        audit_try(conn, AuditOutcome::Succeeded, "access_key_accepted")?;
+        return Ok(KeyCheck::Accepted);
+    }
+    let failures = u32::try_from(record.failed_attempts).unwrap_or(0) + 1;
+    if failures < policy.max_failures {
+        access_keys::record_failure(conn, &record.id, failures as i32, None)?;
+        audit_try(conn, AuditOutcome::Failed, "access_key_wrong")?;
+        return Ok(KeyCheck::Wrong {
+            remaining: policy.max_failures - failures,
+        });
+    }
+    access_keys::record_failure(conn, &record.id, failures as i32, Some(to_db(now)))?;
+    audit_try(conn, AuditOutcome::Locked, "access_key_locked_now")?;
+    let event = PatientEvent {
+        kind: NotificationKind::AccessKeyLocked,
+        event_id: format!("locked:{}", record.id),
+        facts: json!({ "failed_attempts": failures }),
+    };
+    notify_patient(conn, patient, &event, now)?;
+    Ok(KeyCheck::Locked)
+}

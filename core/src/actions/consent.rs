@@ -1,0 +1,161 @@
+//! Giving, renewing, changing and revoking sharing consent, from any channel.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::active_patient;
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::consents::{self, SharingConsent};
+use crate::db::providers::{self, Provider};
+use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, NotificationKind,
+    ProviderStatus,
+};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::ProviderId;
+use crate::rules::expiry_for;
+
+#[derive(Debug, Clone)]
+pub struct ConsentRequest {
+    pub patient_id: String,
+    pub provider_id: ProviderId,
+    pub consent_type: ConsentType,
+    pub channel: ConsentChannel,
+    pub actor: Actor,
+}
+
+/// A provider that can receive consent: registered, and not HA/DH (whose consent is deemed).
+fn consentable_provider(conn: &mut DbConn, id: &ProviderId) -> CoreResult<Provider> {
+    let provider = providers::find(conn, id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
+    if provider.public_body()?.is_some() {
+        return Err(CoreError::refused(
+            "deemed_consent",
+            "HA and DH hold deemed consent, which ends only on withdrawal",
+        ));
+    }
+    Ok(provider)
+}
+
+/// Gives consent, or renews or changes the type of the current one (which is superseded,
+/// not overwritten). One transaction: consent, audit entry, notifications.
+pub fn give(
+    conn: &mut DbConn,
+    req: &ConsentRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<SharingConsent> {
+    if req.consent_type == ConsentType::Deemed {
+        return Err(CoreError::invalid("type", "must be one_year or indefinite"));
+    }
+    write_tx(conn, |conn| {
+        let patient = active_patient(conn, &req.patient_id)?;
+        let provider = consentable_provider(conn, &req.provider_id)?;
+        if provider.status()? != ProviderStatus::Registered {
+            return Err(CoreError::refused(
+                "provider_not_registered",
+                "this provider is not registered with eHealth and cannot receive consent",
+            ));
+        }
+        let previous = consents::current(conn, &patient.id, &provider.id)?;
+        let consent = SharingConsent {
+            id: new_id(),
+            patient_id: patient.id.clone(),
+            provider_id: provider.id.clone(),
+            consent_type: req.consent_type.as_str().to_owned(),
+            channel: req.channel.as_str().to_owned(),
+            actor_kind: req.actor.kind.as_str().to_owned(),
+            actor_id: req.actor.id.clone(),
+            given_at: to_db(now),
+            expires_at: expiry_for(req.consent_type, now).map(to_db),
+            status: ConsentStatus::Active.as_str().to_owned(),
+            superseded_by: None,
+            ended_at: None,
+            ended_channel: None,
+            ended_actor_kind: None,
+            ended_actor_id: None,
+        };
+        if let Some(prev) = &previous {
+            consents::supersede(conn, &prev.id, &consent.id, to_db(now))?;
+        }
+        consents::insert(conn, &consent)?;
+        let facts = json!({
+            "consent_id": consent.id,
+            "provider_id": provider.id,
+            "provider_name_en": provider.name_en,
+            "provider_name_zh": provider.name_zh,
+            "type": consent.consent_type,
+            "channel": consent.channel,
+            "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
+            "supersedes": previous.as_ref().map(|p| p.id.clone()),
+        });
+        let entry = NewAuditEntry::new(
+            AuditAction::ConsentGiven,
+            req.actor.clone(),
+            AuditOutcome::Succeeded,
+        )
+        .patient(&patient.id)
+        .provider(&provider.id)
+        .details(facts.clone());
+        audit::append(conn, &entry, now)?;
+        let event = PatientEvent {
+            kind: NotificationKind::ConsentGiven,
+            event_id: consent.id.clone(),
+            facts,
+        };
+        notify_patient(conn, &patient, &event, now)?;
+        Ok(consent)
+    })
+}
+
+/// Revokes the current consent at once. Refused for HA/DH and when there is none.
+pub fn revoke(
+    conn: &mut DbConn,
+    patient_id: &str,
+    provider_id: &ProviderId,
+    channel: ConsentChannel,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<SharingConsent> {
+    write_tx(conn, |conn| {
+        let patient = active_patient(conn, patient_id)?;
+        let provider = consentable_provider(conn, provider_id)?;
+        let current = consents::current(conn, &patient.id, &provider.id)?
+            .ok_or_else(|| CoreError::conflict("no_consent", "there is no consent to revoke"))?;
+        consents::end(
+            conn,
+            &current.id,
+            ConsentStatus::Revoked,
+            channel,
+            actor,
+            to_db(now),
+        )?;
+        let facts = json!({
+            "consent_id": current.id,
+            "provider_id": provider.id,
+            "provider_name_en": provider.name_en,
+            "provider_name_zh": provider.name_zh,
+            "channel": channel.as_str(),
+        });
+        let entry = NewAuditEntry::new(
+            AuditAction::ConsentRevoked,
+            actor.clone(),
+            AuditOutcome::Succeeded,
+        )
+        .patient(&patient.id)
+        .provider(&provider.id)
+        .details(facts.clone());
+        audit::append(conn, &entry, now)?;
+        let event = PatientEvent {
+            kind: NotificationKind::ConsentRevoked,
+            event_id: format!("revoke:{}", current.id),
+            facts,
+        };
+        notify_patient(conn, &patient, &event, now)?;
+        Ok(SharingConsent {
+            status: ConsentStatus::Revoked.as_str().to_owned(),
+            ended_at: Some(to_db(now)),
+            ..current
+        })
+    })
+}

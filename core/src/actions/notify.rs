@@ -1,0 +1,76 @@
+//! Enqueues the messages an event owes a patient: one job per selected means, a push job
+//! if the patient has app devices, and an entry in the app inbox.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::db::patients::Patient;
+use crate::db::{inbox, jobs, DbConn};
+use crate::domain::{Channel, NotificationKind, NotificationMeans};
+use crate::error::CoreResult;
+
+/// Attempts before a job is parked as dead.
+pub const MAX_ATTEMPTS: i32 = 12;
+
+/// One event to tell a patient about. `event_id` is unique per event (a consent id, an
+/// audit sequence number...) and makes the jobs idempotent.
+#[derive(Debug, Clone)]
+pub struct PatientEvent {
+    pub kind: NotificationKind,
+    pub event_id: String,
+    pub facts: serde_json::Value,
+}
+
+/// Enqueues on `conn` in the caller's transaction; returns the number of jobs added.
+pub fn notify_patient(
+    conn: &mut DbConn,
+    patient: &Patient,
+    event: &PatientEvent,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let mut channels: Vec<Channel> = patient
+        .notification_means()
+        .into_iter()
+        .map(|m| match m {
+            NotificationMeans::Sms => Channel::Sms,
+            NotificationMeans::Email => Channel::Email,
+            NotificationMeans::Post => Channel::Post,
+        })
+        .collect();
+    if inbox::has_devices(conn, &patient.id)? {
+        channels.push(Channel::Push);
+    }
+    let payload = json!({
+        "kind": event.kind.as_str(),
+        "event_id": event.event_id,
+        "patient_id": patient.id,
+        "language": patient.language,
+        "name_en": patient.name_en,
+        "name_zh": patient.name_zh,
+        "occurred_at": now.to_rfc3339(),
+        "facts": event.facts,
+    });
+    let mut added = 0;
+    for channel in channels {
+        let job = jobs::NewJob {
+            job_type: event.kind.as_str().to_owned(),
+            channel: channel.as_str().to_owned(),
+            patient_id: Some(patient.id.clone()),
+            dedupe_key: format!("{}:{}:{}", event.event_id, channel, patient.id),
+            payload: payload.clone(),
+            max_attempts: MAX_ATTEMPTS,
+        };
+        if jobs::enqueue(conn, &job, now)? {
+            added += 1;
+        }
+    }
+    let mut inbox_payload = payload;
+    if let Some(facts) = inbox_payload
+        .get_mut("facts")
+        .and_then(|f| f.as_object_mut())
+    {
+        facts.remove("access_key"); // the inbox never keeps a secret
+    }
+    inbox::add(conn, &patient.id, event.kind.as_str(), &inbox_payload, now)?;
+    Ok(added)
+}

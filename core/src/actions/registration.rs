@@ -1,0 +1,190 @@
+//! Completing a registration: the patient gets an eHR number, deemed consent for HA and
+//! DH, and a first access key, and is told by their selected means.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+use super::access_key;
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::consents::{self, SharingConsent};
+use crate::db::patients::{self, Patient};
+use crate::db::{new_id, providers, to_db, write_tx, DbConn};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Language,
+    NotificationKind, NotificationMeans, PatientStatus, Sex,
+};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
+use crate::secret::SecretHasher;
+
+/// A patient's particulars, already parsed.
+#[derive(Debug, Clone)]
+pub struct Particulars {
+    pub document: IdentityDocument,
+    pub name_en: String,
+    pub name_zh: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub sex: Sex,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: Language,
+    pub means: Vec<NotificationMeans>,
+}
+
+impl Particulars {
+    /// Checks what parsing alone cannot: the chosen means must be reachable.
+    pub fn validate(&self, today: NaiveDate) -> CoreResult<()> {
+        if self.name_en.trim().is_empty() || self.name_en.len() > 200 {
+            return Err(CoreError::invalid("name_en", "must be 1 to 200 characters"));
+        }
+        if self.date_of_birth > today {
+            return Err(CoreError::invalid(
+                "date_of_birth",
+                "must not be in the future",
+            ));
+        }
+        if self.means.is_empty() {
+            return Err(CoreError::invalid(
+                "notification_means",
+                "choose at least one of sms, email, post",
+            ));
+        }
+        if self.means.contains(&NotificationMeans::Email) && self.email.is_none() {
+            return Err(CoreError::invalid(
+                "email",
+                "needed to be notified by email",
+            ));
+        }
+        if self.means.contains(&NotificationMeans::Post) && self.postal_address.is_none() {
+            return Err(CoreError::invalid(
+                "postal_address",
+                "needed to be notified by post",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub patient: Patient,
+    pub access_key: AccessKey,
+}
+
+/// Registers a patient in one transaction. `provider` is where identity was verified
+/// (none: at the Office).
+pub fn register(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    particulars: &Particulars,
+    provider: Option<&ProviderId>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Registered> {
+    particulars.validate(now.date_naive())?;
+    write_tx(conn, |conn| {
+        let key = particulars.document.key();
+        if patients::find_by_document(conn, &key)?.is_some() {
+            return Err(CoreError::conflict(
+                "already_registered",
+                "a participant with this identity document is already registered",
+            ));
+        }
+        let patient = new_patient(conn, particulars, provider, now)?;
+        patients::insert(conn, &patient)?;
+        give_deemed_consents(conn, &patient, now)?;
+        let entry = NewAuditEntry::new(
+            AuditAction::RegistrationCompleted,
+            actor.clone(),
+            AuditOutcome::Succeeded,
+        )
+        .patient(&patient.id)
+        .details(json!({ "verified_at_provider": provider.map(ProviderId::as_str) }));
+        let entry = match provider {
+            Some(p) => entry.provider(p.as_str()),
+            None => entry,
+        };
+        audit::append(conn, &entry, now)?;
+        let event = PatientEvent {
+            kind: NotificationKind::RegistrationCompleted,
+            event_id: format!("registered:{}", patient.id),
+            facts: json!({ "ehr_number": patient.ehr_number }),
+        };
+        notify_patient(conn, &patient, &event, now)?;
+        let access_key = access_key::issue(conn, hasher, &patient, "registration", actor, now)?;
+        Ok(Registered {
+            patient,
+            access_key,
+        })
+    })
+}
+
+fn new_patient(
+    conn: &mut DbConn,
+    p: &Particulars,
+    provider: Option<&ProviderId>,
+    now: DateTime<Utc>,
+) -> CoreResult<Patient> {
+    let ehr_number = loop {
+        let candidate = EhrNumber::random(&mut rand::rngs::OsRng);
+        if !patients::ehr_number_taken(conn, candidate.as_str())? {
+            break candidate;
+        }
+    };
+    Ok(Patient {
+        id: new_id(),
+        ehr_number: ehr_number.as_str().to_owned(),
+        id_doc_type: p.document.kind().as_str().to_owned(),
+        id_doc_number: p.document.number().to_owned(),
+        id_doc_place: p.document.place().map(str::to_owned),
+        id_doc_key: p.document.key(),
+        name_en: p.name_en.trim().to_owned(),
+        name_zh: p.name_zh.clone(),
+        date_of_birth: p.date_of_birth,
+        sex: p.sex.as_str().to_owned(),
+        mobile: p.mobile.clone(),
+        email: p.email.clone(),
+        postal_address: p.postal_address.clone(),
+        language: p.language.as_str().to_owned(),
+        notify_sms: p.means.contains(&NotificationMeans::Sms),
+        notify_email: p.means.contains(&NotificationMeans::Email),
+        notify_post: p.means.contains(&NotificationMeans::Post),
+        status: PatientStatus::Registered.as_str().to_owned(),
+        registered_at: to_db(now),
+        registered_by_provider: provider.map(|id| id.as_str().to_owned()),
+        withdrawn_at: None,
+    })
+}
+
+/// Joining gives deemed consent to HA and DH; the rows make it visible in the history.
+fn give_deemed_consents(
+    conn: &mut DbConn,
+    patient: &Patient,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    for body in providers::public_bodies(conn)? {
+        consents::insert(
+            conn,
+            &SharingConsent {
+                id: new_id(),
+                patient_id: patient.id.clone(),
+                provider_id: body.id,
+                consent_type: ConsentType::Deemed.as_str().to_owned(),
+                channel: ConsentChannel::Deemed.as_str().to_owned(),
+                actor_kind: Actor::system().kind.as_str().to_owned(),
+                actor_id: None,
+                given_at: to_db(now),
+                expires_at: None,
+                status: ConsentStatus::Active.as_str().to_owned(),
+                superseded_by: None,
+                ended_at: None,
+                ended_channel: None,
+                ended_actor_kind: None,
+                ended_actor_id: None,
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,411 @@
+//! Configuration: defaults, then a TOML file, then the environment (the environment wins).
+//! Every name is listed in docs/configuration.md.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::error::CoreError;
+use crate::rules::LockoutPolicy;
+use crate::secret::Argon2Cost;
+
+const DEFAULT_CODE_KEY: &str = "insecure-development-key-change-me";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub mode: Mode,
+    pub database: DatabaseConfig,
+    pub api: ApiConfig,
+    pub ivr: IvrConfig,
+    pub twilio: TwilioConfig,
+    pub smtp: SmtpConfig,
+    pub fcm: FcmConfig,
+    pub notifier: NotifierConfig,
+    pub security: SecurityConfig,
+    /// Load the demo providers, accounts and patient on first start (development only).
+    pub demo_on_first_start: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    pub addr: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IvrConfig {
+    pub addr: String,
+    /// The URL Twilio calls; signatures are computed over it.
+    pub public_url: String,
+    pub operator_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwilioConfig {
+    pub account_sid: Option<String>,
+    pub auth_token: Option<SecretString>,
+    pub api_base: Option<String>,
+    pub from_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub url: Option<SecretString>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FcmConfig {
+    pub project_id: Option<String>,
+    pub credentials_file: Option<PathBuf>,
+    pub api_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifierConfig {
+    pub outbox_dir: PathBuf,
+    pub poll_interval_ms: u64,
+    pub lease_secs: u64,
+    pub max_attempts: u32,
+    pub fold_window_secs: u64,
+    pub batch_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Key of the HMAC under which one-time codes are stored. Never the default in
+    /// production.
+    pub code_key: SecretString,
+    pub argon2: Argon2Cost,
+    pub session_ttl_minutes: i64,
+    pub code_ttl_minutes: i64,
+    pub access_key_max_failures: u32,
+    pub account_max_failures: u32,
+    pub account_window_secs: i64,
+    pub account_lock_secs: i64,
+    pub provider_max_failures: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            database: DatabaseConfig::default(),
+            api: ApiConfig::default(),
+            ivr: IvrConfig::default(),
+            twilio: TwilioConfig::default(),
+            smtp: SmtpConfig::default(),
+            fcm: FcmConfig::default(),
+            notifier: NotifierConfig::default(),
+            security: SecurityConfig::default(),
+            demo_on_first_start: true,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/ehealth.db".to_owned(),
+            pool_size: 8,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+impl Default for IvrConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8081".to_owned(),
+            public_url: "http://127.0.0.1:8081".to_owned(),
+            operator_number: None,
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            from: "eHealth <no-reply@ehealth.example>".to_owned(),
+        }
+    }
+}
+
+impl Default for NotifierConfig {
+    fn default() -> Self {
+        Self {
+            outbox_dir: PathBuf::from("outbox"),
+            poll_interval_ms: 1_000,
+            lease_secs: 60,
+            max_attempts: 12,
+            fold_window_secs: 300,
+            batch_size: 32,
+        }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            code_key: SecretString::from(DEFAULT_CODE_KEY),
+            argon2: Argon2Cost::default(),
+            session_ttl_minutes: 30,
+            code_ttl_minutes: 10,
+            access_key_max_failures: 5,
+            account_max_failures: 10,
+            account_window_secs: 600,
+            account_lock_secs: 900,
+            provider_max_failures: 50,
+        }
+    }
+}
+
+impl SecurityConfig {
+    /// Wrong access keys lock the key until the patient makes a new one.
+    pub fn access_key_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.access_key_max_failures,
+            window: None,
+            lock_for: None,
+        }
+    }
+
+    /// Wrong guesses by one account (or caller) throttle it for a while.
+    pub fn account_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.account_max_failures,
+            window: Some(chrono::Duration::seconds(self.account_window_secs)),
+            lock_for: Some(chrono::Duration::seconds(self.account_lock_secs)),
+        }
+    }
+
+    pub fn provider_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.provider_max_failures,
+            ..self.account_policy()
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `path` (or `EHEALTH_CONFIG`, or `ehealth.toml` if present), then the
+    /// process environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, CoreError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let file = path
+            .map(Path::to_path_buf)
+            .or_else(|| env("EHEALTH_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("ehealth.toml")).filter(|p| p.exists()));
+        let mut config = match file {
+            Some(p) => Self::from_toml(&std::fs::read_to_string(&p).map_err(|e| {
+                CoreError::invalid("config", format!("cannot read {}: {e}", p.display()))
+            })?)?,
+            None => Self::default(),
+        };
+        config.apply_env(env)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, CoreError> {
+        toml::from_str(text).map_err(|e| CoreError::invalid("config", e.to_string()))
+    }
+
+    /// Applies environment overrides, read through `get` so tests need not touch the
+    /// process environment.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), CoreError> {
+        let parse_num = |name: &'static str, v: String| -> Result<u64, CoreError> {
+            v.parse()
+                .map_err(|_| CoreError::invalid(name, "must be a whole number"))
+        };
+        if let Some(v) = get("EHEALTH_MODE") {
+            self.mode = match v.as_str() {
+                "production" => Mode::Production,
+                "development" => Mode::Development,
+                _ => {
+                    return Err(CoreError::invalid(
+                        "EHEALTH_MODE",
+                        "development or production",
+                    ))
+                }
+            };
+        }
+        set(&mut self.database.url, get("DATABASE_URL"));
+        if let Some(v) = get("EHEALTH_DATABASE_POOL_SIZE") {
+            self.database.pool_size = parse_num("EHEALTH_DATABASE_POOL_SIZE", v)? as u32;
+        }
+        set(&mut self.api.addr, get("EHEALTH_API_ADDR"));
+        set(&mut self.ivr.addr, get("EHEALTH_IVR_ADDR"));
+        set(&mut self.ivr.public_url, get("EHEALTH_IVR_PUBLIC_URL"));
+        set_opt(
+            &mut self.ivr.operator_number,
+            get("EHEALTH_IVR_OPERATOR_NUMBER"),
+        );
+        set_opt(&mut self.twilio.account_sid, get("TWILIO_ACCOUNT_SID"));
+        if let Some(v) = get("TWILIO_AUTH_TOKEN") {
+            self.twilio.auth_token = Some(SecretString::from(v));
+        }
+        set_opt(&mut self.twilio.api_base, get("TWILIO_API_BASE"));
+        set_opt(&mut self.twilio.from_number, get("TWILIO_FROM_NUMBER"));
+        if let Some(v) = get("SMTP_URL") {
+            self.smtp.url = Some(SecretString::from(v));
+        }
+        set(&mut self.smtp.from, get("EHEALTH_SMTP_FROM"));
+        set_opt(&mut self.fcm.project_id, get("FCM_PROJECT_ID"));
+        if let Some(v) = get("FCM_CREDENTIALS_FILE") {
+            self.fcm.credentials_file = Some(PathBuf::from(v));
+        }
+        set_opt(&mut self.fcm.api_base, get("FCM_API_BASE"));
+        if let Some(v) = get("EHEALTH_OUTBOX_DIR") {
+            self.notifier.outbox_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("EHEALTH_CODE_KEY") {
+            self.security.code_key = SecretString::from(v);
+        }
+        if let Some(v) = get("EHEALTH_FOLD_WINDOW_SECS") {
+            self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
+        }
+        if let Some(v) = get("EHEALTH_DEMO") {
+            self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        Ok(())
+    }
+
+    /// Refuses settings that must never reach production.
+    pub fn check(&self) -> Result<(), CoreError> {
+        if self.database.pool_size == 0 {
+            return Err(CoreError::invalid(
+                "database.pool_size",
+                "must be at least 1",
+            ));
+        }
+        if self.mode != Mode::Production {
+            return Ok(());
+        }
+        if self.security.code_key.expose_secret() == DEFAULT_CODE_KEY
+            || self.security.code_key.expose_secret().len() < 32
+        {
+            return Err(CoreError::invalid(
+                "EHEALTH_CODE_KEY",
+                "production mode needs a secret code key of at least 32 characters",
+            ));
+        }
+        if self.demo_on_first_start {
+            return Err(CoreError::invalid(
+                "EHEALTH_DEMO",
+                "demo data must not be loaded in production",
+            ));
+        }
+        if self.security.argon2.memory_kib < Argon2Cost::default().memory_kib {
+            return Err(CoreError::invalid(
+                "security.argon2.memory_kib",
+                "production needs at least the default Argon2 cost",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode == Mode::Production
+    }
+}
+
+fn set(target: &mut String, value: Option<String>) {
+    if let Some(v) = value {
+        *target = v;
+    }
+}
+
+fn set_opt(target: &mut Option<String>, value: Option<String>) {
+    if value.is_some() {
+        *target = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let mut c = Config::from_toml(
+            "[database]\nurl = \"sqlite://file.db\"\n[api]\naddr = \"0.0.0.0:1\"\n",
+        )
+        .expect("toml");
+        assert_eq!(c.database.url, "sqlite://file.db");
+        c.apply_env(env(&[("DATABASE_URL", "postgres://x/y")]))
+            .expect("env");
+        assert_eq!(c.database.url, "postgres://x/y");
+        assert_eq!(c.api.addr, "0.0.0.0:1");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        assert!(Config::from_toml("[database]\nulr = \"typo\"\n").is_err());
+    }
+
+    #[test]
+    fn production_refuses_default_secrets_and_demo_data() {
+        let mut c = Config::default();
+        c.apply_env(env(&[("EHEALTH_MODE", "production")]))
+            .expect("env");
+        assert_eq!(
+            c.check().expect_err("default key").field(),
+            Some("EHEALTH_CODE_KEY")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_CODE_KEY",
+            "0123456789abcdef0123456789abcdef",
+        )]))
+        .expect("env");
+        assert_eq!(c.check().expect_err("demo").field(), Some("EHEALTH_DEMO"));
+        c.apply_env(env(&[("EHEALTH_DEMO", "0")])).expect("env");
+        assert!(c.check().is_ok());
+        assert!(
+            Config::default().check().is_ok(),
+            "development accepts defaults"
+        );
+    }
+}

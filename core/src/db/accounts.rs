@@ -1,0 +1,91 @@
+//! Accounts of healthcare professionals, user administrators and the Office.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::accounts;
+use super::DbConn;
+use crate::domain::{AccountRole, AccountStatus, Profession};
+use crate::error::CoreResult;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: String,
+    pub provider_id: Option<String>,
+    pub role: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub profession: Option<String>,
+    pub registration_number: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+impl Account {
+    pub fn role(&self) -> CoreResult<AccountRole> {
+        AccountRole::parse(&self.role)
+    }
+
+    pub fn status(&self) -> CoreResult<AccountStatus> {
+        AccountStatus::parse(&self.status)
+    }
+
+    pub fn profession(&self) -> CoreResult<Option<Profession>> {
+        self.profession
+            .as_deref()
+            .map(Profession::parse)
+            .transpose()
+    }
+}
+
+pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
+    diesel::insert_into(accounts::table)
+        .values(account)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
+    accounts::table
+        .find(id)
+        .select(Account::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// An account by its login: provider id (none for the Office) and username.
+pub fn find_by_login(
+    conn: &mut DbConn,
+    provider_id: Option<&str>,
+    username: &str,
+) -> QueryResult<Option<Account>> {
+    let query = accounts::table
+        .filter(accounts::username.eq(username))
+        .select(Account::as_select());
+    match provider_id {
+        Some(p) => query.filter(accounts::provider_id.eq(p)).first(conn),
+        None => query.filter(accounts::provider_id.is_null()).first(conn),
+    }
+    .optional()
+}
+
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: AccountStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let disabled_at = (status == AccountStatus::Disabled).then_some(at);
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::status.eq(status.as_str()),
+            accounts::disabled_at.eq(disabled_at),
+        ))
+        .execute(conn)
+}

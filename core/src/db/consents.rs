@@ -1,0 +1,114 @@
+//! Sharing consents. Rows are never overwritten: a renewal or change of type supersedes
+//! the current row with a new one; revocation and withdrawal end it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::sharing_consents as sc;
+use super::DbConn;
+use crate::domain::{Actor, ConsentChannel, ConsentStatus, ConsentType};
+use crate::error::CoreResult;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sc)]
+pub struct SharingConsent {
+    pub id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub consent_type: String,
+    pub channel: String,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub given_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub superseded_by: Option<String>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub ended_channel: Option<String>,
+    pub ended_actor_kind: Option<String>,
+    pub ended_actor_id: Option<String>,
+}
+
+impl SharingConsent {
+    pub fn consent_type(&self) -> CoreResult<ConsentType> {
+        ConsentType::parse(&self.consent_type)
+    }
+
+    pub fn status(&self) -> CoreResult<ConsentStatus> {
+        ConsentStatus::parse(&self.status)
+    }
+}
+
+pub fn insert(conn: &mut DbConn, consent: &SharingConsent) -> QueryResult<()> {
+    diesel::insert_into(sc::table)
+        .values(consent)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The active row for (patient, provider), if any (it may have expired: see the rules).
+pub fn current(
+    conn: &mut DbConn,
+    patient_id: &str,
+    provider_id: &str,
+) -> QueryResult<Option<SharingConsent>> {
+    sc::table
+        .filter(sc::patient_id.eq(patient_id))
+        .filter(sc::provider_id.eq(provider_id))
+        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .select(SharingConsent::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// All rows of a patient, newest first: the full history.
+pub fn history(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingConsent>> {
+    sc::table
+        .filter(sc::patient_id.eq(patient_id))
+        .order((sc::given_at.desc(), sc::id))
+        .select(SharingConsent::as_select())
+        .load(conn)
+}
+
+pub fn supersede(conn: &mut DbConn, id: &str, by: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sc::table.find(id))
+        .set((
+            sc::status.eq(ConsentStatus::Superseded.as_str()),
+            sc::superseded_by.eq(Some(by)),
+            sc::ended_at.eq(Some(at)),
+        ))
+        .execute(conn)
+}
+
+/// Ends the row as `status` (revoked, or ended by withdrawal), recording how and by whom.
+pub fn end(
+    conn: &mut DbConn,
+    id: &str,
+    status: ConsentStatus,
+    channel: ConsentChannel,
+    actor: &Actor,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sc::table
+            .find(id)
+            .filter(sc::status.eq(ConsentStatus::Active.as_str())),
+    )
+    .set((
+        sc::status.eq(status.as_str()),
+        sc::ended_at.eq(Some(at)),
+        sc::ended_channel.eq(Some(channel.as_str())),
+        sc::ended_actor_kind.eq(Some(actor.kind.as_str())),
+        sc::ended_actor_id.eq(actor.id.as_deref()),
+    ))
+    .execute(conn)
+}
+
+pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingConsent>> {
+    sc::table
+        .filter(sc::patient_id.eq(patient_id))
+        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .order(sc::provider_id)
+        .select(SharingConsent::as_select())
+        .load(conn)
+}

@@ -1,0 +1,231 @@
+//! The outbox: notification jobs, enqueued on the caller's connection inside the caller's
+//! transaction, claimed by notifier workers under a lease.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::schema::notification_jobs as nj;
+use super::{new_id, to_db, DbConn};
+
+pub const PENDING: &str = "pending";
+pub const RUNNING: &str = "running";
+pub const DONE: &str = "done";
+pub const DEAD: &str = "dead";
+
+/// A job to send one message on one channel to one recipient about one event.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub job_type: String,
+    pub channel: String,
+    pub patient_id: Option<String>,
+    /// `(event, channel, recipient)`: a second enqueue of the same key is ignored, so a
+    /// retried request never makes a second message.
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = nj)]
+pub struct Job {
+    pub id: String,
+    pub job_type: String,
+    pub channel: String,
+    pub patient_id: Option<String>,
+    pub dedupe_key: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub provider_ref: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Enqueues in the caller's transaction; returns false if the dedupe key already exists.
+pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResult<bool> {
+    let now = to_db(now);
+    let row = Job {
+        id: new_id(),
+        job_type: job.job_type.clone(),
+        channel: job.channel.clone(),
+        patient_id: job.patient_id.clone(),
+        dedupe_key: job.dedupe_key.clone(),
+        payload: job.payload.to_string(),
+        status: PENDING.to_owned(),
+        attempts: 0,
+        max_attempts: job.max_attempts,
+        run_at: now,
+        lease_owner: None,
+        lease_until: None,
+        last_error: None,
+        provider_ref: None,
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
+    };
+    // ON CONFLICT is spelled the same on both backends, but diesel's multi-backend query
+    // builder does not offer it, so the statement is built per backend.
+    let query = diesel::insert_into(nj::table)
+        .values(&row)
+        .on_conflict(nj::dedupe_key)
+        .do_nothing();
+    let inserted = match conn {
+        DbConn::Sqlite(c) => query.execute(c)?,
+        DbConn::Postgres(c) => query.execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Claims up to `limit` jobs that are due (or whose lease ran out) for `lease_secs`.
+/// PostgreSQL skips rows other workers hold; SQLite has one writer at a time anyway.
+/// Returns the claimed jobs, read back by the claim's own token (no RETURNING).
+pub fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    limit: i64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Job>> {
+    let token = format!("{worker}/{}", new_id());
+    let (now_db, until) = (to_db(now), to_db(now + lease));
+    let pick = "SELECT id FROM notification_jobs \
+                WHERE (status = 'pending' AND run_at <= $1) \
+                   OR (status = 'running' AND lease_until < $1) \
+                ORDER BY run_at LIMIT $2";
+    let update = |pick: &str| {
+        format!(
+            "UPDATE notification_jobs SET status = 'running', lease_owner = $3, \
+             lease_until = $4, attempts = attempts + 1, updated_at = $1 \
+             WHERE id IN ({pick})"
+        )
+    };
+    match conn {
+        DbConn::Postgres(c) => diesel::sql_query(update(&format!("{pick} FOR UPDATE SKIP LOCKED")))
+            .bind::<Timestamp, _>(now_db)
+            .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(&token)
+            .bind::<Timestamp, _>(until)
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(update(pick).replace('$', "?"))
+            .bind::<Timestamp, _>(now_db)
+            .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(&token)
+            .bind::<Timestamp, _>(until)
+            .execute(c)?,
+    };
+    nj::table
+        .filter(nj::lease_owner.eq(&token))
+        .order(nj::run_at)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// Marks a job delivered, if this worker still holds it.
+pub fn complete(
+    conn: &mut DbConn,
+    id: &str,
+    lease_owner: &str,
+    provider_ref: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        nj::table
+            .find(id)
+            .filter(nj::lease_owner.eq(lease_owner))
+            .filter(nj::status.eq(RUNNING)),
+    )
+    .set((
+        nj::status.eq(DONE),
+        nj::provider_ref.eq(provider_ref),
+        nj::finished_at.eq(Some(to_db(now))),
+        nj::updated_at.eq(to_db(now)),
+        nj::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a failed attempt: back to pending at `retry_at`, or dead when out of attempts
+/// (or `permanent`).
+pub fn fail(
+    conn: &mut DbConn,
+    job: &Job,
+    error: &str,
+    retry_at: DateTime<Utc>,
+    permanent: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let dead = permanent || job.attempts >= job.max_attempts;
+    let lease_owner = job.lease_owner.as_deref().unwrap_or("");
+    let n = diesel::update(
+        nj::table
+            .find(&job.id)
+            .filter(nj::lease_owner.eq(lease_owner))
+            .filter(nj::status.eq(RUNNING)),
+    )
+    .set((
+        nj::status.eq(if dead { DEAD } else { PENDING }),
+        nj::run_at.eq(to_db(retry_at)),
+        nj::last_error.eq(Some(error)),
+        nj::updated_at.eq(to_db(now)),
+        nj::lease_until.eq(None::<NaiveDateTime>),
+        nj::finished_at.eq(dead.then(|| to_db(now))),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a dead job back in the queue (an operator's retry).
+pub fn retry_dead(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n = diesel::update(nj::table.find(id).filter(nj::status.eq(DEAD)))
+        .set((
+            nj::status.eq(PENDING),
+            nj::attempts.eq(0),
+            nj::run_at.eq(to_db(now)),
+            nj::finished_at.eq(None::<NaiveDateTime>),
+            nj::updated_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Job>> {
+    nj::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<Job>> {
+    nj::table
+        .filter(nj::patient_id.eq(patient_id))
+        .order((nj::created_at, nj::dedupe_key))
+        .select(Job::as_select())
+        .load(conn)
+}
+
+pub fn with_status(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Job>> {
+    nj::table
+        .filter(nj::status.eq(status))
+        .order(nj::updated_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// Jobs waiting per channel, for metrics.
+pub fn depth_by_channel(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    nj::table
+        .filter(nj::status.eq(PENDING).or(nj::status.eq(RUNNING)))
+        .group_by(nj::channel)
+        .select((nj::channel, diesel::dsl::count_star()))
+        .load(conn)
+}

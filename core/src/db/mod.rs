@@ -1,0 +1,251 @@
+//! Storage: one diesel code base over SQLite and PostgreSQL.
+//!
+//! What is backend-specific is kept here and in the job-claiming query: the connection
+//! manager (picks the backend from the URL scheme), the pragmas, the embedded migrations
+//! (one folder per backend) and how a write transaction begins.
+
+pub mod access_keys;
+pub mod accounts;
+pub mod attempts;
+pub mod audit;
+pub mod consents;
+pub mod inbox;
+pub mod jobs;
+pub mod matrix;
+pub mod patients;
+pub mod providers;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseConfig;
+use crate::error::CoreError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(diesel::PgConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend and the string to hand its driver: `postgres://` and `postgresql://`
+    /// URLs go to PostgreSQL as they are; `sqlite://path`, `sqlite:path` or a bare path
+    /// is an SQLite file.
+    pub fn from_url(url: &str) -> (Self, String) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Self::Postgres, url.to_owned())
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            (Self::Sqlite, path.to_owned())
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// An r2d2 manager that connects to the backend named by the URL, so that a PostgreSQL
+/// outage reports PostgreSQL's own error rather than a failed SQLite fallback.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+    target: String,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        let (backend, target) = Backend::from_url(url);
+        Self { backend, target }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        use diesel::r2d2::Error;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.target)
+                    .map_err(Error::ConnectionError)?;
+                // WAL lets readers work beside the one writer; the busy timeout makes a
+                // second writer wait instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            Backend::Postgres => diesel::PgConnection::establish(&self.target)
+                .map(DbConn::Postgres)
+                .map_err(Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+            || match conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+                DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            }
+    }
+}
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+/// The pool and what backend it talks to.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Database {
+    pub fn connect(config: &DatabaseConfig) -> Result<Self, CoreError> {
+        let manager = ConnectionManager::new(&config.url);
+        let backend = manager.backend;
+        if backend == Backend::Sqlite {
+            ensure_parent_dir(&manager.target)?;
+        }
+        // SQLite has one writer at a time; a small pool is plenty and keeps lock waits short.
+        let max_size = match backend {
+            Backend::Sqlite => config.pool_size.min(8),
+            Backend::Postgres => config.pool_size,
+        };
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .build(manager)
+            .map_err(|e| CoreError::Unavailable(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn get(&self) -> Result<PooledConn, CoreError> {
+        self.pool.get().map_err(CoreError::from)
+    }
+
+    /// Applies the embedded migrations that have not run yet; returns their names.
+    pub fn migrate(&self) -> Result<Vec<String>, CoreError> {
+        let mut conn = self.get()?;
+        run_migrations(&mut conn)
+    }
+
+    /// For readiness: a round trip to the database.
+    pub fn ping(&self) -> Result<(), CoreError> {
+        let mut conn = self.get()?;
+        conn.batch_execute("SELECT 1").map_err(CoreError::from)
+    }
+
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+}
+
+fn ensure_parent_dir(path: &str) -> Result<(), CoreError> {
+    if path == ":memory:" {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| CoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, CoreError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| CoreError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Runs `f` in one write transaction. On SQLite it begins with `BEGIN IMMEDIATE` so that
+/// the write lock is taken up front (a deferred transaction that reads and then writes can
+/// fail with SQLITE_BUSY instead of waiting); on PostgreSQL it is a plain transaction.
+pub fn write_tx<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    with_sqlite(conn, |c| {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+    })?;
+    match f(conn) {
+        Ok(value) => match with_sqlite(conn, AnsiTransactionManager::commit_transaction) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = with_sqlite(conn, AnsiTransactionManager::rollback_transaction);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            with_sqlite(conn, AnsiTransactionManager::rollback_transaction)?;
+            Err(e)
+        }
+    }
+}
+
+fn with_sqlite(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut diesel::SqliteConnection) -> QueryResult<()>,
+) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => f(c),
+        DbConn::Postgres(_) => Ok(()),
+    }
+}
+
+/// Instants are stored as UTC without zone, to the microsecond (what PostgreSQL keeps),
+/// so that a value reads back exactly as written on both backends.
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    t.trunc_subsecs(6).naive_utc()
+}
+
+pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

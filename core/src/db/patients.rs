@@ -1,0 +1,104 @@
+//! Registered patients (healthcare recipients).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::patients;
+use super::DbConn;
+use crate::domain::{Language, NotificationMeans, PatientStatus};
+use crate::error::CoreResult;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = patients)]
+pub struct Patient {
+    pub id: String,
+    pub ehr_number: String,
+    pub id_doc_type: String,
+    pub id_doc_number: String,
+    pub id_doc_place: Option<String>,
+    pub id_doc_key: String,
+    pub name_en: String,
+    pub name_zh: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub sex: String,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: String,
+    pub notify_sms: bool,
+    pub notify_email: bool,
+    pub notify_post: bool,
+    pub status: String,
+    pub registered_at: NaiveDateTime,
+    pub registered_by_provider: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+impl Patient {
+    pub fn status(&self) -> CoreResult<PatientStatus> {
+        PatientStatus::parse(&self.status)
+    }
+
+    pub fn language(&self) -> CoreResult<Language> {
+        Language::parse(&self.language)
+    }
+
+    /// The means the patient selected, in a fixed order.
+    pub fn notification_means(&self) -> Vec<NotificationMeans> {
+        [
+            (self.notify_sms, NotificationMeans::Sms),
+            (self.notify_email, NotificationMeans::Email),
+            (self.notify_post, NotificationMeans::Post),
+        ]
+        .into_iter()
+        .filter_map(|(on, means)| on.then_some(means))
+        .collect()
+    }
+}
+
+pub fn insert(conn: &mut DbConn, patient: &Patient) -> QueryResult<()> {
+    diesel::insert_into(patients::table)
+        .values(patient)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
+    patients::table
+        .find(id)
+        .select(Patient::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_ehr_number(conn: &mut DbConn, ehr: &str) -> QueryResult<Option<Patient>> {
+    patients::table
+        .filter(patients::ehr_number.eq(ehr))
+        .select(Patient::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_document(conn: &mut DbConn, id_doc_key: &str) -> QueryResult<Option<Patient>> {
+    patients::table
+        .filter(patients::id_doc_key.eq(id_doc_key))
+        .select(Patient::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn ehr_number_taken(conn: &mut DbConn, ehr: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        patients::table.filter(patients::ehr_number.eq(ehr)),
+    ))
+    .get_result(conn)
+}
+
+pub fn mark_withdrawn(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(patients::table.find(id))
+        .set((
+            patients::status.eq(PatientStatus::Withdrawn.as_str()),
+            patients::withdrawn_at.eq(Some(at)),
+        ))
+        .execute(conn)
+}

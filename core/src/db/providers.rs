@@ -1,0 +1,81 @@
+//! Healthcare providers and their lifecycle.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::providers;
+use super::DbConn;
+use crate::domain::{EstablishmentType, ProviderStatus, PublicBody};
+use crate::error::CoreResult;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = providers)]
+pub struct Provider {
+    pub id: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub establishment_type: String,
+    pub public_body: Option<String>,
+    pub status: String,
+    pub registered_at: NaiveDateTime,
+    pub status_changed_at: NaiveDateTime,
+}
+
+impl Provider {
+    pub fn status(&self) -> CoreResult<ProviderStatus> {
+        ProviderStatus::parse(&self.status)
+    }
+
+    pub fn establishment_type(&self) -> CoreResult<EstablishmentType> {
+        EstablishmentType::parse(&self.establishment_type)
+    }
+
+    pub fn public_body(&self) -> CoreResult<Option<PublicBody>> {
+        self.public_body
+            .as_deref()
+            .map(PublicBody::parse)
+            .transpose()
+    }
+}
+
+pub fn insert(conn: &mut DbConn, provider: &Provider) -> QueryResult<()> {
+    diesel::insert_into(providers::table)
+        .values(provider)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Provider>> {
+    providers::table
+        .find(id)
+        .select(Provider::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: ProviderStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(providers::table.find(id))
+        .set((
+            providers::status.eq(status.as_str()),
+            providers::status_changed_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// HA and DH, which hold deemed consent.
+pub fn public_bodies(conn: &mut DbConn) -> QueryResult<Vec<Provider>> {
+    providers::table
+        .filter(providers::public_body.is_not_null())
+        .order(providers::id)
+        .select(Provider::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    providers::table.count().get_result(conn)
+}

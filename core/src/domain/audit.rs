@@ -1,0 +1,33 @@
+use super::text_enum;
+
+text_enum! {
+    /// What an audit entry records.
+    AuditAction, "action" {
+        RecordView => "record_view",
+        ConsentGiven => "consent_given",
+        ConsentRevoked => "consent_revoked",
+        ConsentsEnded => "consents_ended",
+        RegistrationCompleted => "registration_completed",
+        AccessKeyIssued => "access_key_issued",
+        AccessKeyAttempt => "access_key_attempt",
+        AccessKeyLocked => "access_key_locked",
+        SignIn => "sign_in",
+        CodeAttempt => "code_attempt",
+        ProviderStatusChanged => "provider_status_changed",
+        ProviderRegistered => "provider_registered",
+        AccountChanged => "account_changed",
+        MatrixChanged => "matrix_changed",
+        SignatureRejected => "signature_rejected",
+        Withdrawal => "withdrawal",
+    }
+}
+
+text_enum! {
+    AuditOutcome, "outcome" {
+        Granted => "granted",
+        Refused => "refused",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Locked => "locked",
+    }
+}

@@ -1,0 +1,26 @@
+use super::text_enum;
+
+text_enum! {
+    /// What a message to a patient is about. Every kind exists in the three languages.
+    NotificationKind, "kind" {
+        RegistrationCompleted => "registration_completed",
+        ConsentGiven => "consent_given",
+        ConsentRevoked => "consent_revoked",
+        ConsentExpiring => "consent_expiring",
+        AccessKeyIssued => "access_key_issued",
+        AccessKeyLocked => "access_key_locked",
+        RecordAccessed => "record_accessed",
+        Withdrawal => "withdrawal",
+        VerificationCode => "verification_code",
+    }
+}
+
+text_enum! {
+    /// Where a job delivers: the patient's selected means, plus app push.
+    Channel, "channel" {
+        Sms => "sms",
+        Email => "email",
+        Post => "post",
+        Push => "push",
+    }
+}

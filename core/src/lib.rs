@@ -1,0 +1,15 @@
+//! The domain of the eHealth consent platform: identifiers, rules, storage, configuration.
+//! Services (api, ivr, notifier) are thin adapters over this crate; it knows nothing of
+//! HTTP.
+
+pub mod actions;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod rules;
+pub mod secret;
+pub mod telemetry;
+
+pub use error::{CoreError, CoreResult, ErrorKind};

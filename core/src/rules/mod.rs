@@ -1,0 +1,10 @@
+//! The rules, as pure functions of their inputs (time is passed in), so that each can be
+//! tested alone.
+
+pub mod access_decision;
+pub mod consent_validity;
+pub mod lockout;
+
+pub use access_decision::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
+pub use consent_validity::{consent_in_force, expiry_for, one_year_expiry, reminder_due};
+pub use lockout::{AttemptState, Gate, Lock, LockoutPolicy};
