@@ -1,1 +1,76 @@
-fn main() {}
+//! `ehealth`: the one binary. `ehealth serve` (the default) runs the api, the ivr and the
+//! notifier in one process; each can also run alone, and the rest are operator commands.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ehealth", version, about = "eHealth consent platform")]
+struct Cli {
+    /// Configuration file (TOML). Default: $EHEALTH_CONFIG, or ./ehealth.toml if present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run api + ivr + notifier in one process (the default).
+    Serve,
+    /// Run the api service alone.
+    Api,
+    /// Run the voice-line service alone.
+    Ivr,
+    /// Run a notifier worker alone (with its health endpoints).
+    Notifier,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo providers, accounts and patient (once) and print them.
+    Demo,
+    /// The access audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and report the first broken entry; exit 1 if broken.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    ehealth_core::telemetry::init();
+    let cli = Cli::parse();
+    let config = match ehealth_core::config::Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => commands::serve::run(config, commands::serve::Parts::ALL),
+        Command::Api => commands::serve::run(config, commands::serve::Parts::API),
+        Command::Ivr => commands::serve::run(config, commands::serve::Parts::IVR),
+        Command::Notifier => commands::serve::run(config, commands::serve::Parts::NOTIFIER),
+        Command::Migrate => commands::migrate(config),
+        Command::Demo => commands::demo(config),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => commands::audit_verify(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

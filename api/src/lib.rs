@@ -1,1 +1,19 @@
-//! placeholder
+//! The api service: patient app endpoints under `/v1/app`, provider endpoints under
+//! `/v1/hcp`, Office endpoints under `/v1/admin`. Handlers parse the request, call
+//! `ehealth_core` off the async threads, and map the result.
+//!
+//! `http` holds the plumbing every HTTP service of the platform shares (errors, health,
+//! metrics, the server itself), so that the ivr and notifier answer the same way.
+
+pub mod http;
+mod routes;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use ehealth_core::context::Services;
+
+/// Binds and starts the api on `listener` (port 0 in tests).
+pub fn serve(services: Services, listener: TcpListener) -> std::io::Result<Server> {
+    http::server(services, listener, "api", routes::configure)
+}

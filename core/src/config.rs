@@ -86,6 +86,8 @@ pub struct FcmConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotifierConfig {
+    /// Health and metrics of a notifier running alone.
+    pub addr: String,
     pub outbox_dir: PathBuf,
     pub poll_interval_ms: u64,
     pub lease_secs: u64,
@@ -167,6 +169,7 @@ impl Default for SmtpConfig {
 impl Default for NotifierConfig {
     fn default() -> Self {
         Self {
+            addr: "127.0.0.1:8082".to_owned(),
             outbox_dir: PathBuf::from("outbox"),
             poll_interval_ms: 1_000,
             lease_secs: 60,
@@ -289,6 +292,7 @@ impl Config {
             self.fcm.credentials_file = Some(PathBuf::from(v));
         }
         set_opt(&mut self.fcm.api_base, get("FCM_API_BASE"));
+        set(&mut self.notifier.addr, get("EHEALTH_NOTIFIER_ADDR"));
         if let Some(v) = get("EHEALTH_OUTBOX_DIR") {
             self.notifier.outbox_dir = PathBuf::from(v);
         }
@@ -336,6 +340,11 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// Where `ehealth notifier` alone serves its health endpoints.
+    pub fn notifier_addr(&self) -> String {
+        self.notifier.addr.clone()
     }
 
     pub fn is_production(&self) -> bool {

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -1,1 +1,23 @@
-//! placeholder
+//! The notifier: a worker that claims notification jobs from the database under a lease
+//! and delivers them. With no provider credentials configured it delivers into a local
+//! outbox folder, one file per message, so a first run shows what would have been sent.
+//!
+//! The foundation delivers every channel to the local outbox; the Twilio, SMTP, FCM and
+//! postal channels come with the notifier issue.
+
+pub mod jobs;
+pub mod messages;
+pub mod outbox;
+mod worker;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use ehealth_core::context::Services;
+
+pub use worker::{run, WorkerOptions};
+
+/// The notifier's own health, readiness and metrics endpoints.
+pub fn serve_http(services: Services, listener: TcpListener) -> std::io::Result<Server> {
+    ehealth_api::http::server(services, listener, "notifier", |_| {})
+}

@@ -152,6 +152,31 @@ pub fn complete(
     Ok(n == 1)
 }
 
+/// Replaces the payload (used to scrub a secret once the message is delivered).
+pub fn set_payload(conn: &mut DbConn, id: &str, payload: &serde_json::Value) -> QueryResult<usize> {
+    diesel::update(nj::table.find(id))
+        .set(nj::payload.eq(payload.to_string()))
+        .execute(conn)
+}
+
+/// Gives a claimed job back untried (on shutdown): pending again, the attempt not counted.
+pub fn release(conn: &mut DbConn, id: &str, lease_owner: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n = diesel::update(
+        nj::table
+            .find(id)
+            .filter(nj::lease_owner.eq(lease_owner))
+            .filter(nj::status.eq(RUNNING)),
+    )
+    .set((
+        nj::status.eq(PENDING),
+        nj::attempts.eq(nj::attempts - 1),
+        nj::lease_until.eq(None::<NaiveDateTime>),
+        nj::updated_at.eq(to_db(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Records a failed attempt: back to pending at `retry_at`, or dead when out of attempts
 /// (or `permanent`).
 pub fn fail(

@@ -1,0 +1,41 @@
+pub mod errors;
+pub mod health;
+pub mod metrics;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use ehealth_core::context::Services;
+
+use self::metrics::{HttpMetrics, ServiceName};
+
+/// An HTTP service of the platform: shared error handling, health, readiness and metrics,
+/// plus the routes `configure` adds. Stops gracefully on SIGTERM / SIGINT, letting
+/// requests in flight finish (up to 30 s).
+pub fn server(
+    services: Services,
+    listener: TcpListener,
+    name: &'static str,
+    configure: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
+    let metrics = web::Data::new(HttpMetrics::new(ServiceName(name)));
+    let services = web::Data::new(services);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(services.clone())
+            .app_data(metrics.clone())
+            .app_data(errors::json_config())
+            .app_data(errors::path_config())
+            .app_data(errors::query_config())
+            .wrap(from_fn(metrics::record))
+            .configure(health::routes)
+            .configure(configure)
+            .default_service(web::to(errors::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}

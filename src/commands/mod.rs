@@ -1,0 +1,50 @@
+//! The operator commands.
+
+pub mod serve;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ehealth_core::config::Config;
+use ehealth_core::context::Services;
+use ehealth_core::db::audit;
+
+pub fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let services = Services::start(config).context("cannot open the database")?;
+    println!("database ({}) is up to date", services.db.backend().name());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn demo(config: Config) -> anyhow::Result<ExitCode> {
+    if config.is_production() {
+        anyhow::bail!("demo data must not be loaded in production");
+    }
+    let services = Services::start(config)?;
+    match services.seed_demo()? {
+        Some(summary) => print!("{}", serve::demo_banner(&summary)),
+        None => println!("the database already has providers; demo data not loaded"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
+    let services = Services::start(config)?;
+    let mut conn = services.db.get()?;
+    let report = audit::verify(&mut conn)?;
+    match &report.first_break {
+        None => {
+            println!(
+                "audit log intact: {} entries, chain verified to seq {}",
+                report.entries, report.last_seq
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!(
+                "audit log BROKEN at seq {}: {} ({} entries verified before it)",
+                b.seq, b.problem, report.entries
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
