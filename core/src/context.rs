@@ -23,7 +23,11 @@ impl Services {
         let db = Database::connect(&config.database)?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
-            tracing::info!(backend = db.backend().name(), ?applied, "migrations applied");
+            tracing::info!(
+                backend = db.backend().name(),
+                ?applied,
+                "migrations applied"
+            );
         }
         let hasher = SecretHasher::new(config.security.argon2, config.security.code_key.clone())?;
         Ok(Self {

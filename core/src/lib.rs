@@ -12,5 +12,7 @@ pub mod ids;
 pub mod rules;
 pub mod secret;
 pub mod telemetry;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use error::{CoreError, CoreResult, ErrorKind};

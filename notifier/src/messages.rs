@@ -31,13 +31,28 @@ fn provider_name(payload: &Value, language: Language) -> String {
 }
 
 pub fn render(kind: NotificationKind, language: Language, payload: &Value) -> Message {
-    let when = payload.get("occurred_at").and_then(Value::as_str).unwrap_or("");
+    let when = payload
+        .get("occurred_at")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let provider = provider_name(payload, language);
     let (en, zh_hant, zh_hans) = texts(kind, payload, &provider);
     let (subject, line, footer) = match language {
-        Language::English => ("eHealth", en, format!("Time: {when}. Enquiries: eHealth hotline {HOTLINE}.")),
-        Language::TraditionalChinese => ("醫健通", zh_hant, format!("時間：{when}。查詢請致電醫健通熱線 {HOTLINE}。")),
-        Language::SimplifiedChinese => ("医健通", zh_hans, format!("时间：{when}。查询请致电医健通热线 {HOTLINE}。")),
+        Language::English => (
+            "eHealth",
+            en,
+            format!("Time: {when}. Enquiries: eHealth hotline {HOTLINE}."),
+        ),
+        Language::TraditionalChinese => (
+            "醫健通",
+            zh_hant,
+            format!("時間：{when}。查詢請致電醫健通熱線 {HOTLINE}。"),
+        ),
+        Language::SimplifiedChinese => (
+            "医健通",
+            zh_hans,
+            format!("时间：{when}。查询请致电医健通热线 {HOTLINE}。"),
+        ),
     };
     Message {
         subject: format!("{subject}: {}", kind.as_str().replace('_', " ")),
@@ -128,10 +143,17 @@ mod tests {
                 assert!(m.body.contains("2026-11-25T10:00:00+08:00"));
                 let names_provider = matches!(
                     kind,
-                    NotificationKind::ConsentGiven | NotificationKind::ConsentRevoked
-                        | NotificationKind::ConsentExpiring | NotificationKind::RecordAccessed
+                    NotificationKind::ConsentGiven
+                        | NotificationKind::ConsentRevoked
+                        | NotificationKind::ConsentExpiring
+                        | NotificationKind::RecordAccessed
                 );
-                assert_eq!(m.body.contains(provider), names_provider, "{kind} {language}: {}", m.body);
+                assert_eq!(
+                    m.body.contains(provider),
+                    names_provider,
+                    "{kind} {language}: {}",
+                    m.body
+                );
             }
         }
     }

@@ -43,13 +43,7 @@ impl Outbox {
         write!(
             file,
             "To: {} <{}>\nChannel: {}\nLanguage: {}\nSubject: {}\nJob: {}\n\n{}",
-            to.name,
-            to.address,
-            channel,
-            to.language,
-            message.subject,
-            job.id,
-            message.body
+            to.name, to.address, channel, to.language, message.subject, job.id, message.body
         )?;
         file.sync_all()?;
         std::fs::rename(&tmp, &path)?;

@@ -25,7 +25,11 @@ impl WorkerOptions {
     pub fn from_services(services: &Services) -> Self {
         let c = &services.config.notifier;
         Self {
-            worker_id: format!("notifier-{}-{}", std::process::id(), &ehealth_core::db::new_id()[..8]),
+            worker_id: format!(
+                "notifier-{}-{}",
+                std::process::id(),
+                &ehealth_core::db::new_id()[..8]
+            ),
             batch_size: i64::from(c.batch_size.max(1)),
             lease: chrono::Duration::seconds(c.lease_secs.max(5) as i64),
             poll_interval: Duration::from_millis(c.poll_interval_ms.max(10)),
@@ -50,7 +54,8 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
             blocking(move || {
                 let mut conn = s.db.get()?;
                 write_tx(&mut conn, |c| {
-                    jobs::claim(c, &o.worker_id, o.batch_size, o.lease, Utc::now()).map_err(CoreError::from)
+                    jobs::claim(c, &o.worker_id, o.batch_size, o.lease, Utc::now())
+                        .map_err(CoreError::from)
                 })
             })
             .await
@@ -98,7 +103,10 @@ fn finish(services: &Services, job: &Job, delivery: Delivery) -> Result<(), Core
     let mut conn = services.db.get()?;
     write_tx(&mut conn, |c| {
         match &delivery {
-            Delivery::Sent { provider_ref, scrubbed_payload } => {
+            Delivery::Sent {
+                provider_ref,
+                scrubbed_payload,
+            } => {
                 if jobs::complete(c, &job.id, &owner, provider_ref.as_deref(), now)? {
                     if let Some(p) = scrubbed_payload {
                         jobs::set_payload(c, &job.id, p)?;

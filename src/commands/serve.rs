@@ -17,10 +17,26 @@ pub struct Parts {
 }
 
 impl Parts {
-    pub const ALL: Self = Self { api: true, ivr: true, notifier: true };
-    pub const API: Self = Self { api: true, ivr: false, notifier: false };
-    pub const IVR: Self = Self { api: false, ivr: true, notifier: false };
-    pub const NOTIFIER: Self = Self { api: false, ivr: false, notifier: true };
+    pub const ALL: Self = Self {
+        api: true,
+        ivr: true,
+        notifier: true,
+    };
+    pub const API: Self = Self {
+        api: true,
+        ivr: false,
+        notifier: false,
+    };
+    pub const IVR: Self = Self {
+        api: false,
+        ivr: true,
+        notifier: false,
+    };
+    pub const NOTIFIER: Self = Self {
+        api: false,
+        ivr: false,
+        notifier: true,
+    };
 }
 
 pub fn run(config: Config, parts: Parts) -> anyhow::Result<ExitCode> {
@@ -34,29 +50,57 @@ pub fn run(config: Config, parts: Parts) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_servers(services: Services, parts: Parts, demo: Option<DemoSummary>) -> anyhow::Result<()> {
+async fn run_servers(
+    services: Services,
+    parts: Parts,
+    demo: Option<DemoSummary>,
+) -> anyhow::Result<()> {
     let c = services.config.clone();
     let mut servers = Vec::new();
-    let mut lines = vec![format!("eHealth is running (database: {})", services.db.backend().name())];
+    let mut lines = vec![format!(
+        "eHealth is running (database: {})",
+        services.db.backend().name()
+    )];
     if parts.api {
-        let l = TcpListener::bind(&c.api.addr).with_context(|| format!("binding the api to {}", c.api.addr))?;
-        lines.push(format!("  api       http://{}  (/healthz, /readyz, /metrics)", l.local_addr()?));
+        let l = TcpListener::bind(&c.api.addr)
+            .with_context(|| format!("binding the api to {}", c.api.addr))?;
+        lines.push(format!(
+            "  api       http://{}  (/healthz, /readyz, /metrics)",
+            l.local_addr()?
+        ));
         servers.push(ehealth_api::serve(services.clone(), l)?);
     }
     if parts.ivr {
-        let l = TcpListener::bind(&c.ivr.addr).with_context(|| format!("binding the ivr to {}", c.ivr.addr))?;
-        lines.push(format!("  ivr       http://{}  (Twilio calls {})", l.local_addr()?, c.ivr.public_url));
+        let l = TcpListener::bind(&c.ivr.addr)
+            .with_context(|| format!("binding the ivr to {}", c.ivr.addr))?;
+        lines.push(format!(
+            "  ivr       http://{}  (Twilio calls {})",
+            l.local_addr()?,
+            c.ivr.public_url
+        ));
         servers.push(ehealth_ivr::serve(services.clone(), l)?);
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker = None;
     if parts.notifier {
         let options = ehealth_notifier::WorkerOptions::from_services(&services);
-        lines.push(format!("  notifier  worker {}, local outbox {}", options.worker_id, c.notifier.outbox_dir.display()));
-        worker = Some(actix_web::rt::spawn(ehealth_notifier::run(services.clone(), options, stop_rx)));
+        lines.push(format!(
+            "  notifier  worker {}, local outbox {}",
+            options.worker_id,
+            c.notifier.outbox_dir.display()
+        ));
+        worker = Some(actix_web::rt::spawn(ehealth_notifier::run(
+            services.clone(),
+            options,
+            stop_rx,
+        )));
         if !parts.api && !parts.ivr {
-            let l = TcpListener::bind(&c.notifier_addr()).context("binding the notifier's health port")?;
-            lines.push(format!("  notifier  http://{}  (/healthz, /readyz, /metrics)", l.local_addr()?));
+            let l = TcpListener::bind(&c.notifier_addr())
+                .context("binding the notifier's health port")?;
+            lines.push(format!(
+                "  notifier  http://{}  (/healthz, /readyz, /metrics)",
+                l.local_addr()?
+            ));
             servers.push(ehealth_notifier::serve_http(services.clone(), l)?);
         }
     }

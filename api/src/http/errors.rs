@@ -113,9 +113,10 @@ pub fn json_config() -> web::JsonConfig {
         .error_handler(|err, _req| {
             let (code, message) = match &err {
                 error::JsonPayloadError::OverflowKnownLength { .. }
-                | error::JsonPayloadError::Overflow { .. } => {
-                    ("body_too_large", format!("the body must be at most {JSON_LIMIT} bytes"))
-                }
+                | error::JsonPayloadError::Overflow { .. } => (
+                    "body_too_large",
+                    format!("the body must be at most {JSON_LIMIT} bytes"),
+                ),
                 error::JsonPayloadError::ContentType => (
                     "unsupported_media_type",
                     "send the body as application/json".to_owned(),

@@ -70,7 +70,10 @@ pub async fn record(
     let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(m) = metrics {
-        m.record(response.status().as_u16(), started.elapsed().as_micros() as u64);
+        m.record(
+            response.status().as_u16(),
+            started.elapsed().as_micros() as u64,
+        );
     }
     Ok(response)
 }

@@ -155,6 +155,9 @@ pub fn revoke(
         Ok(SharingConsent {
             status: ConsentStatus::Revoked.as_str().to_owned(),
             ended_at: Some(to_db(now)),
+            ended_channel: Some(channel.as_str().to_owned()),
+            ended_actor_kind: Some(actor.kind.as_str().to_owned()),
+            ended_actor_id: actor.id.clone(),
             ..current
         })
     })

@@ -160,7 +160,12 @@ pub fn set_payload(conn: &mut DbConn, id: &str, payload: &serde_json::Value) -> 
 }
 
 /// Gives a claimed job back untried (on shutdown): pending again, the attempt not counted.
-pub fn release(conn: &mut DbConn, id: &str, lease_owner: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+pub fn release(
+    conn: &mut DbConn,
+    id: &str,
+    lease_owner: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
     let n = diesel::update(
         nj::table
             .find(id)

@@ -64,8 +64,6 @@ pub enum Test {
 /// A database of its own for one test; removed when dropped (the pool first).
 pub struct TestDb {
     pub db: Database,
-    /// The URL `db` was opened with, for tests that open more pools.
-    pub url: String,
     _place: Place,
 }
 
@@ -130,15 +128,13 @@ fn open(backend: Backend, start: Start) -> Option<TestDb> {
 fn open_sqlite(start: Start) -> TestDb {
     let dir = TempDir::new().unwrap_or_else(|e| panic!("temporary directory: {e}"));
     let url = format!("sqlite://{}", dir.path().join("ehealth.sqlite3").display());
-    let db = Database::connect(&config(url.clone()))
-        .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    let db = Database::connect(&config(url.clone())).unwrap_or_else(|e| panic!("open {url}: {e}"));
     if start == Start::Migrated {
         db.migrate()
             .unwrap_or_else(|e| panic!("migrate {url}: {e}"));
     }
     TestDb {
         db,
-        url,
         _place: Place::Sqlite(dir),
     }
 }
@@ -163,7 +159,6 @@ fn open_postgres(start: Start) -> Option<TestDb> {
         .unwrap_or_else(|e| panic!("open {}: {e}", pg::redact(&url)));
     Some(TestDb {
         db,
-        url,
         _place: Place::Postgres(guard),
     })
 }

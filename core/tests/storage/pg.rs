@@ -68,9 +68,10 @@ struct Count {
 }
 
 fn database_exists(admin: &mut PgConnection, name: &str) -> QueryResult<bool> {
-    let found: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
-        .bind::<Text, _>(name)
-        .get_result(admin)?;
+    let found: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .get_result(admin)?;
     Ok(found.n > 0)
 }
 

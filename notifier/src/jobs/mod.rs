@@ -33,8 +33,14 @@ pub fn deliver(services: &Services, job: &Job) -> Delivery {
         Ok(p) => p,
         Err(e) => return failed(format!("unreadable payload: {e}"), true),
     };
-    let (Ok(kind), Ok(channel)) = (NotificationKind::parse(&job.job_type), Channel::parse(&job.channel)) else {
-        return failed(format!("unknown job {} / {}", job.job_type, job.channel), true);
+    let (Ok(kind), Ok(channel)) = (
+        NotificationKind::parse(&job.job_type),
+        Channel::parse(&job.channel),
+    ) else {
+        return failed(
+            format!("unknown job {} / {}", job.job_type, job.channel),
+            true,
+        );
     };
     let recipient = match recipient(services, job, channel) {
         Ok(r) => r,
@@ -52,8 +58,14 @@ pub fn deliver(services: &Services, job: &Job) -> Delivery {
 }
 
 fn recipient(services: &Services, job: &Job, channel: Channel) -> Result<Recipient, Delivery> {
-    let patient_id = job.patient_id.as_deref().ok_or_else(|| failed("job has no recipient", true))?;
-    let mut conn = services.db.get().map_err(|e| failed(e.to_string(), false))?;
+    let patient_id = job
+        .patient_id
+        .as_deref()
+        .ok_or_else(|| failed("job has no recipient", true))?;
+    let mut conn = services
+        .db
+        .get()
+        .map_err(|e| failed(e.to_string(), false))?;
     let patient = patients::find(&mut conn, patient_id)
         .map_err(|e| failed(e.to_string(), false))?
         .ok_or_else(|| failed("recipient no longer exists", true))?;
@@ -80,10 +92,12 @@ fn scrub(payload: &serde_json::Value) -> Option<serde_json::Value> {
     if let Some(f) = clean.get_mut("facts").and_then(|f| f.as_object_mut()) {
         for k in ["access_key", "code"] {
             if f.contains_key(k) {
-                f.insert(k.to_owned(), serde_json::Value::String("[delivered]".to_owned()));
+                f.insert(
+                    k.to_owned(),
+                    serde_json::Value::String("[delivered]".to_owned()),
+                );
             }
         }
     }
     Some(clean)
 }
-
