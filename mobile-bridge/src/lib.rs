@@ -1,1 +1,7 @@
-//! placeholder
+//! The outside mobile world behind small types: passkeys (WebAuthn), TOTP second factor,
+//! QR codes (SVG), and the FCM HTTP v1 push client.
+
+pub mod fcm;
+pub mod qr;
+pub mod totp;
+pub mod webauthn;

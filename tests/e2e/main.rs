@@ -6,3 +6,7 @@
 mod support;
 
 mod foundation;
+mod app;
+mod hcp;
+mod ivr;
+mod notifier;

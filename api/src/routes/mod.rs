@@ -1,6 +1,13 @@
-//! Routes by area: `routes/<area>/<verb>.rs`. The patient app, counter and Office
-//! endpoints are added by their issues; the foundation serves health and metrics only.
+//! Routes by area: `routes/<area>/<verb>.rs`.
+
+mod admin;
+mod app;
+mod hcp;
 
 use actix_web::web;
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/v1/app").configure(app::configure))
+        .service(web::scope("/v1/hcp").configure(hcp::configure))
+        .service(web::scope("/v1/admin").configure(admin::configure));
+}

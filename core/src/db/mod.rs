@@ -6,6 +6,7 @@
 
 pub mod access_keys;
 pub mod accounts;
+pub mod applications;
 pub mod attempts;
 pub mod audit;
 pub mod consents;
@@ -15,6 +16,7 @@ pub mod matrix;
 pub mod patients;
 pub mod providers;
 pub mod schema;
+pub mod sessions;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,0 +1,89 @@
+//! Applications to join, from the app (or a provider's walk-in registration).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::applications as ap;
+use super::DbConn;
+use crate::domain::ApplicationStatus;
+use crate::error::CoreResult;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ap)]
+pub struct Application {
+    pub id: String,
+    pub id_doc_type: String,
+    pub id_doc_number: String,
+    pub id_doc_place: Option<String>,
+    pub id_doc_key: String,
+    pub name_en: String,
+    pub name_zh: Option<String>,
+    pub date_of_birth: NaiveDate,
+    pub sex: String,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: String,
+    pub notify_sms: bool,
+    pub notify_email: bool,
+    pub notify_post: bool,
+    pub sdm_id: Option<String>,
+    pub status: String,
+    pub patient_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Application {
+    pub fn status(&self) -> CoreResult<ApplicationStatus> {
+        ApplicationStatus::parse(&self.status)
+    }
+}
+
+pub fn insert(conn: &mut DbConn, application: &Application) -> QueryResult<()> {
+    diesel::insert_into(ap::table)
+        .values(application)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Application>> {
+    ap::table
+        .find(id)
+        .select(Application::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The open (not completed, not cancelled) application for an identity document.
+pub fn open_for_document(conn: &mut DbConn, id_doc_key: &str) -> QueryResult<Option<Application>> {
+    ap::table
+        .filter(ap::id_doc_key.eq(id_doc_key))
+        .filter(ap::status.eq_any([
+            ApplicationStatus::PendingMobileVerification.as_str(),
+            ApplicationStatus::PendingIdentityVerification.as_str(),
+        ]))
+        .select(Application::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves an application from `from` to `to` (and links the patient once completed);
+/// returns false if it was no longer in `from` (someone else moved it first).
+pub fn transition(
+    conn: &mut DbConn,
+    id: &str,
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+    patient_id: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(ap::table.find(id).filter(ap::status.eq(from.as_str())))
+        .set((
+            ap::status.eq(to.as_str()),
+            ap::patient_id.eq(patient_id),
+            ap::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

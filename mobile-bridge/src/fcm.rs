@@ -1,0 +1,1 @@
+//! FCM HTTP v1 push client (issue 5).

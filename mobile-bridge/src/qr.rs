@@ -1,0 +1,1 @@
+//! QR codes as SVG (issues 3 and 4).

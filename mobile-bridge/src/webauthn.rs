@@ -1,0 +1,1 @@
+//! WebAuthn passkey ceremonies (issue 3).
