@@ -7,9 +7,11 @@
 pub mod access_keys;
 pub mod accounts;
 pub mod applications;
+pub mod approvals;
 pub mod attempts;
 pub mod audit;
 pub mod consents;
+pub mod devices;
 pub mod inbox;
 pub mod jobs;
 pub mod matrix;

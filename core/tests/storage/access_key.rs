@@ -63,11 +63,13 @@ both_backends! {
         let t = |n: i64| now() + Duration::minutes(n);
 
         for (n, remaining) in [(1, 4), (2, 3), (3, 2), (4, 1)] {
-            assert_eq!(try_key(conn, &hasher, &patient, &wrong, t(n)), KeyCheck::Wrong { remaining });
+            let check = try_key(conn, &hasher, &patient, &wrong, t(n));
+            assert_eq!(check, KeyCheck::Wrong { remaining });
         }
         let record = access_keys::current(conn, &patient.id).unwrap().unwrap();
         assert_eq!((record.failed_attempts, record.locked_at), (4, None));
-        assert!(fixtures::channels_of(&fixtures::jobs_for(conn, &patient.id), "access_key_locked").is_empty());
+        let jobs = fixtures::jobs_for(conn, &patient.id);
+        assert!(fixtures::channels_of(&jobs, "access_key_locked").is_empty());
 
         assert_eq!(try_key(conn, &hasher, &patient, &wrong, t(5)), KeyCheck::Locked);
         let record = access_keys::current(conn, &patient.id).unwrap().unwrap();
@@ -75,13 +77,16 @@ both_backends! {
         let jobs = fixtures::jobs_for(conn, &patient.id);
         assert_eq!(fixtures::channels_of(&jobs, "access_key_locked"), ["email", "sms"]);
 
-        assert_eq!(try_key(conn, &hasher, &patient, &right, t(6)), KeyCheck::Locked, "even the right key");
+        let check = try_key(conn, &hasher, &patient, &right, t(6));
+        assert_eq!(check, KeyCheck::Locked, "even the right key");
 
+        let by_patient = Actor::new(ActorKind::Patient, patient.id.as_str());
         let new_key = write_tx(conn, |c| {
-            access_key::issue(c, &hasher, &patient, "app", &Actor::new(ActorKind::Patient, patient.id.as_str()), t(7))
+            access_key::issue(c, &hasher, &patient, "app", &by_patient, t(7))
         })
         .unwrap();
-        assert_eq!(try_key(conn, &hasher, &patient, &right, t(8)), KeyCheck::Wrong { remaining: 4 });
+        let check = try_key(conn, &hasher, &patient, &right, t(8));
+        assert_eq!(check, KeyCheck::Wrong { remaining: 4 }, "the old key is gone");
         assert_eq!(try_key(conn, &hasher, &patient, new_key.expose(), t(9)), KeyCheck::Accepted);
         let record = access_keys::current(conn, &patient.id).unwrap().unwrap();
         assert_eq!(record.failed_attempts, 0, "a right key clears the count");

@@ -28,14 +28,22 @@ both_backends! {
         }
 
         let other = "caller:+85291234567";
-        let locked = AttemptState { failures: 3, window_started_at: now(), lock: Some(Lock::UntilReset) };
+        let locked = AttemptState {
+            failures: 3,
+            window_started_at: now(),
+            lock: Some(Lock::UntilReset),
+        };
         attempts::save(conn, other, &locked).unwrap();
         assert_eq!(attempts::load(conn, other).unwrap(), Some(locked));
         assert_eq!(attempts::load(conn, scope).unwrap(), Some(states[3]), "scopes are separate");
 
         // Instants are kept to the microsecond on both backends.
         let precise = now() + Duration::nanoseconds(987_654_321);
-        let state = AttemptState { failures: 1, window_started_at: precise, lock: Some(Lock::Until(precise)) };
+        let state = AttemptState {
+            failures: 1,
+            window_started_at: precise,
+            lock: Some(Lock::Until(precise)),
+        };
         attempts::save(conn, scope, &state).unwrap();
         let micros = precise.trunc_subsecs(6);
         let loaded = attempts::load(conn, scope).unwrap().unwrap();

@@ -43,8 +43,8 @@ both_backends! {
         let clinic = provider(CLINIC);
         let [consents_0, audit_0, jobs_0] = counts(conn);
 
-        let one_year = consent::give(conn, &request(&pid, clinic.clone(), ConsentType::OneYear), now())
-            .unwrap();
+        let one_year_request = request(&pid, clinic.clone(), ConsentType::OneYear);
+        let one_year = consent::give(conn, &one_year_request, now()).unwrap();
         assert_eq!(consents::current(conn, &pid, clinic.as_str()).unwrap(), Some(one_year.clone()));
         // 10:15 on 3 March 2026 in Hong Kong: 10:15 on 3 March 2027 there.
         let a_year_later = Utc.with_ymd_and_hms(2027, 3, 3, 2, 15, 0).unwrap();
@@ -105,8 +105,8 @@ both_backends! {
         let pid = fixtures::registered_patient(conn, &hasher).patient.id;
         let before = counts(conn);
         for body in [HA, DH] {
-            let err = consent::give(conn, &request(&pid, provider(body), ConsentType::Indefinite), now())
-                .unwrap_err();
+            let req = request(&pid, provider(body), ConsentType::Indefinite);
+            let err = consent::give(conn, &req, now()).unwrap_err();
             assert_eq!(err.code(), "deemed_consent");
             let err = consent::revoke(
                 conn,

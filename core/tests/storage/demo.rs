@@ -35,7 +35,9 @@ both_backends! {
         let patient = patients::find_by_ehr_number(conn, ehr.as_str()).unwrap().unwrap();
         let key = access_keys::current(conn, &patient.id).unwrap().unwrap();
         assert!(hasher.verify(&summary.patient_access_key, &key.key_hash));
-        let clinic = consents::current(conn, &patient.id, provider(CLINIC).as_str()).unwrap().unwrap();
+        let clinic = consents::current(conn, &patient.id, provider(CLINIC).as_str())
+            .unwrap()
+            .expect("the demo patient consents to the clinic");
         assert_eq!(clinic.consent_type, "one_year");
 
         let again = demo::seed(conn, &hasher, now() + Duration::days(1)).unwrap();

@@ -33,7 +33,8 @@ fn postgres_suite_status() {
         Ok(Availability::Unreachable(reason)) => {
             assert!(
                 !pg::required(),
-                "PostgreSQL suite: REQUIRED ({}=required) but there is no server at {url}: {reason}",
+                "PostgreSQL suite: REQUIRED ({}=required) but there is no server \
+                 at {url}: {reason}",
                 pg::REQUIRED_VAR
             );
             println!(
