@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::db::{run_migrations, DbConn};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use crate::db::{run_migrations, DbConn};
 use sha2::{Digest, Sha256};
 
 pub const URL_VAR: &str = "EHEALTH_TEST_POSTGRES_URL";
@@ -52,7 +52,15 @@ pub fn server() -> &'static Result<Availability, String> {
         let url = server_url();
         let mut admin = match PgConnection::establish(&with_connect_timeout(&url)) {
             Ok(c) => c,
-            Err(e) => return Ok(Availability::Unreachable(e.to_string().trim().to_owned())),
+            Err(e) => {
+                // libpq's message spans lines; one line reads better in a test report.
+                let reason = e
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return Ok(Availability::Unreachable(reason));
+            }
         };
         let template = format!("ehealth_tpl_{}", migrations_hash());
         ensure_template(&mut admin, &url, &template)

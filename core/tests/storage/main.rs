@@ -10,7 +10,6 @@
 #[macro_use]
 mod harness;
 mod fixtures;
-mod pg;
 
 mod access_key;
 mod attempts;
@@ -23,7 +22,7 @@ mod migrations;
 mod one_transaction;
 mod registration;
 
-use pg::Availability;
+use ehealth_core::testing::pg::{self, Availability};
 
 #[test]
 fn postgres_suite_status() {
