@@ -32,10 +32,27 @@ enum Command {
     Migrate,
     /// Load the demo providers, accounts and patient (once) and print them.
     Demo,
+    /// The daily postal print batch.
+    Postal {
+        #[command(subcommand)]
+        command: PostalCommand,
+    },
     /// The access audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PostalCommand {
+    /// Print the letters waiting for DATE (YYYY-MM-DD) into one PDF and a CSV manifest.
+    Batch {
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// Where to write the PDF and the manifest.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
 }
 
@@ -62,6 +79,9 @@ fn main() -> ExitCode {
         Command::Notifier => commands::serve::run(config, commands::serve::Parts::NOTIFIER),
         Command::Migrate => commands::migrate(config),
         Command::Demo => commands::demo(config),
+        Command::Postal {
+            command: PostalCommand::Batch { date, out },
+        } => commands::postal::batch(config, date, &out),
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(config),

@@ -5,7 +5,9 @@
 //! `http` holds the plumbing every HTTP service of the platform shares (errors, health,
 //! metrics, the server itself), so that the ivr and notifier answer the same way.
 
+mod counter;
 pub mod http;
+pub mod openapi;
 mod routes;
 
 use std::net::TcpListener;

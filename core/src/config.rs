@@ -32,6 +32,8 @@ pub struct Config {
     pub fcm: FcmConfig,
     pub notifier: NotifierConfig,
     pub security: SecurityConfig,
+    /// Passkeys of the patient app (issue 3).
+    pub webauthn: WebauthnConfig,
     /// Load the demo providers, accounts and patient on first start (development only).
     pub demo_on_first_start: bool,
 }
@@ -124,7 +126,28 @@ impl Default for Config {
             fcm: FcmConfig::default(),
             notifier: NotifierConfig::default(),
             security: SecurityConfig::default(),
+            webauthn: WebauthnConfig::default(),
             demo_on_first_start: true,
+        }
+    }
+}
+
+/// The WebAuthn relying party: the app's domain and the origin its passkey requests come
+/// from. The defaults suit a local run only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebauthnConfig {
+    pub rp_id: String,
+    pub rp_origin: String,
+    pub rp_name: String,
+}
+
+impl Default for WebauthnConfig {
+    fn default() -> Self {
+        Self {
+            rp_id: "localhost".to_owned(),
+            rp_origin: "http://localhost:8080".to_owned(),
+            rp_name: "eHealth".to_owned(),
         }
     }
 }
@@ -302,6 +325,8 @@ impl Config {
         if let Some(v) = get("EHEALTH_FOLD_WINDOW_SECS") {
             self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
         }
+        set(&mut self.webauthn.rp_id, get("EHEALTH_WEBAUTHN_RP_ID"));
+        set(&mut self.webauthn.rp_origin, get("EHEALTH_WEBAUTHN_RP_ORIGIN"));
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }

@@ -1,6 +1,14 @@
-//! The ivr service: answers Twilio Voice webhooks under `/ivr`. It shares the api's HTTP
-//! plumbing (JSON errors, health, readiness, metrics). The call flow is added by the
-//! voice-line issue; the foundation serves health and metrics only.
+//! The ivr service: the 24-hour voice line. It answers Twilio Voice webhooks under `/ivr`
+//! with TwiML, and takes Twilio's call-status and SMS delivery callbacks. Every request
+//! must carry a valid `X-Twilio-Signature`. It shares the api's HTTP plumbing (health,
+//! readiness, metrics).
+
+pub mod flow;
+mod routes;
+pub mod signature;
+pub mod texts;
+pub mod twiml;
+pub mod webhook;
 
 use std::net::TcpListener;
 
@@ -12,4 +20,9 @@ pub fn serve(services: Services, listener: TcpListener) -> std::io::Result<Serve
     ehealth_api::http::server(services, listener, "ivr", routes)
 }
 
-fn routes(_cfg: &mut web::ServiceConfig) {}
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ivr/voice", web::post().to(routes::voice::start))
+        .route("/ivr/voice/{step}", web::post().to(routes::voice::step))
+        .route("/ivr/status", web::post().to(routes::status::call))
+        .route("/ivr/sms-status", web::post().to(routes::status::sms));
+}

@@ -2,12 +2,17 @@
 //! and delivers them. With no provider credentials configured it delivers into a local
 //! outbox folder, one file per message, so a first run shows what would have been sent.
 //!
-//! The foundation delivers every channel to the local outbox; the Twilio, SMTP, FCM and
-//! postal channels come with the notifier issue.
+//! SMS goes through Twilio, email over SMTP, push through FCM HTTP v1, each when its
+//! credentials are configured; post (and any unconfigured channel) goes to the outbox.
 
+pub mod channels;
+pub mod folding;
 pub mod jobs;
 pub mod messages;
+pub mod metrics;
 pub mod outbox;
+pub mod postal;
+mod wakeup;
 mod worker;
 
 use std::net::TcpListener;
@@ -19,5 +24,5 @@ pub use worker::{run, WorkerOptions};
 
 /// The notifier's own health, readiness and metrics endpoints.
 pub fn serve_http(services: Services, listener: TcpListener) -> std::io::Result<Server> {
-    ehealth_api::http::server(services, listener, "notifier", |_| {})
+    ehealth_api::http::server(services, listener, "notifier", metrics::routes)
 }

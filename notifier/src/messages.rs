@@ -1,8 +1,11 @@
-//! Message texts in the patient's language. They carry no clinical detail: who, when,
-//! and the hotline. (The notifier issue replaces these with reviewed, snapshot-tested
-//! templates.)
+//! Message texts in the patient's language, from the Fluent files in `notifier/locales/`
+//! (English, Traditional and Simplified Chinese). They carry no clinical detail: who,
+//! when, and the hotline. Every text is snapshot-tested so that a reviewer reads what
+//! patients read.
 
+use chrono::{DateTime, FixedOffset};
 use ehealth_core::domain::{Language, NotificationKind};
+use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
 use serde_json::Value;
 
 pub const HOTLINE: &str = "3467 6300";
@@ -13,12 +16,52 @@ pub struct Message {
     pub body: String,
 }
 
+fn source(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::English => ("en", include_str!("../locales/en.ftl")),
+        Language::TraditionalChinese => ("zh-Hant", include_str!("../locales/zh-Hant.ftl")),
+        Language::SimplifiedChinese => ("zh-Hans", include_str!("../locales/zh-Hans.ftl")),
+    }
+}
+
+fn bundle(language: Language) -> FluentBundle<FluentResource> {
+    let (tag, ftl) = source(language);
+    let id: unic_langid::LanguageIdentifier = tag.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new(vec![id]);
+    // Isolation marks (U+2068/U+2069) would show as junk in an SMS.
+    bundle.set_use_isolating(false);
+    // The files are ours and checked by the tests below; a broken entry renders as its id.
+    let resource = FluentResource::try_new(ftl.to_owned()).unwrap_or_else(|(r, _)| r);
+    let _ = bundle.add_resource(resource);
+    bundle
+}
+
+fn text(bundle: &FluentBundle<FluentResource>, id: &str, args: &FluentArgs) -> String {
+    let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+        return id.to_owned();
+    };
+    let mut errors = Vec::new();
+    bundle
+        .format_pattern(pattern, Some(args), &mut errors)
+        .into_owned()
+}
+
 fn fact<'a>(payload: &'a Value, key: &str) -> &'a str {
-    payload
-        .get("facts")
-        .and_then(|f| f.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    payload["facts"][key].as_str().unwrap_or("")
+}
+
+/// Times are shown in Hong Kong time (UTC+8, no daylight saving).
+fn local_time(rfc3339: &str) -> String {
+    let Some(hong_kong) = FixedOffset::east_opt(8 * 3600) else {
+        return rfc3339.to_owned();
+    };
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&hong_kong)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 fn provider_name(payload: &Value, language: Language) -> String {
@@ -30,93 +73,42 @@ fn provider_name(payload: &Value, language: Language) -> String {
     }
 }
 
-pub fn render(kind: NotificationKind, language: Language, payload: &Value) -> Message {
-    let when = payload
-        .get("occurred_at")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let provider = provider_name(payload, language);
-    let (en, zh_hant, zh_hans) = texts(kind, payload, &provider);
-    let (subject, line, footer) = match language {
-        Language::English => (
-            "eHealth",
-            en,
-            format!("Time: {when}. Enquiries: eHealth hotline {HOTLINE}."),
-        ),
-        Language::TraditionalChinese => (
-            "醫健通",
-            zh_hant,
-            format!("時間：{when}。查詢請致電醫健通熱線 {HOTLINE}。"),
-        ),
-        Language::SimplifiedChinese => (
-            "医健通",
-            zh_hans,
-            format!("时间：{when}。查询请致电医健通热线 {HOTLINE}。"),
-        ),
-    };
-    Message {
-        subject: format!("{subject}: {}", kind.as_str().replace('_', " ")),
-        body: format!("{line}\n{footer}\n"),
+fn arguments(payload: &Value, language: Language) -> FluentArgs<'static> {
+    let mut args = FluentArgs::new();
+    for key in ["ehr_number", "access_key", "code"] {
+        args.set(key, fact(payload, key).to_owned());
     }
+    args.set("provider", provider_name(payload, language));
+    args.set("hotline", HOTLINE);
+    args.set(
+        "when",
+        local_time(payload["occurred_at"].as_str().unwrap_or("")),
+    );
+    let times: Vec<String> = payload["facts"]["access_times"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(local_time).collect())
+        .unwrap_or_default();
+    args.set("folded", if times.len() > 1 { "yes" } else { "no" });
+    args.set("count", times.len().max(1));
+    let separator = if language == Language::English {
+        ", "
+    } else {
+        "、"
+    };
+    args.set("times", times.join(separator));
+    args
 }
 
-fn texts(kind: NotificationKind, payload: &Value, provider: &str) -> (String, String, String) {
-    use NotificationKind as K;
-    match kind {
-        K::RegistrationCompleted => {
-            let ehr = fact(payload, "ehr_number");
-            (
-                format!("You have joined eHealth. Your eHR number is {ehr}."),
-                format!("閣下已登記參加醫健通，電子健康紀錄號碼為 {ehr}。"),
-                format!("阁下已登记参加医健通，电子健康记录号码为 {ehr}。"),
-            )
-        }
-        K::ConsentGiven => (
-            format!("You gave sharing consent to {provider}."),
-            format!("閣下已給予{provider}互通同意。"),
-            format!("阁下已给予{provider}互通同意。"),
-        ),
-        K::ConsentRevoked => (
-            format!("Your sharing consent to {provider} has been revoked."),
-            format!("閣下給予{provider}的互通同意已撤銷。"),
-            format!("阁下给予{provider}的互通同意已撤销。"),
-        ),
-        K::ConsentExpiring => (
-            format!("Your one-year sharing consent to {provider} expires in 30 days."),
-            format!("閣下給予{provider}的一年互通同意將於30日後屆滿。"),
-            format!("阁下给予{provider}的一年互通同意将于30日后届满。"),
-        ),
-        K::AccessKeyIssued => {
-            let key = fact(payload, "access_key");
-            (
-                format!("Your new eHealth access key is {key}. Keep it secret; the old key no longer works."),
-                format!("閣下的新醫健通存取鑰匙為 {key}，請妥為保管；舊鑰匙已失效。"),
-                format!("阁下的新医健通存取钥匙为 {key}，请妥为保管；旧钥匙已失效。"),
-            )
-        }
-        K::AccessKeyLocked => (
-            "Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.".to_owned(),
-            "閣下的存取鑰匙因多次輸入錯誤已被鎖定，請在應用程式或電話熱線產生新鑰匙。".to_owned(),
-            "阁下的存取钥匙因多次输入错误已被锁定，请在应用程序或电话热线产生新钥匙。".to_owned(),
-        ),
-        K::RecordAccessed => (
-            format!("Your eHealth record was accessed by {provider}."),
-            format!("{provider}已查閱閣下的醫健通紀錄。"),
-            format!("{provider}已查阅阁下的医健通记录。"),
-        ),
-        K::Withdrawal => (
-            "You have withdrawn from eHealth. All sharing consents have ended.".to_owned(),
-            "閣下已退出醫健通，所有互通同意已終止。".to_owned(),
-            "阁下已退出医健通，所有互通同意已终止。".to_owned(),
-        ),
-        K::VerificationCode => {
-            let code = fact(payload, "code");
-            (
-                format!("Your eHealth verification code is {code}. Do not share it."),
-                format!("閣下的醫健通驗證碼為 {code}，切勿向他人透露。"),
-                format!("阁下的医健通验证码为 {code}，切勿向他人透露。"),
-            )
-        }
+pub fn render(kind: NotificationKind, language: Language, payload: &Value) -> Message {
+    let bundle = bundle(language);
+    let args = arguments(payload, language);
+    let brand = text(&bundle, "brand", &args);
+    let subject = text(&bundle, &format!("subject-{}", kind.as_str()), &args);
+    let line = text(&bundle, kind.as_str(), &args);
+    let footer = text(&bundle, "footer", &args);
+    Message {
+        subject: format!("{brand}: {subject}"),
+        body: format!("{line}\n{footer}\n"),
     }
 }
 
@@ -125,33 +117,86 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn every_kind_renders_in_every_language_with_the_hotline() {
-        let payload = json!({
-            "occurred_at": "2026-11-25T10:00:00+08:00",
+    const LANGUAGES: [Language; 3] = [
+        Language::English,
+        Language::TraditionalChinese,
+        Language::SimplifiedChinese,
+    ];
+
+    fn payload() -> Value {
+        json!({
+            "occurred_at": "2026-11-25T02:00:00+00:00",
             "facts": { "provider_name_en": "Harbour Clinic", "provider_name_zh": "海港診所",
-                       "ehr_number": "123456789012", "access_key": "12345678", "code": "654321" }
-        });
-        for kind in NotificationKind::ALL {
-            for (language, provider) in [
-                (Language::English, "Harbour Clinic"),
-                (Language::TraditionalChinese, "海港診所"),
-                (Language::SimplifiedChinese, "海港診所"),
-            ] {
-                let m = render(*kind, language, &payload);
+                       "ehr_number": "1234 5678 9012", "access_key": "12345678", "code": "654321" }
+        })
+    }
+
+    fn all_texts(language: Language, payload: &Value) -> String {
+        NotificationKind::ALL
+            .iter()
+            .map(|kind| {
+                let m = render(*kind, language, payload);
+                format!("## {kind}\nSubject: {}\n{}", m.subject, m.body)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn every_message_in_english() {
+        insta::assert_snapshot!(all_texts(Language::English, &payload()));
+    }
+
+    #[test]
+    fn every_message_in_traditional_chinese() {
+        insta::assert_snapshot!(all_texts(Language::TraditionalChinese, &payload()));
+    }
+
+    #[test]
+    fn every_message_in_simplified_chinese() {
+        insta::assert_snapshot!(all_texts(Language::SimplifiedChinese, &payload()));
+    }
+
+    #[test]
+    fn folded_accesses_list_every_time() {
+        let mut p = payload();
+        p["facts"]["access_times"] = json!([
+            "2026-11-25T02:00:00+00:00",
+            "2026-11-25T02:03:00+00:00",
+            "2026-11-25T02:04:30+00:00"
+        ]);
+        let texts: Vec<String> = LANGUAGES
+            .iter()
+            .map(|l| render(NotificationKind::RecordAccessed, *l, &p).body)
+            .collect();
+        insta::assert_snapshot!(texts.join("\n"));
+        for t in &texts {
+            assert!(
+                t.contains("10:00") && t.contains("10:03") && t.contains("10:04"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_entry_exists_in_every_language_and_nothing_is_left_unresolved() {
+        for language in LANGUAGES {
+            for kind in NotificationKind::ALL {
+                let m = render(*kind, language, &payload());
                 assert!(m.body.contains(HOTLINE), "{kind} {language}");
-                assert!(m.body.contains("2026-11-25T10:00:00+08:00"));
-                let names_provider = matches!(
-                    kind,
-                    NotificationKind::ConsentGiven
-                        | NotificationKind::ConsentRevoked
-                        | NotificationKind::ConsentExpiring
-                        | NotificationKind::RecordAccessed
-                );
-                assert_eq!(
-                    m.body.contains(provider),
-                    names_provider,
+                assert!(
+                    !m.subject.contains("subject-"),
                     "{kind} {language}: {}",
+                    m.subject
+                );
+                assert!(
+                    !m.body.contains(kind.as_str()),
+                    "{kind} {language}: {}",
+                    m.body
+                );
+                assert!(
+                    !m.body.contains('{') && !m.body.contains('\u{2068}'),
+                    "{}",
                     m.body
                 );
             }

@@ -10,6 +10,7 @@ use ehealth_core::domain::{Channel, Language};
 
 use crate::messages::Message;
 
+#[derive(Debug, Clone)]
 pub struct Recipient {
     pub name: String,
     pub address: String,

@@ -9,9 +9,13 @@ use ehealth_core::context::Services;
 use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::write_tx;
 use ehealth_core::CoreError;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
-use crate::jobs::{deliver, Delivery};
+use std::sync::Arc;
+
+use crate::channels::Channels;
+use crate::folding::{self, Fold};
+use crate::jobs::{blocking, deliver, Delivery};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -19,7 +23,12 @@ pub struct WorkerOptions {
     pub batch_size: i64,
     pub lease: chrono::Duration,
     pub poll_interval: Duration,
+    /// The first retry waits about this long; each further one twice as long.
+    pub backoff_base: Duration,
 }
+
+/// First retry delay; `EHEALTH_NOTIFIER_BACKOFF_BASE_MS` shortens it for drills and tests.
+const DEFAULT_BACKOFF_BASE_MS: u64 = 5_000;
 
 impl WorkerOptions {
     pub fn from_services(services: &Services) -> Self {
@@ -33,21 +42,28 @@ impl WorkerOptions {
             batch_size: i64::from(c.batch_size.max(1)),
             lease: chrono::Duration::seconds(c.lease_secs.max(5) as i64),
             poll_interval: Duration::from_millis(c.poll_interval_ms.max(10)),
+            backoff_base: Duration::from_millis(
+                std::env::var("EHEALTH_NOTIFIER_BACKOFF_BASE_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(DEFAULT_BACKOFF_BASE_MS),
+            ),
         }
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
-) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CoreError::Internal(format!("worker task failed: {e}")))?
-}
-
 /// Runs until `shutdown` turns true; jobs claimed but not started are released.
 pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch::Receiver<bool>) {
-    tracing::info!(worker = %options.worker_id, "notifier worker started");
+    let channels = match Channels::from_config(&services.config) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            tracing::error!(error = %e, "notifier channels misconfigured; worker not started");
+            return;
+        }
+    };
+    let wakeup = crate::wakeup::listen(&services.config.database.url);
+    let wake = wakeup.as_ref().map(|w| w.notify.clone());
+    tracing::info!(worker = %options.worker_id, listening = wake.is_some(), "notifier worker started");
     while !*shutdown.borrow() {
         let claimed = {
             let (s, o) = (services.clone(), options.clone());
@@ -61,43 +77,92 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
             .await
         };
         match claimed {
-            Ok(batch) if !batch.is_empty() => process_batch(&services, batch, &shutdown).await,
-            Ok(_) => idle(&mut shutdown, options.poll_interval).await,
+            Ok(batch) if !batch.is_empty() => {
+                process_batch(&services, &options, &channels, batch, &shutdown).await
+            }
+            Ok(_) => idle(&mut shutdown, options.poll_interval, wake.as_deref()).await,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming jobs failed; retrying");
-                idle(&mut shutdown, options.poll_interval * 5).await;
+                idle(&mut shutdown, options.poll_interval * 5, None).await;
             }
         }
     }
     tracing::info!(worker = %options.worker_id, "notifier worker stopped");
 }
 
-async fn idle(shutdown: &mut watch::Receiver<bool>, wait: Duration) {
+/// Waits for the poll interval, a shutdown, or (PostgreSQL) a newly enqueued job.
+async fn idle(shutdown: &mut watch::Receiver<bool>, wait: Duration, wake: Option<&Notify>) {
+    let woken = async {
+        match wake {
+            Some(n) => n.notified().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         _ = tokio::time::sleep(wait) => {}
         _ = shutdown.changed() => {}
+        _ = woken => {}
     }
 }
 
-async fn process_batch(services: &Services, batch: Vec<Job>, shutdown: &watch::Receiver<bool>) {
+/// Delivers a claimed batch concurrently, each job finished in its own short transaction.
+async fn process_batch(
+    services: &Services,
+    options: &WorkerOptions,
+    channels: &Arc<Channels>,
+    batch: Vec<Job>,
+    shutdown: &watch::Receiver<bool>,
+) {
+    let mut running = tokio::task::JoinSet::new();
     for job in batch {
         if *shutdown.borrow() {
             release(services, job).await;
             continue;
         }
-        let s = services.clone();
-        let outcome = blocking(move || {
-            let delivery = deliver(&s, &job);
-            finish(&s, &job, delivery)
-        })
-        .await;
-        if let Err(e) = outcome {
+        let (s, c) = (services.clone(), channels.clone());
+        let base = options.backoff_base;
+        running.spawn(handle(s, c, job, base));
+    }
+    while let Some(outcome) = running.join_next().await {
+        if let Ok(Err(e)) = outcome {
             tracing::warn!(error = %e, "finishing a job failed; its lease will expire and it will be retried");
         }
     }
 }
 
-fn finish(services: &Services, job: &Job, delivery: Delivery) -> Result<(), CoreError> {
+/// One claimed job: held back for folding, or delivered and finished.
+async fn handle(
+    services: Services,
+    channels: Arc<Channels>,
+    job: Job,
+    backoff_base: Duration,
+) -> Result<(), CoreError> {
+    let s = services.clone();
+    let fold = blocking(move || folding::prepare(&s, job, Utc::now())).await?;
+    let job = match fold {
+        Fold::Send(job) => job,
+        Fold::HoldUntil(job, until) => {
+            return blocking(move || {
+                let mut conn = services.db.get()?;
+                let owner = job.lease_owner.clone().unwrap_or_default();
+                jobs::defer(&mut conn, &job.id, &owner, until, Utc::now())?;
+                Ok(())
+            })
+            .await;
+        }
+    };
+    let started = std::time::Instant::now();
+    let delivery = deliver(&services, &channels, &job).await;
+    crate::metrics::record_send(&job.channel, &delivery, started.elapsed());
+    blocking(move || finish(&services, &job, delivery, backoff_base)).await
+}
+
+fn finish(
+    services: &Services,
+    job: &Job,
+    delivery: Delivery,
+    backoff_base: Duration,
+) -> Result<(), CoreError> {
     let owner = job.lease_owner.clone().unwrap_or_default();
     let now = Utc::now();
     let mut conn = services.db.get()?;
@@ -114,7 +179,7 @@ fn finish(services: &Services, job: &Job, delivery: Delivery) -> Result<(), Core
                 }
             }
             Delivery::Failed { error, permanent } => {
-                let retry_at = now + backoff(job.attempts);
+                let retry_at = now + backoff(job.attempts, backoff_base);
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %error, "delivery failed");
                 jobs::fail(c, job, error, retry_at, *permanent, now)?;
             }
@@ -133,10 +198,30 @@ async fn release(services: &Services, job: Job) {
     .await;
 }
 
-/// Exponential backoff with jitter: about 5 s, 10 s, 20 s... capped at one hour.
-pub fn backoff(attempts: i32) -> chrono::Duration {
-    let exp = attempts.clamp(1, 10) as u32 - 1;
-    let base = (5i64 << exp).min(3_600);
+/// Exponential backoff with jitter (so that jobs failed together do not retry together):
+/// about `base`, 2 x `base`, 4 x `base`... capped at one hour.
+pub fn backoff(attempts: i32, base: Duration) -> chrono::Duration {
+    let exp = attempts.clamp(1, 11) as u32 - 1;
+    let millis = (base.as_millis() as f64 * f64::from(1u32 << exp)).min(3_600_000.0);
     let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0.5..1.5);
-    chrono::Duration::milliseconds((base as f64 * 1_000.0 * jitter) as i64)
+    chrono::Duration::milliseconds((millis * jitter) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stops_at_an_hour() {
+        let base = Duration::from_secs(5);
+        for (attempts, expected_ms) in [(1, 5_000.0), (2, 10_000.0), (4, 40_000.0)] {
+            let d = backoff(attempts, base).num_milliseconds() as f64;
+            assert!(
+                d >= expected_ms * 0.5 && d <= expected_ms * 1.5,
+                "{attempts}: {d}"
+            );
+        }
+        assert!(backoff(30, base).num_milliseconds() <= 5_400_000);
+        assert!(backoff(30, base).num_milliseconds() >= 1_800_000);
+    }
 }

@@ -1,5 +1,6 @@
 //! The operator commands.
 
+pub mod postal;
 pub mod serve;
 
 use std::process::ExitCode;

@@ -95,7 +95,7 @@ async fn run_servers(
             stop_rx,
         )));
         if !parts.api && !parts.ivr {
-            let l = TcpListener::bind(&c.notifier_addr())
+            let l = TcpListener::bind(c.notifier_addr())
                 .context("binding the notifier's health port")?;
             lines.push(format!(
                 "  notifier  http://{}  (/healthz, /readyz, /metrics)",

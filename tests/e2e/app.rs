@@ -1,1 +1,13 @@
-//! End-to-end tests of the app issue.
+//! The patient app (`/v1/app`, issue 3): joining, sign-in, consents, access key, access
+//! records, preferences, SDMs, and the defences (codes, outsiders, bad input).
+
+mod bad_input;
+mod codes;
+mod delivery;
+mod helpers;
+mod journey;
+mod openapi;
+mod outsiders;
+mod passkey;
+mod sdm;
+mod settings;

@@ -1,1 +1,10 @@
-//! End-to-end tests of the hcp issue.
+//! End-to-end tests of the provider counter and the Office (issue 4), over HTTP on both
+//! databases.
+
+mod counter;
+mod fhir;
+mod guessing;
+mod helpers;
+mod journey;
+mod matrix;
+mod office;

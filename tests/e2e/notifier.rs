@@ -1,1 +1,13 @@
-//! End-to-end tests of the notifier issue.
+//! End-to-end tests of the notifier issue: each channel against a real server speaking
+//! its provider's protocol (Twilio and FCM stand-ins over HTTP, aiosmtpd for SMTP), and
+//! whole `ehealth notifier` processes crashing and sharing the queue.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod email;
+mod folding;
+mod harness;
+mod postal;
+mod processes;
+mod push;
+mod sms;
+mod wakeup;

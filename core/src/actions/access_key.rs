@@ -6,7 +6,7 @@ use serde_json::json;
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::access_keys::{self, AccessKeyRecord};
 use crate::db::audit::{self, NewAuditEntry};
-use crate::db::patients::Patient;
+use crate::db::patients::{self, Patient};
 use crate::db::{new_id, to_db, DbConn};
 use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind};
 use crate::error::CoreResult;
@@ -25,6 +25,7 @@ pub fn issue(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<AccessKey> {
+    patients::lock(conn, &patient.id)?;
     let key = AccessKey::generate(&mut rand::rngs::OsRng);
     let record = AccessKeyRecord {
         id: new_id(),
@@ -84,6 +85,9 @@ pub fn check(
             .reason(reason);
         audit::append(conn, &entry, now).map(drop)
     };
+    // Serialise guesses at one patient's key, so that concurrent wrong tries cannot
+    // read the same failure count and undercount.
+    patients::lock(conn, &patient.id)?;
     let Some(record) = access_keys::current(conn, &patient.id)? else {
         hasher.verify_decoy(typed.expose());
         audit_try(conn, AuditOutcome::Refused, "no_access_key")?;

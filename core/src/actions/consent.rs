@@ -7,6 +7,7 @@ use super::active_patient;
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
+use crate::db::patients;
 use crate::db::providers::{self, Provider};
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
 use crate::domain::{
@@ -49,6 +50,7 @@ pub fn give(
         return Err(CoreError::invalid("type", "must be one_year or indefinite"));
     }
     write_tx(conn, |conn| {
+        patients::lock(conn, &req.patient_id)?;
         let patient = active_patient(conn, &req.patient_id)?;
         let provider = consentable_provider(conn, &req.provider_id)?;
         if provider.status()? != ProviderStatus::Registered {
@@ -118,6 +120,7 @@ pub fn revoke(
     now: DateTime<Utc>,
 ) -> CoreResult<SharingConsent> {
     write_tx(conn, |conn| {
+        patients::lock(conn, patient_id)?;
         let patient = active_patient(conn, patient_id)?;
         let provider = consentable_provider(conn, provider_id)?;
         let current = consents::current(conn, &patient.id, &provider.id)?

@@ -2,10 +2,32 @@
 //! and enqueues the patient's notifications together, so none is left without the others.
 
 pub mod access_key;
+pub mod accounts;
+pub mod staff_sign_in;
+pub mod throttle;
+pub mod approval_request;
+pub mod counter_consent;
+pub mod counter_registration;
+pub mod fhir;
+pub mod provider_lifecycle;
+pub mod record_view;
+pub mod records;
 pub mod consent;
 pub mod demo;
+pub mod ivr;
+pub mod ivr_code;
 pub mod notify;
 pub mod registration;
+// issue 3 (patient app)
+pub mod application;
+pub mod codes;
+pub mod identity_verification;
+pub mod app_acts;
+pub mod approval_decision;
+pub mod passkeys;
+pub mod preferences;
+pub mod sign_in;
+pub mod withdrawal;
 
 use crate::db::{patients, patients::Patient, DbConn};
 use crate::domain::PatientStatus;

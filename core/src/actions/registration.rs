@@ -85,39 +85,52 @@ pub fn register(
 ) -> CoreResult<Registered> {
     particulars.validate(now.date_naive())?;
     write_tx(conn, |conn| {
-        let key = particulars.document.key();
-        if patients::find_by_document(conn, &key)?.is_some() {
-            return Err(CoreError::conflict(
-                "already_registered",
-                "a participant with this identity document is already registered",
-            ));
-        }
-        let patient = new_patient(conn, particulars, provider, now)?;
-        patients::insert(conn, &patient)?;
-        give_deemed_consents(conn, &patient, now)?;
-        let entry = NewAuditEntry::new(
-            AuditAction::RegistrationCompleted,
-            actor.clone(),
-            AuditOutcome::Succeeded,
-        )
-        .patient(&patient.id)
-        .details(json!({ "verified_at_provider": provider.map(ProviderId::as_str) }));
-        let entry = match provider {
-            Some(p) => entry.provider(p.as_str()),
-            None => entry,
-        };
-        audit::append(conn, &entry, now)?;
-        let event = PatientEvent {
-            kind: NotificationKind::RegistrationCompleted,
-            event_id: format!("registered:{}", patient.id),
-            facts: json!({ "ehr_number": patient.ehr_number }),
-        };
-        notify_patient(conn, &patient, &event, now)?;
-        let access_key = access_key::issue(conn, hasher, &patient, "registration", actor, now)?;
-        Ok(Registered {
-            patient,
-            access_key,
-        })
+        register_in_tx(conn, hasher, particulars, provider, actor, now)
+    })
+}
+
+/// The body of `register`, in the caller's transaction (completing an application moves
+/// the application and registers the patient together). The caller validates first.
+pub fn register_in_tx(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    particulars: &Particulars,
+    provider: Option<&ProviderId>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Registered> {
+    let key = particulars.document.key();
+    if patients::find_by_document(conn, &key)?.is_some() {
+        return Err(CoreError::conflict(
+            "already_registered",
+            "a participant with this identity document is already registered",
+        ));
+    }
+    let patient = new_patient(conn, particulars, provider, now)?;
+    patients::insert(conn, &patient)?;
+    give_deemed_consents(conn, &patient, now)?;
+    let entry = NewAuditEntry::new(
+        AuditAction::RegistrationCompleted,
+        actor.clone(),
+        AuditOutcome::Succeeded,
+    )
+    .patient(&patient.id)
+    .details(json!({ "verified_at_provider": provider.map(ProviderId::as_str) }));
+    let entry = match provider {
+        Some(p) => entry.provider(p.as_str()),
+        None => entry,
+    };
+    audit::append(conn, &entry, now)?;
+    let event = PatientEvent {
+        kind: NotificationKind::RegistrationCompleted,
+        event_id: format!("registered:{}", patient.id),
+        facts: json!({ "ehr_number": patient.ehr_number }),
+    };
+    notify_patient(conn, &patient, &event, now)?;
+    let access_key = access_key::issue(conn, hasher, &patient, "registration", actor, now)?;
+    Ok(Registered {
+        patient,
+        access_key,
     })
 }
 

@@ -259,3 +259,94 @@ pub fn depth_by_channel(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
         .select((nj::channel, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// The queue as the Office and `/metrics` see it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueStats {
+    /// Pending or running jobs per channel.
+    pub waiting_by_channel: Vec<(String, i64)>,
+    pub dead_by_channel: Vec<(String, i64)>,
+    /// When the oldest job still waiting was enqueued.
+    pub oldest_waiting: Option<NaiveDateTime>,
+}
+
+pub fn stats(conn: &mut DbConn) -> QueryResult<QueueStats> {
+    let dead_by_channel = nj::table
+        .filter(nj::status.eq(DEAD))
+        .group_by(nj::channel)
+        .select((nj::channel, diesel::dsl::count_star()))
+        .load(conn)?;
+    let oldest_waiting = nj::table
+        .filter(nj::status.eq(PENDING).or(nj::status.eq(RUNNING)))
+        .select(diesel::dsl::min(nj::created_at))
+        .first(conn)?;
+    Ok(QueueStats {
+        waiting_by_channel: depth_by_channel(conn)?,
+        dead_by_channel,
+        oldest_waiting,
+    })
+}
+
+/// Puts a claimed job back to wait until `run_at` without counting an attempt (a job
+/// held back so that later events can be folded into it).
+pub fn defer(
+    conn: &mut DbConn,
+    id: &str,
+    lease_owner: &str,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        nj::table
+            .find(id)
+            .filter(nj::lease_owner.eq(lease_owner))
+            .filter(nj::status.eq(RUNNING)),
+    )
+    .set((
+        nj::status.eq(PENDING),
+        nj::attempts.eq(nj::attempts - 1),
+        nj::run_at.eq(to_db(run_at)),
+        nj::lease_until.eq(None::<NaiveDateTime>),
+        nj::updated_at.eq(to_db(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Waiting jobs of the same type, channel and recipient as `lead`, enqueued from its
+/// creation up to `until`: the candidates to fold into it.
+pub fn fold_candidates(
+    conn: &mut DbConn,
+    lead: &Job,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Job>> {
+    nj::table
+        .filter(nj::job_type.eq(&lead.job_type))
+        .filter(nj::channel.eq(&lead.channel))
+        .filter(nj::patient_id.eq(&lead.patient_id))
+        .filter(nj::status.eq(PENDING))
+        .filter(nj::id.ne(&lead.id))
+        .filter(nj::created_at.ge(lead.created_at))
+        .filter(nj::created_at.le(until))
+        .order(nj::created_at)
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// Marks a waiting job as told in `lead`'s message; false if it is no longer waiting.
+pub fn mark_folded(
+    conn: &mut DbConn,
+    id: &str,
+    lead_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::update(nj::table.find(id).filter(nj::status.eq(PENDING)))
+        .set((
+            nj::status.eq(DONE),
+            nj::provider_ref.eq(Some(format!("folded:{lead_id}"))),
+            nj::finished_at.eq(Some(to_db(now))),
+            nj::updated_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

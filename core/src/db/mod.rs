@@ -5,11 +5,17 @@
 //! (one folder per backend) and how a write transaction begins.
 
 pub mod access_keys;
+pub mod account_factors;
+pub mod audit_queries;
+pub mod episodes;
+pub mod provider_consents;
+pub mod records;
 pub mod accounts;
 pub mod applications;
 pub mod approvals;
 pub mod attempts;
 pub mod audit;
+pub mod calls;
 pub mod consents;
 pub mod devices;
 pub mod inbox;
@@ -17,8 +23,20 @@ pub mod jobs;
 pub mod matrix;
 pub mod patients;
 pub mod providers;
+pub mod receipts;
 pub mod schema;
 pub mod sessions;
+// issue 3 (patient app)
+pub mod access_records;
+pub mod app_inbox;
+pub mod ceremonies;
+pub mod one_time_codes;
+pub mod passkeys;
+pub mod postal_letters;
+pub mod patient_settings;
+pub mod provider_directory;
+pub mod sdm;
+pub mod withdrawals;
 
 use std::path::Path;
 use std::time::Duration;

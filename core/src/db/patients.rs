@@ -71,6 +71,15 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
         .optional()
 }
 
+/// Takes the patient's row lock for the rest of the transaction (a no-op update, the same
+/// on both backends): changes to one patient's consents and keys then happen one after
+/// the other instead of racing for the "one current row" indexes.
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(patients::table.find(id))
+        .set(patients::id.eq(patients::id))
+        .execute(conn)
+}
+
 pub fn find_by_ehr_number(conn: &mut DbConn, ehr: &str) -> QueryResult<Option<Patient>> {
     patients::table
         .filter(patients::ehr_number.eq(ehr))

@@ -346,7 +346,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    delivery_receipts (message_sid, status) {
+        message_sid -> Text,
+        status -> Text,
+        error_code -> Nullable<Text>,
+        job_id -> Nullable<Text>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    postal_letters (job_id) {
+        job_id -> Text,
+        mailing_date -> Text,
+        recipient_name -> Text,
+        address -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        printed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    postal_letters,
     providers,
     patients,
     substitute_decision_makers,
@@ -371,4 +396,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_counters,
     approvals,
     voice_calls,
+    delivery_receipts,
 );

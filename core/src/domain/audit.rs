@@ -17,8 +17,16 @@ text_enum! {
         ProviderRegistered => "provider_registered",
         AccountChanged => "account_changed",
         MatrixChanged => "matrix_changed",
+        RecordShared => "record_shared",
+        ApprovalRequested => "approval_requested",
         SignatureRejected => "signature_rejected",
         Withdrawal => "withdrawal",
+        // issue 3 (patient app)
+        ApplicationChanged => "application_changed",
+        SignOut => "sign_out",
+        PasskeyEnrolled => "passkey_enrolled",
+        PreferencesChanged => "preferences_changed",
+        ApprovalDecided => "approval_decided",
     }
 }
 

@@ -42,10 +42,12 @@ impl TestDb {
     /// A development configuration pointing at this database, with a cheap Argon2 cost
     /// so that tests spend their time on behaviour, not on hashing.
     pub fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.database = database_config(self.url.clone());
+        let mut config = Config {
+            database: database_config(self.url.clone()),
+            demo_on_first_start: false,
+            ..Config::default()
+        };
         config.security.argon2 = cheap_argon2();
-        config.demo_on_first_start = false;
         config
     }
 }

@@ -1,13 +1,18 @@
 //! Delivering one job: look up where the patient is reached now, render the message in
-//! their language, hand it to the channel.
+//! their language, hand it to the channel (or the local outbox when the channel has no
+//! credentials). Database work runs on the blocking pool; no transaction is open while a
+//! provider is called.
 
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::Job;
-use ehealth_core::db::patients;
+use ehealth_core::db::{devices, patients};
 use ehealth_core::domain::{Channel, Language, NotificationKind};
+use ehealth_core::CoreError;
+use mobile_bridge::fcm::{PushError, PushOutcome};
 
-use crate::messages::render;
-use crate::outbox::{Outbox, Recipient};
+use crate::channels::{Channels, SendError};
+use crate::messages::{render, Message};
+use crate::outbox::Recipient;
 
 pub enum Delivery {
     Sent {
@@ -28,7 +33,22 @@ fn failed(error: impl Into<String>, permanent: bool) -> Delivery {
     }
 }
 
-pub fn deliver(services: &Services, job: &Job) -> Delivery {
+impl From<SendError> for Delivery {
+    fn from(e: SendError) -> Self {
+        failed(e.message, e.permanent)
+    }
+}
+
+/// Runs database work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Internal(format!("worker task failed: {e}")))?
+}
+
+pub async fn deliver(services: &Services, channels: &Channels, job: &Job) -> Delivery {
     let payload: serde_json::Value = match serde_json::from_str(&job.payload) {
         Ok(p) => p,
         Err(e) => return failed(format!("unreadable payload: {e}"), true),
@@ -42,44 +62,179 @@ pub fn deliver(services: &Services, job: &Job) -> Delivery {
             true,
         );
     };
-    let recipient = match recipient(services, job, channel) {
-        Ok(r) => r,
-        Err(d) => return d,
+    let recipient = {
+        let (s, j, p) = (services.clone(), job.clone(), payload.clone());
+        match blocking(move || Ok(recipient(&s, &j, channel, &p))).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(d)) => return d,
+            Err(e) => return failed(e.to_string(), false),
+        }
     };
     let message = render(kind, recipient.language, &payload);
-    let outbox = Outbox::new(&services.config.notifier.outbox_dir);
-    match outbox.write(job, channel, &recipient, &message) {
-        Ok(path) => Delivery::Sent {
-            provider_ref: Some(format!("outbox:{}", path.display())),
+    let sent = send(services, channels, job, channel, &recipient, &message).await;
+    match sent {
+        Ok(provider_ref) => Delivery::Sent {
+            provider_ref: Some(provider_ref),
             scrubbed_payload: scrub(&payload),
         },
-        Err(e) => failed(format!("outbox: {e}"), false),
+        Err(e) => e.into(),
     }
 }
 
-fn recipient(services: &Services, job: &Job, channel: Channel) -> Result<Recipient, Delivery> {
-    let patient_id = job
-        .patient_id
-        .as_deref()
-        .ok_or_else(|| failed("job has no recipient", true))?;
-    let mut conn = services
-        .db
-        .get()
-        .map_err(|e| failed(e.to_string(), false))?;
-    let patient = patients::find(&mut conn, patient_id)
-        .map_err(|e| failed(e.to_string(), false))?
-        .ok_or_else(|| failed("recipient no longer exists", true))?;
-    let address = match channel {
-        Channel::Sms => Some(patient.mobile.clone()),
-        Channel::Email => patient.email.clone(),
-        Channel::Post => patient.postal_address.clone(),
-        Channel::Push => Some(format!("app devices of {}", patient.ehr_number)),
+async fn send(
+    services: &Services,
+    channels: &Channels,
+    job: &Job,
+    channel: Channel,
+    to: &Recipient,
+    message: &Message,
+) -> Result<String, SendError> {
+    match channel {
+        Channel::Sms if channels.sms.is_some() => {
+            let sms = channels
+                .sms
+                .as_ref()
+                .ok_or_else(|| SendError::permanent("no sms"))?;
+            let (encoding, parts) = crate::channels::sms::segments(&message.body);
+            crate::metrics::record_sms_segments(encoding, parts);
+            sms.send(&to.address, &message.body).await
+        }
+        Channel::Email if channels.email.is_some() => {
+            let email = channels
+                .email
+                .as_ref()
+                .ok_or_else(|| SendError::permanent("no smtp"))?;
+            email
+                .send(
+                    &job.id,
+                    &to.name,
+                    &to.address,
+                    to.language.as_str(),
+                    message,
+                )
+                .await
+        }
+        Channel::Push if channels.push.is_some() => push(services, channels, job, message).await,
+        Channel::Post => {
+            let (s, j, to, m) = (services.clone(), job.clone(), to.clone(), message.clone());
+            blocking(move || crate::postal::queue(&s, &j, &to, &m))
+                .await
+                .map_err(|e| SendError::transient(e.to_string()))
+        }
+        _ => channels
+            .outbox
+            .write(job, channel, to, message)
+            .map(|path| format!("outbox:{}", path.display()))
+            .map_err(|e| SendError::transient(format!("outbox: {e}"))),
+    }
+}
+
+/// Pushes to every device of the patient; a device FCM no longer knows is dropped.
+/// Delivered when at least one device took it, or when none is left to take it.
+async fn push(
+    services: &Services,
+    channels: &Channels,
+    job: &Job,
+    message: &Message,
+) -> Result<String, SendError> {
+    let fcm = channels
+        .push
+        .clone()
+        .ok_or_else(|| SendError::permanent("no fcm"))?;
+    let patient_id = job.patient_id.clone().unwrap_or_default();
+    let s = services.clone();
+    let tokens = blocking(move || {
+        let mut conn = s.db.get()?;
+        Ok(devices::for_patient(&mut conn, &patient_id)?)
+    })
+    .await
+    .map_err(|e| SendError::transient(e.to_string()))?;
+    let mut names = Vec::new();
+    for device in tokens {
+        let sent = fcm
+            .send(&device.fcm_token, &message.subject, &message.body, &job.id)
+            .await;
+        match sent {
+            Ok(PushOutcome::Sent(name)) => names.push(name),
+            Ok(PushOutcome::Unregistered) => drop_device(services, device.fcm_token).await?,
+            Err(PushError::Permanent(e)) => {
+                tracing::warn!(job = %job.id, error = %e, "push refused")
+            }
+            Err(PushError::Transient(e)) if names.is_empty() => {
+                return Err(SendError::transient(e))
+            }
+            Err(PushError::Transient(e)) => {
+                tracing::warn!(job = %job.id, error = %e, "push to one device failed")
+            }
+        }
+    }
+    Ok(if names.is_empty() {
+        "fcm:no-device".to_owned()
+    } else {
+        format!("fcm:{}", names.join(","))
+    })
+}
+
+async fn drop_device(services: &Services, token: String) -> Result<(), SendError> {
+    let s = services.clone();
+    blocking(move || {
+        let mut conn = s.db.get()?;
+        devices::remove_token(&mut conn, &token)?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| SendError::transient(e.to_string()))
+}
+
+/// Where the message goes: `destination` in the payload when the event names one (a
+/// code for an applicant who is not yet a patient, or for a new mobile or email being
+/// verified), otherwise the patient's current address for the channel.
+fn recipient(
+    services: &Services,
+    job: &Job,
+    channel: Channel,
+    payload: &serde_json::Value,
+) -> Result<Recipient, Delivery> {
+    let destination = payload["destination"]
+        .as_str()
+        .or_else(|| payload["facts"]["destination"].as_str())
+        .filter(|d| !d.is_empty() && channel != Channel::Push);
+    let patient = match job.patient_id.as_deref() {
+        None => None,
+        Some(id) => {
+            let mut conn = services
+                .db
+                .get()
+                .map_err(|e| failed(e.to_string(), false))?;
+            let found = patients::find(&mut conn, id).map_err(|e| failed(e.to_string(), false))?;
+            Some(found.ok_or_else(|| failed("recipient no longer exists", true))?)
+        }
+    };
+    let language = match &patient {
+        Some(p) => p.language().unwrap_or(Language::English),
+        None => Language::parse(payload["language"].as_str().unwrap_or("en"))
+            .unwrap_or(Language::English),
+    };
+    let name = patient
+        .as_ref()
+        .map(|p| p.name_en.clone())
+        .or_else(|| payload["name_en"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let address = match (destination, &patient) {
+        (Some(d), _) => Some(d.to_owned()),
+        (None, Some(p)) => match channel {
+            Channel::Sms => Some(p.mobile.clone()),
+            Channel::Email => p.email.clone(),
+            Channel::Post => p.postal_address.clone(),
+            Channel::Push => Some(format!("app devices of {}", p.ehr_number)),
+        },
+        (None, None) => return Err(failed("job has no recipient", true)),
     }
     .ok_or_else(|| failed(format!("patient has no {channel} address"), true))?;
     Ok(Recipient {
-        name: patient.name_en.clone(),
+        name,
         address,
-        language: patient.language().unwrap_or(Language::English),
+        language,
     })
 }
 

@@ -1,5 +1,64 @@
-//! `/v1/admin`: the eHR Registration Office (issue 4).
+//! `/v1/admin`: the eHR Registration Office (issue 4). Every handler needs an Office
+//! account (role `office`, no provider).
+
+pub(crate) mod change_provider_status;
+pub(crate) mod export_fhir;
+pub(crate) mod manage_accounts;
+pub(crate) mod query_audit;
+pub(crate) mod register_provider;
+pub(crate) mod set_matrix_row;
 
 use actix_web::web;
+use ehealth_core::db::providers::Provider;
+use serde_json::{json, Value};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use super::hcp::create_session;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sessions", web::post().to(create_session::office))
+        .route("/providers", web::post().to(register_provider::handle))
+        // Before `{action}`, which would otherwise match "accounts".
+        .route(
+            "/providers/{id}/accounts",
+            web::post().to(manage_accounts::create),
+        )
+        .route(
+            "/accounts/{id}/totp",
+            web::post().to(manage_accounts::enrol),
+        )
+        .route(
+            "/accounts/{id}/disable",
+            web::post().to(manage_accounts::disable),
+        )
+        .route(
+            "/providers/{id}/{action}",
+            web::post().to(change_provider_status::handle),
+        )
+        .route("/audit", web::get().to(query_audit::search))
+        .route("/audit/verify", web::get().to(query_audit::verify))
+        .route(
+            "/access-matrix/{profession}",
+            web::put().to(set_matrix_row::handle),
+        )
+        .route(
+            "/patients/{ehr}/fhir/Consent",
+            web::get().to(export_fhir::consents),
+        )
+        .route(
+            "/patients/{ehr}/fhir/AuditEvent",
+            web::get().to(export_fhir::audit_events),
+        );
+}
+
+fn provider_json(p: &Provider) -> Value {
+    json!({
+        "id": p.id,
+        "name_en": p.name_en,
+        "name_zh": p.name_zh,
+        "establishment_type": p.establishment_type,
+        "public_body": p.public_body,
+        "status": p.status,
+        "registered_at": p.registered_at.and_utc().to_rfc3339(),
+        "status_changed_at": p.status_changed_at.and_utc().to_rfc3339(),
+    })
+}

@@ -1,5 +1,61 @@
-//! `/v1/hcp`: the provider counter (issue 4).
+//! `/v1/hcp`: the provider counter (issue 4). Every handler re-reads the account and its
+//! provider, so a disabled account or a provider that is no longer registered stops
+//! working at once, even with a live token.
+
+pub(crate) mod consent_access_key;
+pub(crate) mod consent_form;
+pub(crate) mod create_account;
+pub(crate) mod create_session;
+pub(crate) mod enrol_totp;
+pub(crate) mod manage_account;
+pub(crate) mod open_episode;
+pub(crate) mod request_approval;
+pub(crate) mod share_record;
+pub(crate) mod staff;
+pub(crate) mod verify_identity;
+pub(crate) mod view_records;
 
 use actix_web::web;
+use ehealth_core::db::consents::SharingConsent;
+use serde_json::{json, Value};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sessions", web::post().to(create_session::provider))
+        .route("/accounts", web::post().to(create_account::handle))
+        .route("/accounts", web::get().to(manage_account::list))
+        .route(
+            "/accounts/{id}/disable",
+            web::post().to(manage_account::disable),
+        )
+        .route("/accounts/{id}/totp", web::post().to(enrol_totp::handle))
+        .route(
+            "/identity-verifications",
+            web::post().to(verify_identity::handle),
+        )
+        .route(
+            "/consents/access-key",
+            web::post().to(consent_access_key::handle),
+        )
+        .route("/consents/form", web::post().to(consent_form::handle))
+        .route("/records", web::post().to(share_record::handle))
+        .route("/care-episodes", web::post().to(open_episode::handle))
+        .route("/record-views", web::post().to(view_records::handle))
+        .route(
+            "/approval-requests",
+            web::post().to(request_approval::handle),
+        );
+}
+
+pub(crate) fn consent_json(c: &SharingConsent) -> Value {
+    json!({
+        "id": c.id,
+        "provider_id": c.provider_id,
+        "type": c.consent_type,
+        "channel": c.channel,
+        "status": c.status,
+        "actor_kind": c.actor_kind,
+        "given_at": c.given_at.and_utc().to_rfc3339(),
+        "expires_at": c.expires_at.map(|t| t.and_utc().to_rfc3339()),
+        "ended_at": c.ended_at.map(|t| t.and_utc().to_rfc3339()),
+    })
+}

@@ -1,0 +1,243 @@
+//! `POST /v1/app/passkeys/registration/{start,finish}` (a signed-in patient enrols a
+//! passkey) and `POST /v1/app/sessions/passkey/{start,finish}` (sign-in with it, by eHR
+//! number or discoverable). Ceremony state stays on the server; the client gets its id.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use ehealth_core::actions::app_acts;
+use ehealth_core::actions::passkeys::{self, PasskeyAnswer};
+use ehealth_core::context::Services;
+use ehealth_core::db::patients;
+use ehealth_core::ids::EhrNumber;
+use ehealth_core::CoreError;
+use mobile_bridge::webauthn::{Assertion, PasskeyError, Passkeys, Started, Uuid};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::acting::Acting;
+use super::input::{self, ErrorBody};
+use super::sessions::{session_ttl, session_view, SessionView};
+use crate::http::errors::{blocking, ApiError};
+
+fn relying_party(services: &Services) -> Result<Passkeys, CoreError> {
+    let c = &services.config.webauthn;
+    Passkeys::new(&c.rp_id, &c.rp_origin, &c.rp_name)
+        .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+fn refused(e: PasskeyError) -> CoreError {
+    match e {
+        PasskeyError::Malformed(m) => CoreError::invalid("credential", m),
+        PasskeyError::Rejected(m) => CoreError::unauthenticated("passkey_rejected", m),
+        other => CoreError::Internal(other.to_string()),
+    }
+}
+
+fn user_uuid(patient_id: &str) -> Result<Uuid, CoreError> {
+    Uuid::parse_str(patient_id).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CeremonyView {
+    /// Send back with the authenticator's answer.
+    pub ceremony_id: String,
+    /// The WebAuthn options to hand to `navigator.credentials.create/get`.
+    #[schema(value_type = Object)]
+    pub options: serde_json::Value,
+}
+
+/// Starts enrolling a passkey for the signed-in patient.
+#[utoipa::path(post, path = "/v1/app/passkeys/registration/start", tag = "sign-in", security(("bearer" = [])),
+    responses((status = 200, body = CeremonyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn registration_start(
+    services: web::Data<Services>,
+    acting: Acting,
+) -> Result<HttpResponse, ApiError> {
+    let acting = acting.patient_only()?;
+    let view = blocking(move || {
+        let mut conn = services.db.get()?;
+        let patient = app_acts::patient(&mut conn, &acting.patient_id)?;
+        let existing: Vec<String> = passkeys::of_patient(&mut conn, &patient.id)?
+            .into_iter()
+            .map(|p| p.passkey)
+            .collect();
+        let Started { options, state } = relying_party(&services)?
+            .start_registration(
+                user_uuid(&patient.id)?,
+                &patient.ehr_number,
+                &patient.name_en,
+                &existing,
+            )
+            .map_err(refused)?;
+        let ceremony_id = passkeys::save_ceremony(
+            &mut conn,
+            passkeys::REGISTRATION,
+            Some(&patient.id),
+            state,
+            Utc::now(),
+        )?;
+        Ok(CeremonyView {
+            ceremony_id,
+            options,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationFinishBody {
+    pub ceremony_id: String,
+    /// A name for this passkey, e.g. the phone's.
+    pub name: Option<String>,
+    /// The `PublicKeyCredential` from `navigator.credentials.create`.
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyView {
+    pub id: String,
+    pub name: String,
+}
+
+/// Finishes enrolling the passkey.
+#[utoipa::path(post, path = "/v1/app/passkeys/registration/finish", tag = "sign-in", security(("bearer" = [])), request_body = RegistrationFinishBody,
+    responses((status = 201, body = PasskeyView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn registration_finish(
+    services: web::Data<Services>,
+    acting: Acting,
+    body: web::Json<RegistrationFinishBody>,
+) -> Result<HttpResponse, ApiError> {
+    let acting = acting.patient_only()?;
+    let ceremony_id = input::text("ceremony_id", &body.ceremony_id, 64)?;
+    let name = input::text("name", body.name.as_deref().unwrap_or("passkey"), 100)?;
+    let body = body.into_inner();
+    let record = blocking(move || {
+        let rp = relying_party(&services)?;
+        let mut conn = services.db.get()?;
+        let finish = |state: &str| {
+            rp.finish_registration(state, &body.credential)
+                .map(|e| (e.credential_id, e.passkey))
+                .map_err(refused)
+        };
+        passkeys::enrol(
+            &mut conn,
+            &acting.patient_id,
+            &ceremony_id,
+            &name,
+            finish,
+            Utc::now(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(PasskeyView {
+        id: record.id,
+        name: record.name,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyStartBody {
+    /// Offer this patient's passkeys; without it the passkey must be discoverable.
+    pub ehr_number: Option<String>,
+}
+
+/// Starts a passkey sign-in.
+#[utoipa::path(post, path = "/v1/app/sessions/passkey/start", tag = "sign-in", request_body = PasskeyStartBody,
+    responses((status = 200, body = CeremonyView), (status = 400, body = ErrorBody)))]
+pub async fn sign_in_start(
+    services: web::Data<Services>,
+    body: web::Json<PasskeyStartBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ehr = body
+        .ehr_number
+        .as_deref()
+        .map(EhrNumber::parse)
+        .transpose()?;
+    let view = blocking(move || {
+        let rp = relying_party(&services)?;
+        let mut conn = services.db.get()?;
+        let patient = match &ehr {
+            Some(n) => patients::find_by_ehr_number(&mut conn, n.as_str())?,
+            None => None,
+        };
+        let keys: Vec<String> = match &patient {
+            Some(p) => passkeys::of_patient(&mut conn, &p.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| k.passkey)
+                .collect(),
+            None => Vec::new(),
+        };
+        // An unknown patient, or one without passkeys, gets a discoverable ceremony: the
+        // answer does not tell who has passkeys.
+        let (started, subject) = if keys.is_empty() {
+            (rp.start_discoverable_sign_in().map_err(refused)?, None)
+        } else {
+            (
+                rp.start_sign_in(&keys).map_err(refused)?,
+                patient.map(|p| p.id),
+            )
+        };
+        let ceremony_id = passkeys::save_ceremony(
+            &mut conn,
+            passkeys::SIGN_IN,
+            subject.as_deref(),
+            started.state,
+            Utc::now(),
+        )?;
+        Ok(CeremonyView {
+            ceremony_id,
+            options: started.options,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyFinishBody {
+    pub ceremony_id: String,
+    /// The `PublicKeyCredential` from `navigator.credentials.get`.
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+}
+
+/// Finishes a passkey sign-in; starts a session.
+#[utoipa::path(post, path = "/v1/app/sessions/passkey/finish", tag = "sign-in", request_body = PasskeyFinishBody,
+    responses((status = 201, body = SessionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn sign_in_finish(
+    services: web::Data<Services>,
+    body: web::Json<PasskeyFinishBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ceremony_id = input::text("ceremony_id", &body.ceremony_id, 64)?;
+    let assertion = Assertion::parse(&body.credential).map_err(refused)?;
+    let signed_in = blocking(move || {
+        let rp = relying_party(&services)?;
+        let mut conn = services.db.get()?;
+        let answer = PasskeyAnswer {
+            credential_id: assertion.credential_id.clone(),
+            user_handle: assertion.user_handle.map(|u| u.to_string()),
+        };
+        let verify = |state: &str, stored: &str| {
+            rp.finish_sign_in(state, &assertion, stored)
+                .map_err(refused)
+        };
+        passkeys::sign_in(
+            &mut conn,
+            &ceremony_id,
+            &answer,
+            verify,
+            session_ttl(&services),
+            Utc::now(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(session_view(signed_in)))
+}

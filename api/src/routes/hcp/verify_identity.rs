@@ -1,0 +1,136 @@
+//! `POST /v1/hcp/identity-verifications`: complete a pending application (`application_id`
+//! with the document read or checked) or register a walk-in patient (`particulars`),
+//! optionally with sharing consent for this provider. The answer carries the eHR number
+//! and the first access key, shown once (the patient is also sent them).
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use ehealth_core::actions::counter_registration::{
+    self, IdentityVerification, Subject, Verification,
+};
+use ehealth_core::actions::registration::Particulars;
+use ehealth_core::context::Services;
+use ehealth_core::domain::{AccountRole, ConsentType, Language, NotificationMeans, Sex};
+use ehealth_core::{CoreError, CoreResult};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::consent_json;
+use super::staff::{AccountSession, IdDocumentBody};
+use crate::http::errors::{blocking, ApiError};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticularsBody {
+    pub id_document: IdDocumentBody,
+    pub name_en: String,
+    pub name_zh: Option<String>,
+    pub date_of_birth: String,
+    pub sex: String,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: String,
+    pub notification_means: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    #[serde(rename = "type")]
+    pub consent_type: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationBody {
+    pub application_id: Option<String>,
+    pub id_document: Option<IdDocumentBody>,
+    pub particulars: Option<ParticularsBody>,
+    pub verified_by: String,
+    pub contact_confirmed: bool,
+    pub consent: Option<ConsentBody>,
+}
+
+fn particulars(p: &ParticularsBody) -> CoreResult<Particulars> {
+    let mobile = p.mobile.trim();
+    if !(mobile.starts_with('+')
+        && (8..=16).contains(&mobile.len())
+        && mobile[1..].bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(CoreError::invalid(
+            "mobile",
+            "international format, e.g. +85291234567",
+        ));
+    }
+    Ok(Particulars {
+        document: p.id_document.parse()?,
+        name_en: p.name_en.clone(),
+        name_zh: p.name_zh.clone().filter(|n| !n.trim().is_empty()),
+        date_of_birth: NaiveDate::parse_from_str(&p.date_of_birth, "%Y-%m-%d")
+            .map_err(|_| CoreError::invalid("date_of_birth", "YYYY-MM-DD"))?,
+        sex: Sex::parse(&p.sex)?,
+        mobile: mobile.to_owned(),
+        email: p.email.clone().filter(|e| e.contains('@')),
+        postal_address: p.postal_address.clone().filter(|a| !a.trim().is_empty()),
+        language: Language::parse(&p.language)?,
+        means: p
+            .notification_means
+            .iter()
+            .map(|m| NotificationMeans::parse(m))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn request(body: &VerificationBody) -> CoreResult<IdentityVerification> {
+    let subject =
+        match (&body.application_id, &body.id_document, &body.particulars) {
+            (Some(id), Some(doc), None) => Subject::Application {
+                id: id.clone(),
+                document: doc.parse()?,
+            },
+            (None, None, Some(p)) => Subject::WalkIn(Box::new(particulars(p)?)),
+            _ => return Err(CoreError::invalid(
+                "application_id",
+                "give application_id with id_document (an application), or particulars (a walk-in)",
+            )),
+        };
+    Ok(IdentityVerification {
+        subject,
+        verified_by: Verification::parse(&body.verified_by)?,
+        contact_confirmed: body.contact_confirmed,
+        consent: body
+            .consent
+            .as_ref()
+            .map(|c| ConsentType::parse(&c.consent_type))
+            .transpose()?,
+    })
+}
+
+#[utoipa::path(post, path = "/v1/hcp/identity-verifications", tag = "hcp", security(("bearer" = [])), request_body = VerificationBody, responses((status = 201, description = "done", content_type = "application/json"), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 404, body = crate::routes::app::input::ErrorBody), (status = 409, body = crate::routes::app::input::ErrorBody)))]
+pub async fn handle(
+    services: web::Data<Services>,
+    session: AccountSession,
+    body: web::Json<VerificationBody>,
+) -> Result<HttpResponse, ApiError> {
+    let req = request(&body)?;
+    let done = blocking(move || {
+        let mut conn = services.db.get()?;
+        let staff = session.authorise(&mut conn, AccountRole::Hcprof)?;
+        counter_registration::verify_identity(&mut conn, &services.hasher, &staff, &req, Utc::now())
+    })
+    .await?;
+    let consent = match &done.consent {
+        None => Value::Null,
+        Some(Ok(c)) => consent_json(c),
+        Some(Err(e)) => json!({ "error": { "code": e.code(), "message": e.public_message() } }),
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({
+            "patient_id": done.registered.patient.id,
+            "ehr_number": done.registered.patient.ehr_number,
+            "access_key": done.registered.access_key.expose(),
+            "consent": consent,
+        })))
+}

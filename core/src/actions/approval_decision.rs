@@ -1,0 +1,62 @@
+//! A patient (or SDM) approves or denies an HCProf's request for restricted data types.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::active_patient;
+use crate::db::approvals::{self, Approval, PENDING};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::{from_db, write_tx, DbConn};
+use crate::domain::{Actor, AuditAction, AuditOutcome};
+use crate::error::{CoreError, CoreResult};
+
+pub fn decide(
+    conn: &mut DbConn,
+    patient_id: &str,
+    approval_id: &str,
+    approve: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Approval> {
+    write_tx(conn, |conn| {
+        let patient = active_patient(conn, patient_id)?;
+        // Another patient's approval is answered as unknown, never as "not yours".
+        let approval = approvals::find(conn, approval_id)?
+            .filter(|a| a.patient_id == patient.id)
+            .ok_or(CoreError::NotFound("approval"))?;
+        if approval.status != PENDING || from_db(approval.expires_at) <= now {
+            return Err(CoreError::conflict(
+                "approval_not_pending",
+                "this request was already decided or has expired",
+            ));
+        }
+        let by_id = actor.id.clone().unwrap_or_default();
+        if !approvals::decide(
+            conn,
+            &approval.id,
+            approve,
+            actor.kind.as_str(),
+            &by_id,
+            now,
+        )? {
+            return Err(CoreError::conflict(
+                "approval_not_pending",
+                "this request was already decided",
+            ));
+        }
+        let entry = NewAuditEntry::new(
+            AuditAction::ApprovalDecided,
+            actor.clone(),
+            if approve {
+                AuditOutcome::Granted
+            } else {
+                AuditOutcome::Refused
+            },
+        )
+        .patient(&patient.id)
+        .provider(&approval.provider_id)
+        .details(json!({ "approval_id": approval.id, "data_types": approval.data_types }));
+        audit::append(conn, &entry, now)?;
+        approvals::find(conn, &approval.id)?.ok_or(CoreError::NotFound("approval"))
+    })
+}

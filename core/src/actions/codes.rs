@@ -1,0 +1,255 @@
+//! One-time codes sent by SMS (or email, for a changed email address): mobile verification
+//! of an application, sign-in, and contact changes. Guessing defences:
+//! - each code lives `code_ttl_minutes` and takes at most `MAX_TRIES` wrong tries, then it
+//!   is dead (locked) and a new one must be asked for;
+//! - resending is throttled: one code per `RESEND_GAP_SECS`, at most `MAX_PER_HOUR` an hour,
+//!   so at most `MAX_TRIES * MAX_PER_HOUR` guesses an hour against a million codes.
+//!
+//! Every try is audited.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::one_time_codes::{self, OneTimeCodeRecord};
+use crate::db::{from_db, jobs, new_id, to_db, DbConn};
+use crate::domain::{Actor, AuditAction, AuditOutcome, Channel, Language, NotificationKind};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::OneTimeCode;
+use crate::secret::SecretHasher;
+
+use super::notify::MAX_ATTEMPTS;
+
+pub const MAX_TRIES: i32 = 5;
+pub const RESEND_GAP_SECS: i64 = 60;
+pub const MAX_PER_HOUR: usize = 5;
+
+/// What a code is for; part of the HMAC binding, so a code for one purpose is worthless
+/// for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    MobileVerification,
+    PatientSignIn,
+    SdmSignIn,
+    NewMobile,
+    NewEmail,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MobileVerification => "mobile_verification",
+            Self::PatientSignIn => "sign_in_patient",
+            Self::SdmSignIn => "sign_in_sdm",
+            Self::NewMobile => "new_mobile",
+            Self::NewEmail => "new_email",
+        }
+    }
+
+    fn channel(self) -> Channel {
+        match self {
+            Self::NewEmail => Channel::Email,
+            _ => Channel::Sms,
+        }
+    }
+}
+
+/// Where and to whom a code goes. `patient_id` is None for an applicant (no patient yet):
+/// the notifier then delivers to the job payload's `destination`.
+#[derive(Debug, Clone)]
+pub struct CodeRecipient<'a> {
+    pub purpose: CodePurpose,
+    pub subject_id: &'a str,
+    pub destination: &'a str,
+    pub patient_id: Option<&'a str>,
+    pub language: Language,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeSent {
+    pub id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn binding(purpose: CodePurpose, subject_id: &str) -> String {
+    format!("{}:{subject_id}", purpose.as_str())
+}
+
+/// Refuses a resend that comes too soon or too often.
+fn throttle(conn: &mut DbConn, to: &CodeRecipient<'_>, now: DateTime<Utc>) -> CoreResult<()> {
+    let sent = one_time_codes::sent_since(
+        conn,
+        to.purpose.as_str(),
+        to.subject_id,
+        now - Duration::hours(1),
+    )?;
+    if let Some(last) = sent.first() {
+        let wait = RESEND_GAP_SECS - (now - from_db(*last)).num_seconds();
+        if wait > 0 {
+            return Err(CoreError::RateLimited {
+                retry_after_secs: wait as u64,
+            });
+        }
+    }
+    if sent.len() >= MAX_PER_HOUR {
+        let oldest = sent.last().map(|t| from_db(*t)).unwrap_or(now);
+        let wait = (oldest + Duration::hours(1) - now).num_seconds().max(1);
+        return Err(CoreError::RateLimited {
+            retry_after_secs: wait as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Makes a new code (the open ones stop working) and enqueues it, in the caller's
+/// transaction. The code itself is only in the job, which the notifier scrubs once sent.
+pub fn send(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    ttl: Duration,
+    to: &CodeRecipient<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<CodeSent> {
+    throttle(conn, to, now)?;
+    one_time_codes::retire_open(conn, to.purpose.as_str(), to.subject_id, now)?;
+    let code = OneTimeCode::generate(&mut rand::rngs::OsRng);
+    let record = OneTimeCodeRecord {
+        id: new_id(),
+        purpose: to.purpose.as_str().to_owned(),
+        subject_id: to.subject_id.to_owned(),
+        destination: to.destination.to_owned(),
+        code_hash: hasher.code_digest(&binding(to.purpose, to.subject_id), code.expose()),
+        attempts: 0,
+        created_at: to_db(now),
+        expires_at: to_db(now + ttl),
+        consumed_at: None,
+    };
+    one_time_codes::insert(conn, &record)?;
+    let channel = to.purpose.channel();
+    let job = jobs::NewJob {
+        job_type: NotificationKind::VerificationCode.as_str().to_owned(),
+        channel: channel.as_str().to_owned(),
+        patient_id: to.patient_id.map(str::to_owned),
+        dedupe_key: format!("code:{}:{channel}", record.id),
+        payload: json!({
+            "kind": NotificationKind::VerificationCode.as_str(),
+            "event_id": record.id,
+            "patient_id": to.patient_id,
+            "destination": to.destination,
+            "language": to.language.as_str(),
+            "occurred_at": now.to_rfc3339(),
+            "facts": { "code": code.expose(), "purpose": to.purpose.as_str() },
+        }),
+        max_attempts: MAX_ATTEMPTS,
+    };
+    jobs::enqueue(conn, &job, now)?;
+    Ok(CodeSent {
+        id: record.id,
+        expires_at: from_db(record.expires_at),
+    })
+}
+
+/// The result of a try. A wrong try is an outcome to commit (its count and audit entry
+/// must stay), not an error that rolls back; `into_result` makes it an error afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeCheck {
+    Accepted(OneTimeCodeRecord),
+    Wrong {
+        remaining: i32,
+    },
+    Expired,
+    /// Too many wrong tries: the code is dead.
+    Locked,
+}
+
+impl CodeCheck {
+    pub fn into_result(self) -> CoreResult<OneTimeCodeRecord> {
+        match self {
+            Self::Accepted(r) => Ok(r),
+            refused => Err(refused.refusal()),
+        }
+    }
+
+    /// The error to answer a refused try with.
+    pub fn refusal(self) -> CoreError {
+        match self {
+            Self::Accepted(_) => CoreError::Internal("an accepted code was refused".to_owned()),
+            Self::Wrong { remaining } => CoreError::unauthenticated(
+                "invalid_code",
+                format!("the code is wrong; {remaining} tries left"),
+            ),
+            Self::Expired => CoreError::unauthenticated(
+                "code_expired",
+                "the code is unknown, has expired or was replaced; ask for a new one",
+            ),
+            Self::Locked => {
+                CoreError::locked("code_locked", "too many wrong tries; ask for a new code")
+            }
+        }
+    }
+}
+
+/// A try at a code: what it is for, what was typed, by whom, about which patient.
+#[derive(Debug, Clone)]
+pub struct CodeTry<'a> {
+    pub purpose: CodePurpose,
+    pub typed: &'a OneTimeCode,
+    pub actor: &'a Actor,
+    pub patient_id: Option<&'a str>,
+}
+
+/// Checks a try against `record` (the code asked for) and consumes it if right.
+pub fn check(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    record: &OneTimeCodeRecord,
+    attempt: &CodeTry<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<CodeCheck> {
+    let CodeTry { purpose, typed, .. } = *attempt;
+    let outcome = if record.purpose != purpose.as_str() {
+        CodeCheck::Expired
+    } else if record.attempts >= MAX_TRIES {
+        CodeCheck::Locked
+    } else if record.consumed_at.is_some() || from_db(record.expires_at) <= now {
+        CodeCheck::Expired
+    } else if hasher.verify_code(
+        &binding(purpose, &record.subject_id),
+        typed.expose(),
+        &record.code_hash,
+    ) && one_time_codes::consume(conn, &record.id, now)?
+    {
+        CodeCheck::Accepted(record.clone())
+    } else {
+        one_time_codes::record_failure(conn, &record.id)?;
+        match MAX_TRIES - record.attempts - 1 {
+            0 => CodeCheck::Locked,
+            remaining => CodeCheck::Wrong { remaining },
+        }
+    };
+    audit_try(conn, record, &outcome, attempt, now)?;
+    Ok(outcome)
+}
+
+fn audit_try(
+    conn: &mut DbConn,
+    record: &OneTimeCodeRecord,
+    outcome: &CodeCheck,
+    attempt: &CodeTry<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let (result, reason) = match outcome {
+        CodeCheck::Accepted(_) => (AuditOutcome::Succeeded, "code_accepted"),
+        CodeCheck::Wrong { .. } => (AuditOutcome::Failed, "code_wrong"),
+        CodeCheck::Expired => (AuditOutcome::Refused, "code_expired"),
+        CodeCheck::Locked => (AuditOutcome::Locked, "code_locked"),
+    };
+    let mut entry = NewAuditEntry::new(AuditAction::CodeAttempt, attempt.actor.clone(), result)
+        .reason(reason)
+        .details(json!({ "purpose": record.purpose, "code_id": record.id }));
+    if let Some(p) = attempt.patient_id {
+        entry = entry.patient(p);
+    }
+    audit::append(conn, &entry, now)?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! A patient's consents as FHIR R4 `Consent` resources and their access log as FHIR R4
+//! `AuditEvent` resources, each set in a `searchset` Bundle, for the Office's export.
+//! Every required element of the R4 definitions is filled and codes come from the value
+//! sets R4 binds (see docs/counter-and-office.md for the mapping).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::db::audit::{self, AuditEntry};
+use crate::db::consents::{self, SharingConsent};
+use crate::db::patients::{self, Patient};
+use crate::db::{from_db, providers, DbConn};
+use crate::domain::{AuditAction, AuditOutcome, ConsentStatus};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::EhrNumber;
+use crate::rules::consent_in_force;
+
+pub const EHR_SYSTEM: &str = "urn:ehealth:ehr-number";
+pub const HCP_SYSTEM: &str = "urn:ehealth:hcp-id";
+pub const ACCOUNT_SYSTEM: &str = "urn:ehealth:account";
+pub const CHANNEL_EXTENSION: &str = "urn:ehealth:fhir:StructureDefinition:consent-channel";
+
+/// Most access-log entries exported in one Bundle.
+const MAX_EVENTS: i64 = 1_000;
+
+fn instant(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn patient_of(conn: &mut DbConn, ehr: &EhrNumber) -> CoreResult<Patient> {
+    patients::find_by_ehr_number(conn, ehr.as_str())?.ok_or(CoreError::NotFound("patient"))
+}
+
+fn patient_ref(p: &Patient) -> Value {
+    json!({ "identifier": { "system": EHR_SYSTEM, "value": p.ehr_number }, "display": p.name_en })
+}
+
+fn bundle(resources: Vec<Value>) -> Value {
+    let entries: Vec<Value> = resources
+        .into_iter()
+        .map(|r| json!({ "fullUrl": format!("urn:uuid:{}", r["id"].as_str().unwrap_or_default()), "resource": r, "search": { "mode": "match" } }))
+        .collect();
+    json!({ "resourceType": "Bundle", "type": "searchset", "total": entries.len(), "entry": entries })
+}
+
+pub fn consents_bundle(
+    conn: &mut DbConn,
+    ehr: &EhrNumber,
+    now: DateTime<Utc>,
+) -> CoreResult<Value> {
+    let patient = patient_of(conn, ehr)?;
+    let rows = consents::history(conn, &patient.id)?;
+    let mut resources = Vec::with_capacity(rows.len());
+    for c in &rows {
+        let provider = providers::find(conn, &c.provider_id)?;
+        let name = provider.map(|p| p.name_en).unwrap_or_default();
+        resources.push(consent_resource(&patient, c, &name, now)?);
+    }
+    Ok(bundle(resources))
+}
+
+fn consent_resource(
+    patient: &Patient,
+    c: &SharingConsent,
+    provider_name: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<Value> {
+    let status = c.status()?;
+    let in_force = consent_in_force(status, c.expires_at.map(from_db), now);
+    let end = c.ended_at.or(c.expires_at).map(instant);
+    let mut period = json!({ "start": instant(c.given_at) });
+    if let Some(end) = end {
+        period["end"] = json!(end);
+    }
+    Ok(json!({
+        "resourceType": "Consent",
+        "id": c.id,
+        "extension": [{ "url": CHANNEL_EXTENSION, "valueCode": c.channel }],
+        "identifier": [{ "system": "urn:ehealth:consent", "value": c.id }],
+        "status": if status == ConsentStatus::Active && in_force { "active" } else { "inactive" },
+        "scope": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy", "display": "Privacy Consent" }] },
+        "category": [{ "coding": [{ "system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent" }] }],
+        "patient": patient_ref(patient),
+        "dateTime": instant(c.given_at),
+        "performer": [{ "identifier": { "system": format!("urn:ehealth:{}", c.actor_kind), "value": c.actor_id.clone().unwrap_or_else(|| c.actor_kind.clone()) } }],
+        "organization": [{ "identifier": { "system": HCP_SYSTEM, "value": c.provider_id }, "display": provider_name }],
+        "policyRule": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN", "display": "opt-in" }], "text": format!("eHealth sharing consent ({})", c.consent_type) },
+        "provision": { "type": "permit", "period": period },
+    }))
+}
+
+/// The patient's access log (record views, granted and refused), newest first.
+pub fn audit_events_bundle(conn: &mut DbConn, ehr: &EhrNumber) -> CoreResult<Value> {
+    let patient = patient_of(conn, ehr)?;
+    let entries = audit::for_patient(conn, &patient.id, None, MAX_EVENTS)?;
+    let resources = entries
+        .iter()
+        .filter(|e| e.event == AuditAction::RecordView.as_str())
+        .map(|e| audit_event(&patient, e))
+        .collect::<CoreResult<Vec<_>>>()?;
+    Ok(bundle(resources))
+}
+
+fn audit_event(patient: &Patient, e: &AuditEntry) -> CoreResult<Value> {
+    let outcome = AuditOutcome::parse(&e.outcome)?;
+    let (code, desc) = match outcome {
+        AuditOutcome::Granted | AuditOutcome::Succeeded => ("0", "granted".to_owned()),
+        _ => (
+            "4",
+            format!("refused: {}", e.reason.clone().unwrap_or_default()),
+        ),
+    };
+    let mut agent = json!({
+        "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP", "display": "information recipient" }] },
+        "who": { "identifier": { "system": ACCOUNT_SYSTEM, "value": e.actor_id.clone().unwrap_or_default() } },
+        "requestor": true,
+    });
+    if let Some(p) = &e.provider_id {
+        agent["location"] = json!({ "identifier": { "system": HCP_SYSTEM, "value": p } });
+    }
+    if let Some(prof) = &e.profession {
+        agent["role"] = json!([{ "text": prof }]);
+    }
+    if let Some(purpose) = &e.purpose {
+        agent["purposeOfUse"] = json!([{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "TREAT", "display": "treatment" }], "text": purpose }]);
+    }
+    Ok(json!({
+        "resourceType": "AuditEvent",
+        "id": format!("audit-{}", e.seq),
+        "type": { "system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110", "display": "Patient Record" },
+        "subtype": [{ "system": "http://hl7.org/fhir/restful-interaction", "code": "read", "display": "read" }],
+        "action": "R",
+        "recorded": instant(e.occurred_at),
+        "outcome": code,
+        "outcomeDesc": desc,
+        "agent": [agent],
+        "source": { "observer": { "display": "eHealth consent platform" }, "type": [{ "system": "http://terminology.hl7.org/CodeSystem/security-source-type", "code": "4", "display": "Application Server" }] },
+        "entity": [{
+            "what": patient_ref(patient),
+            "type": { "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1", "display": "Person" },
+            "role": { "system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1", "display": "Patient" },
+            "detail": [{ "type": "data_types", "valueString": e.data_types }],
+        }],
+    }))
+}

@@ -1,0 +1,96 @@
+//! Completing an application once the applicant's identity has been verified (at a
+//! provider's counter or the Office): the application becomes Completed and the patient
+//! is registered (eHR number, deemed consents, first access key) in one transaction.
+
+use chrono::{DateTime, Utc};
+
+use super::registration::{self, Particulars, Registered};
+use crate::db::applications::{self, Application};
+use crate::db::{to_db, write_tx, DbConn};
+use crate::domain::{Actor, ApplicationStatus, Language, NotificationMeans, Sex};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{IdentityDocument, ProviderId};
+use crate::secret::SecretHasher;
+
+/// The particulars the applicant gave, parsed back from the stored application.
+pub fn particulars_of(app: &Application) -> CoreResult<Particulars> {
+    let means = [
+        (app.notify_sms, NotificationMeans::Sms),
+        (app.notify_email, NotificationMeans::Email),
+        (app.notify_post, NotificationMeans::Post),
+    ]
+    .into_iter()
+    .filter_map(|(on, m)| on.then_some(m))
+    .collect();
+    Ok(Particulars {
+        document: IdentityDocument::parse(
+            &app.id_doc_type,
+            &app.id_doc_number,
+            app.id_doc_place.as_deref(),
+        )?,
+        name_en: app.name_en.clone(),
+        name_zh: app.name_zh.clone(),
+        date_of_birth: app.date_of_birth,
+        sex: Sex::parse(&app.sex)?,
+        mobile: app.mobile.clone(),
+        email: app.email.clone(),
+        postal_address: app.postal_address.clone(),
+        language: Language::parse(&app.language)?,
+        means,
+    })
+}
+
+/// Moves the application PendingIdentityVerification -> Completed and registers the
+/// patient, in one transaction. `provider` is where identity was verified; `actor` the
+/// HCProf (or Office) who did it.
+pub fn complete_application(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    application_id: &str,
+    provider: &ProviderId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Registered> {
+    write_tx(conn, |conn| {
+        complete_application_in_tx(conn, hasher, application_id, provider, actor, now)
+    })
+}
+
+/// The body of `complete_application` in the caller's transaction (e.g. together with the
+/// consent taken at the counter in the same step).
+pub fn complete_application_in_tx(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    application_id: &str,
+    provider: &ProviderId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Registered> {
+    let app =
+        applications::find(conn, application_id)?.ok_or(CoreError::NotFound("application"))?;
+    if app.status()? != ApplicationStatus::PendingIdentityVerification {
+        return Err(CoreError::conflict(
+            "application_not_pending",
+            "this application is not waiting for identity verification",
+        ));
+    }
+    let particulars = particulars_of(&app)?;
+    particulars.validate(now.date_naive())?;
+    let registered =
+        registration::register_in_tx(conn, hasher, &particulars, Some(provider), actor, now)?;
+    let moved = applications::transition(
+        conn,
+        &app.id,
+        ApplicationStatus::PendingIdentityVerification,
+        ApplicationStatus::Completed,
+        Some(&registered.patient.id),
+        to_db(now),
+    )?;
+    if !moved {
+        return Err(CoreError::conflict(
+            "application_changed",
+            "the application changed meanwhile; try again",
+        ));
+    }
+    Ok(registered)
+}

@@ -1,0 +1,263 @@
+//! The Office registers providers and moves them through their lifecycle: suspend,
+//! reinstate, cancel, withdraw. Only a registered provider can act; a provider that
+//! withdraws or is cancelled has its consents ended and its accounts' sessions revoked at
+//! once. Access matrix changes are audited here too.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::accounts::{Staff, SESSION_KIND};
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::providers::{self, Provider};
+use crate::db::{
+    account_factors, consents, matrix, patients, provider_consents, sessions, to_db, write_tx,
+    DbConn,
+};
+use crate::domain::{
+    AccountRole, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, DataType,
+    EstablishmentType, NotificationKind, Profession, ProviderStatus,
+};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::ProviderId;
+
+#[derive(Debug, Clone)]
+pub struct NewProvider {
+    pub name_en: String,
+    pub name_zh: String,
+    pub establishment_type: EstablishmentType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Suspend,
+    Reinstate,
+    Cancel,
+    Withdraw,
+}
+
+impl Transition {
+    pub fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "suspend" => Ok(Self::Suspend),
+            "reinstate" => Ok(Self::Reinstate),
+            "cancel" => Ok(Self::Cancel),
+            "withdraw" => Ok(Self::Withdraw),
+            _ => Err(CoreError::invalid(
+                "action",
+                "suspend, reinstate, cancel or withdraw",
+            )),
+        }
+    }
+
+    /// The status after this transition from `from`, if allowed. Cancelled and withdrawn
+    /// are final.
+    pub fn apply(self, from: ProviderStatus) -> Option<ProviderStatus> {
+        use ProviderStatus::*;
+        match (self, from) {
+            (Self::Suspend, Registered) => Some(Suspended),
+            (Self::Reinstate, Suspended) => Some(Registered),
+            (Self::Cancel, Registered | Suspended) => Some(Cancelled),
+            (Self::Withdraw, Registered | Suspended) => Some(Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+fn require_office(office: &Staff) -> CoreResult<()> {
+    office.require(AccountRole::Office).map(drop)
+}
+
+pub fn register(
+    conn: &mut DbConn,
+    office: &Staff,
+    new: &NewProvider,
+    now: DateTime<Utc>,
+) -> CoreResult<Provider> {
+    require_office(office)?;
+    for (field, value) in [("name_en", &new.name_en), ("name_zh", &new.name_zh)] {
+        if value.trim().is_empty() || value.len() > 200 {
+            return Err(CoreError::invalid(field, "must be 1 to 200 characters"));
+        }
+    }
+    write_tx(conn, |conn| {
+        let id = loop {
+            let serial = rand::Rng::gen_range(&mut rand::rngs::OsRng, 10_000..100_000_000u32);
+            let id = ProviderId::from_serial(serial)?;
+            if providers::find(conn, id.as_str())?.is_none() {
+                break id;
+            }
+        };
+        let provider = Provider {
+            id: id.as_str().to_owned(),
+            name_en: new.name_en.trim().to_owned(),
+            name_zh: new.name_zh.trim().to_owned(),
+            establishment_type: new.establishment_type.as_str().to_owned(),
+            public_body: new
+                .establishment_type
+                .public_body()
+                .map(|b| b.as_str().to_owned()),
+            status: ProviderStatus::Registered.as_str().to_owned(),
+            registered_at: to_db(now),
+            status_changed_at: to_db(now),
+        };
+        if let Some(body) = &provider.public_body {
+            if providers::public_bodies(conn)?
+                .iter()
+                .any(|p| p.public_body.as_ref() == Some(body))
+            {
+                return Err(CoreError::conflict(
+                    "public_body_exists",
+                    "this public body is registered already",
+                ));
+            }
+        }
+        providers::insert(conn, &provider)?;
+        let entry = NewAuditEntry::new(AuditAction::ProviderRegistered, office.actor(), AuditOutcome::Succeeded)
+            .provider(&provider.id)
+            .details(json!({ "name_en": provider.name_en, "establishment_type": provider.establishment_type }));
+        audit::append(conn, &entry, now)?;
+        Ok(provider)
+    })
+}
+
+/// Moves a provider to its next status, in one transaction with its consequences.
+pub fn change_status(
+    conn: &mut DbConn,
+    office: &Staff,
+    provider_id: &ProviderId,
+    transition: Transition,
+    now: DateTime<Utc>,
+) -> CoreResult<Provider> {
+    require_office(office)?;
+    write_tx(conn, |conn| {
+        let provider =
+            providers::find(conn, provider_id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
+        let from = provider.status()?;
+        let to = transition.apply(from).ok_or_else(|| {
+            CoreError::conflict(
+                "invalid_transition",
+                format!("a {from} provider cannot be moved that way"),
+            )
+        })?;
+        providers::set_status(conn, &provider.id, to, to_db(now))?;
+        let ended = if matches!(to, ProviderStatus::Withdrawn | ProviderStatus::Cancelled) {
+            end_consents(conn, office, &provider, now)?
+        } else {
+            0
+        };
+        if to != ProviderStatus::Registered {
+            for account in account_factors::at_provider(conn, &provider.id)? {
+                sessions::revoke_all(conn, SESSION_KIND, &account.id, now)?;
+            }
+        }
+        let entry = NewAuditEntry::new(
+            AuditAction::ProviderStatusChanged,
+            office.actor(),
+            AuditOutcome::Succeeded,
+        )
+        .provider(&provider.id)
+        .details(json!({ "from": from.as_str(), "to": to.as_str(), "consents_ended": ended }));
+        audit::append(conn, &entry, now)?;
+        providers::find(conn, &provider.id)?.ok_or(CoreError::NotFound("provider"))
+    })
+}
+
+/// Ends the provider's consents (they stop counting at once) and tells each patient.
+fn end_consents(
+    conn: &mut DbConn,
+    office: &Staff,
+    provider: &Provider,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let active = provider_consents::active_for_provider(conn, &provider.id)?;
+    for consent in &active {
+        consents::end(
+            conn,
+            &consent.id,
+            ConsentStatus::Ended,
+            ConsentChannel::Withdrawal,
+            &office.actor(),
+            to_db(now),
+        )?;
+        let Some(patient) = patients::find(conn, &consent.patient_id)? else {
+            continue;
+        };
+        let facts = json!({
+            "consent_id": consent.id,
+            "provider_id": provider.id,
+            "provider_name_en": provider.name_en,
+            "provider_name_zh": provider.name_zh,
+            "channel": "provider_left",
+        });
+        let entry = NewAuditEntry::new(
+            AuditAction::ConsentsEnded,
+            office.actor(),
+            AuditOutcome::Succeeded,
+        )
+        .patient(&patient.id)
+        .provider(&provider.id)
+        .details(facts.clone());
+        audit::append(conn, &entry, now)?;
+        let event = PatientEvent {
+            kind: NotificationKind::ConsentRevoked,
+            event_id: format!("provider-left:{}", consent.id),
+            facts,
+        };
+        notify_patient(conn, &patient, &event, now)?;
+    }
+    Ok(active.len())
+}
+
+/// Replaces a profession's row of the access matrix; the change is audited with the row
+/// before and after.
+pub fn set_matrix_row(
+    conn: &mut DbConn,
+    office: &Staff,
+    profession: Profession,
+    types: &BTreeSet<DataType>,
+    now: DateTime<Utc>,
+) -> CoreResult<BTreeSet<DataType>> {
+    require_office(office)?;
+    write_tx(conn, |conn| {
+        let before = matrix::row(conn, profession)?;
+        matrix::set_row(conn, profession, types)?;
+        let list = |s: &BTreeSet<DataType>| s.iter().map(|t| t.as_str()).collect::<Vec<_>>();
+        let mut entry = NewAuditEntry::new(AuditAction::MatrixChanged, office.actor(), AuditOutcome::Succeeded)
+            .details(json!({ "profession": profession.as_str(), "before": list(&before), "after": list(types) }));
+        entry.profession = Some(profession);
+        entry.data_types = types.iter().copied().collect();
+        audit::append(conn, &entry, now)?;
+        Ok(types.clone())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_lifecycle_transitions_are_allowed_and_leaving_is_final() {
+        use ProviderStatus::*;
+        assert_eq!(Transition::Suspend.apply(Registered), Some(Suspended));
+        assert_eq!(Transition::Reinstate.apply(Suspended), Some(Registered));
+        assert_eq!(Transition::Reinstate.apply(Registered), None);
+        assert_eq!(Transition::Suspend.apply(Suspended), None);
+        for t in [Transition::Cancel, Transition::Withdraw] {
+            assert!(t.apply(Registered).is_some() && t.apply(Suspended).is_some());
+        }
+        for from in [Cancelled, Withdrawn] {
+            for t in [
+                Transition::Suspend,
+                Transition::Reinstate,
+                Transition::Cancel,
+                Transition::Withdraw,
+            ] {
+                assert_eq!(t.apply(from), None, "{from} is final");
+            }
+        }
+        assert!(Transition::parse("delete").is_err());
+    }
+}

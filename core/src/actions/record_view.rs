@@ -1,0 +1,259 @@
+//! Viewing a patient's record (SPEC §3): gather the facts, run the one access decision,
+//! and in the same transaction write the audit entry and, when granted, the patient's
+//! notifications. A refusal is audited and committed too, then returned as an error.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::accounts::{self as staff_accounts, Staff};
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::patients::{self, Patient};
+use crate::db::records::{self, SharedRecord};
+use crate::db::{approvals, consents, episodes, from_db, matrix, write_tx, DbConn};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::EhrNumber;
+use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
+
+/// The purpose the professional states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatedPurpose {
+    CareEpisode(String),
+    Reason(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ViewRequest {
+    pub account_id: String,
+    pub ehr_number: EhrNumber,
+    pub purpose: Option<StatedPurpose>,
+    pub data_types: Vec<DataType>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    pub audit_seq: i64,
+    pub granted: Vec<DataType>,
+    pub withheld: Vec<Withheld>,
+    pub records: Vec<SharedRecord>,
+}
+
+enum Outcome {
+    Granted(RecordView),
+    Refused(Refusal),
+    WrongRole,
+}
+
+/// Runs the decision; a refusal comes back as a `Refused` error whose code is the reason.
+pub fn view(conn: &mut DbConn, req: &ViewRequest, now: DateTime<Utc>) -> CoreResult<RecordView> {
+    match write_tx(conn, |conn| decide_and_record(conn, req, now))? {
+        Outcome::Granted(view) => Ok(view),
+        Outcome::Refused(r) => Err(CoreError::refused(r.code(), refusal_message(r))),
+        Outcome::WrongRole => Err(CoreError::refused(
+            "wrong_role",
+            "only a healthcare professional's account can view records",
+        )),
+    }
+}
+
+fn decide_and_record(
+    conn: &mut DbConn,
+    req: &ViewRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<Outcome> {
+    let staff = staff_accounts::load(conn, &req.account_id)?;
+    let patient = patients::find_by_ehr_number(conn, req.ehr_number.as_str())?;
+    let (Some(provider), Some(profession), AccountRole::Hcprof) =
+        (&staff.provider, staff.profession, staff.role)
+    else {
+        audit_view(
+            conn,
+            &staff,
+            patient.as_ref(),
+            req,
+            AuditOutcome::Refused,
+            "wrong_role",
+            &[],
+            now,
+        )?;
+        return Ok(Outcome::WrongRole);
+    };
+    let matrix_row = matrix::row(conn, profession)?;
+    let restricted = matrix::restricted(conn)?;
+    let (consent, approved, purpose) = match &patient {
+        Some(p) => (
+            consents::current(conn, &p.id, &provider.id)?
+                .map(|c| Ok::<_, CoreError>((c.status()?, c.expires_at.map(from_db))))
+                .transpose()?,
+            approvals::approved_types(conn, &p.id, &provider.id, now)?,
+            purpose_of(conn, req.purpose.as_ref(), &p.id, &provider.id)?,
+        ),
+        None => (None, BTreeSet::new(), Purpose::None),
+    };
+    let facts = AccessFacts {
+        now,
+        patient: patient.as_ref().map(Patient::status).transpose()?,
+        provider_status: provider.status()?,
+        provider_is_public_body: provider.public_body()?.is_some(),
+        account_status: staff.account.status()?,
+        account_at_provider: staff.account.provider_id.as_deref() == Some(provider.id.as_str()),
+        consent,
+        purpose,
+        requested: &req.data_types,
+        matrix_row: &matrix_row,
+        restricted: &restricted,
+        approved: &approved,
+    };
+    let decision = decide(&facts);
+    match (decision, patient) {
+        (
+            AccessDecision::Granted {
+                data_types,
+                withheld,
+            },
+            Some(patient),
+        ) => granted(conn, &staff, &patient, req, data_types, withheld, now).map(Outcome::Granted),
+        (AccessDecision::Refused(r), patient) => {
+            audit_view(
+                conn,
+                &staff,
+                patient.as_ref(),
+                req,
+                AuditOutcome::Refused,
+                r.code(),
+                &[],
+                now,
+            )?;
+            Ok(Outcome::Refused(r))
+        }
+        (AccessDecision::Granted { .. }, None) => {
+            Ok(Outcome::Refused(Refusal::PatientNotRegistered))
+        }
+    }
+}
+
+fn granted(
+    conn: &mut DbConn,
+    staff: &Staff,
+    patient: &Patient,
+    req: &ViewRequest,
+    data_types: Vec<DataType>,
+    withheld: Vec<Withheld>,
+    now: DateTime<Utc>,
+) -> CoreResult<RecordView> {
+    let reason = if withheld.is_empty() {
+        "granted"
+    } else {
+        "granted_in_part"
+    };
+    let entry = audit_view(
+        conn,
+        staff,
+        Some(patient),
+        req,
+        AuditOutcome::Granted,
+        reason,
+        &withheld,
+        now,
+    )?;
+    let records = records::of_types(conn, &patient.id, &data_types)?;
+    let provider = staff.provider.as_ref();
+    let event = PatientEvent {
+        kind: NotificationKind::RecordAccessed,
+        event_id: format!("view:{}", entry.seq),
+        facts: json!({
+            "audit_seq": entry.seq,
+            "provider_id": provider.map(|p| p.id.clone()),
+            "provider_name_en": provider.map(|p| p.name_en.clone()),
+            "provider_name_zh": provider.map(|p| p.name_zh.clone()),
+        }),
+    };
+    notify_patient(conn, patient, &event, now)?;
+    Ok(RecordView {
+        audit_seq: entry.seq,
+        granted: data_types,
+        withheld,
+        records,
+    })
+}
+
+/// The access-audit entry: who, provider, profession, patient, types, purpose, outcome,
+/// reason.
+#[allow(clippy::too_many_arguments)]
+fn audit_view(
+    conn: &mut DbConn,
+    staff: &Staff,
+    patient: Option<&Patient>,
+    req: &ViewRequest,
+    outcome: AuditOutcome,
+    reason: &str,
+    withheld: &[Withheld],
+    now: DateTime<Utc>,
+) -> CoreResult<audit::AuditEntry> {
+    let mut entry = NewAuditEntry::new(AuditAction::RecordView, staff.actor(), outcome)
+        .reason(reason)
+        .details(json!({
+            "ehr_number": req.ehr_number.as_str(),
+            "withheld": withheld.iter().map(|w| json!({
+                "data_type": w.data_type.as_str(), "reason": w.reason.code()
+            })).collect::<Vec<_>>(),
+        }));
+    entry.profession = staff.profession;
+    entry.data_types = req.data_types.clone();
+    entry.purpose = req.purpose.as_ref().map(|p| match p {
+        StatedPurpose::CareEpisode(id) => format!("care_episode:{id}"),
+        StatedPurpose::Reason(r) => format!("reason:{r}"),
+    });
+    if let Some(p) = staff.provider_id() {
+        entry = entry.provider(p);
+    }
+    if let Some(p) = patient {
+        entry = entry.patient(p.id.clone());
+    }
+    Ok(audit::append(conn, &entry, now)?)
+}
+
+fn purpose_of(
+    conn: &mut DbConn,
+    stated: Option<&StatedPurpose>,
+    patient_id: &str,
+    provider_id: &str,
+) -> CoreResult<Purpose> {
+    Ok(match stated {
+        None => Purpose::None,
+        Some(StatedPurpose::Reason(r)) => Purpose::Reason(r.clone()),
+        Some(StatedPurpose::CareEpisode(id)) => {
+            let open = episodes::find(conn, id)?.is_some_and(|e| {
+                e.patient_id == patient_id && e.provider_id == provider_id && e.ended_at.is_none()
+            });
+            Purpose::CareEpisode {
+                open_at_provider: open,
+            }
+        }
+    })
+}
+
+fn refusal_message(r: Refusal) -> String {
+    match r {
+        Refusal::PatientNotRegistered => "no registered participant has this eHR number".into(),
+        Refusal::PatientWithdrawn => "this participant has withdrawn from eHealth".into(),
+        Refusal::ProviderNotRegistered(s) => {
+            format!("this provider is {s} and cannot view records")
+        }
+        Refusal::AccountNotActive => "this account is disabled".into(),
+        Refusal::AccountNotAtProvider => "this account does not work at this provider".into(),
+        Refusal::NoSharingConsent => {
+            "the patient has not given this provider sharing consent".into()
+        }
+        Refusal::NoPurpose => "state the purpose: an open care episode here, or a reason".into(),
+        Refusal::NoDataTypesRequested => "ask for at least one data type".into(),
+        Refusal::NotPermittedForProfession => "your profession may not see these data types".into(),
+        Refusal::RestrictedNeedsReason => "restricted data types need a stated reason".into(),
+        Refusal::RestrictedNeedsPatientApproval => {
+            "restricted data types need the patient's approval in the app".into()
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Signing in to the app by SMS code: a patient by eHR number (or identity document) and
+//! date of birth, an SDM by identity document and date of birth. The right code starts a
+//! session (an opaque bearer token, stored as a digest). Passkeys: see `passkey_sign_in`
+//! in the api, which ends in `start_session` too.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::json;
+
+use super::active_patient;
+use super::codes::{self, CodeCheck, CodePurpose, CodeRecipient, CodeTry};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::sessions::{self, Session};
+use crate::db::{from_db, new_id, one_time_codes, patients, sdm, write_tx, DbConn};
+use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Language, PatientStatus};
+use crate::error::CoreResult;
+use crate::ids::{EhrNumber, IdentityDocument, OneTimeCode};
+use crate::secret::SecretHasher;
+
+pub const PATIENT: &str = "patient";
+pub const SDM: &str = "sdm";
+
+#[derive(Debug, Clone)]
+pub enum SignInIdentifier {
+    Ehr(EhrNumber),
+    Document(IdentityDocument),
+}
+
+#[derive(Debug, Clone)]
+pub struct OtpRequest {
+    pub who: SignInIdentifier,
+    pub date_of_birth: NaiveDate,
+    /// Sign in as a substitute decision maker (then `who` must be a document).
+    pub as_sdm: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtpChallenge {
+    pub challenge_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub token: String,
+}
+
+/// Someone who may sign in: kind, id, mobile, language.
+struct Subject {
+    purpose: CodePurpose,
+    id: String,
+    mobile: String,
+    language: Language,
+    patient_id: Option<String>,
+}
+
+fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subject>> {
+    if req.as_sdm {
+        let SignInIdentifier::Document(doc) = &req.who else {
+            return Ok(None);
+        };
+        let found = sdm::find_by_document(conn, &doc.key())?;
+        return Ok(found
+            .filter(|s| s.date_of_birth == req.date_of_birth)
+            .map(|s| Subject {
+                purpose: CodePurpose::SdmSignIn,
+                id: s.id,
+                mobile: s.mobile,
+                language: Language::English,
+                patient_id: None,
+            }));
+    }
+    let found = match &req.who {
+        SignInIdentifier::Ehr(n) => patients::find_by_ehr_number(conn, n.as_str())?,
+        SignInIdentifier::Document(d) => patients::find_by_document(conn, &d.key())?,
+    };
+    let Some(p) = found else { return Ok(None) };
+    if p.date_of_birth != req.date_of_birth || p.status()? != PatientStatus::Registered {
+        return Ok(None);
+    }
+    Ok(Some(Subject {
+        purpose: CodePurpose::PatientSignIn,
+        language: p.language()?,
+        id: p.id.clone(),
+        mobile: p.mobile,
+        patient_id: Some(p.id),
+    }))
+}
+
+/// Sends a sign-in code to the subject's mobile. Unknown particulars get a challenge id
+/// too (that no code will ever match), so the answer does not tell who is registered.
+pub fn start_otp(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    code_ttl: Duration,
+    req: &OtpRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<OtpChallenge> {
+    write_tx(conn, |conn| {
+        let Some(subject) = find_subject(conn, req)? else {
+            return Ok(OtpChallenge {
+                challenge_id: new_id(),
+                expires_at: now + code_ttl,
+            });
+        };
+        let recipient = CodeRecipient {
+            purpose: subject.purpose,
+            subject_id: &subject.id,
+            destination: &subject.mobile,
+            patient_id: subject.patient_id.as_deref(),
+            language: subject.language,
+        };
+        let sent = codes::send(conn, hasher, code_ttl, &recipient, now)?;
+        Ok(OtpChallenge {
+            challenge_id: sent.id,
+            expires_at: sent.expires_at,
+        })
+    })
+}
+
+/// Checks the code of a challenge and starts a session. Wrong tries are committed, then
+/// refused.
+pub fn verify_otp(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    session_ttl: Duration,
+    challenge_id: &str,
+    typed: &OneTimeCode,
+    now: DateTime<Utc>,
+) -> CoreResult<SignedIn> {
+    let outcome = write_tx(conn, |conn| {
+        let Some(record) = one_time_codes::find(conn, challenge_id)? else {
+            return Ok(Err(CodeCheck::Expired));
+        };
+        let (purpose, kind) = if record.purpose == CodePurpose::SdmSignIn.as_str() {
+            (CodePurpose::SdmSignIn, ActorKind::Sdm)
+        } else {
+            (CodePurpose::PatientSignIn, ActorKind::Patient)
+        };
+        let actor = Actor::new(kind, record.subject_id.clone());
+        let patient_id = (kind == ActorKind::Patient).then_some(record.subject_id.as_str());
+        let attempt = CodeTry {
+            purpose,
+            typed,
+            actor: &actor,
+            patient_id,
+        };
+        match codes::check(conn, hasher, &record, &attempt, now)? {
+            CodeCheck::Accepted(r) => {
+                // Withdrawn since the code was sent: the right code no longer signs in.
+                if kind == ActorKind::Patient {
+                    active_patient(conn, &r.subject_id)?;
+                }
+                Ok(Ok(start_session(
+                    conn,
+                    &actor,
+                    &r.subject_id,
+                    "otp",
+                    session_ttl,
+                    now,
+                )?))
+            }
+            other => Ok(Err(other)),
+        }
+    })?;
+    outcome.map_err(CodeCheck::refusal)
+}
+
+/// Starts a session for a signed-in patient or SDM and audits it, in the caller's
+/// transaction.
+pub fn start_session(
+    conn: &mut DbConn,
+    actor: &Actor,
+    subject_id: &str,
+    method: &str,
+    ttl: Duration,
+    now: DateTime<Utc>,
+) -> CoreResult<SignedIn> {
+    let kind = if actor.kind == ActorKind::Sdm {
+        SDM
+    } else {
+        PATIENT
+    };
+    let (session, token) = sessions::start(conn, kind, subject_id, ttl, now)?;
+    let mut entry = NewAuditEntry::new(AuditAction::SignIn, actor.clone(), AuditOutcome::Succeeded)
+        .details(json!({ "method": method, "session_id": session.id, "expires_at": from_db(session.expires_at).to_rfc3339() }));
+    if kind == PATIENT {
+        entry = entry.patient(subject_id);
+    }
+    audit::append(conn, &entry, now)?;
+    Ok(SignedIn { session, token })
+}
+
+/// Ends a session (sign-out) and audits it.
+pub fn sign_out(conn: &mut DbConn, session: &Session, now: DateTime<Utc>) -> CoreResult<()> {
+    write_tx(conn, |conn| {
+        sessions::revoke(conn, &session.id, now)?;
+        let kind = if session.subject_kind == SDM {
+            ActorKind::Sdm
+        } else {
+            ActorKind::Patient
+        };
+        let mut entry = NewAuditEntry::new(
+            AuditAction::SignOut,
+            Actor::new(kind, session.subject_id.clone()),
+            AuditOutcome::Succeeded,
+        )
+        .details(json!({ "session_id": session.id }));
+        if kind == ActorKind::Patient {
+            entry = entry.patient(&session.subject_id);
+        }
+        audit::append(conn, &entry, now)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,164 @@
+//! Signing in at a provider (or the Office): password and a TOTP code, each code accepted
+//! once only, wrong tries throttled per login, every try audited. Refused for disabled
+//! accounts and for providers that are not registered.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::accounts::{self as staff_accounts, Staff, SESSION_KIND};
+use super::throttle;
+use crate::config::SecurityConfig;
+use crate::db::account_factors;
+use crate::db::accounts::{self, Account};
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::{sessions, write_tx, DbConn};
+use crate::domain::{AccountRole, Actor, ActorKind, AuditAction, AuditOutcome};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::ProviderId;
+use crate::secret::SecretHasher;
+
+/// Checks a TOTP code against a base32 secret at a Unix time; the matched step. Given by
+/// the caller (mobile-bridge) so that core does not depend on the TOTP library.
+pub type TotpCheck = fn(&str, &str, u64) -> Option<u64>;
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// None: an Office account.
+    pub provider_id: Option<ProviderId>,
+    pub username: String,
+    pub password: String,
+    pub totp_code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub staff: Staff,
+}
+
+enum Attempt {
+    Done(Box<SignedIn>),
+    Wrong,
+    Throttled(u64),
+    Refused(CoreError),
+}
+
+fn wrong_credentials() -> CoreError {
+    CoreError::unauthenticated(
+        "wrong_credentials",
+        "the provider id, username, password or code is wrong",
+    )
+}
+
+/// Signs in; the try, right or wrong, is committed with its audit entry before a refusal.
+pub fn sign_in(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    security: &SecurityConfig,
+    totp_check: TotpCheck,
+    creds: &Credentials,
+    now: DateTime<Utc>,
+) -> CoreResult<SignedIn> {
+    let attempt = write_tx(conn, |conn| {
+        try_sign_in(conn, hasher, security, totp_check, creds, now)
+    })?;
+    match attempt {
+        Attempt::Done(signed_in) => Ok(*signed_in),
+        Attempt::Wrong => Err(wrong_credentials()),
+        Attempt::Throttled(secs) => Err(throttle::rate_limited(secs)),
+        Attempt::Refused(e) => Err(e),
+    }
+}
+
+fn try_sign_in(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    security: &SecurityConfig,
+    totp_check: TotpCheck,
+    creds: &Credentials,
+    now: DateTime<Utc>,
+) -> CoreResult<Attempt> {
+    let provider = creds.provider_id.as_ref().map(ProviderId::as_str);
+    let scope = format!("signin:{}:{}", provider.unwrap_or("office"), creds.username);
+    let record = |conn: &mut DbConn, account: Option<&Account>, outcome, reason: &str| {
+        let actor = match account.map(|a| (a, a.role())) {
+            Some((a, Ok(AccountRole::UserAdmin))) => Actor::new(ActorKind::UserAdmin, a.id.clone()),
+            Some((a, Ok(AccountRole::Office))) => Actor::new(ActorKind::Office, a.id.clone()),
+            Some((a, _)) => Actor::new(ActorKind::Hcprof, a.id.clone()),
+            None => Actor::system(),
+        };
+        let mut entry = NewAuditEntry::new(AuditAction::SignIn, actor, outcome)
+            .reason(reason)
+            .details(json!({ "username": creds.username }));
+        if let Some(p) = provider {
+            entry = entry.provider(p);
+        }
+        audit::append(conn, &entry, now).map(drop)
+    };
+    if let Some(secs) = throttle::retry_after(conn, &scope, now)? {
+        record(conn, None, AuditOutcome::Locked, "sign_in_throttled")?;
+        return Ok(Attempt::Throttled(secs));
+    }
+    let account = accounts::find_by_login(conn, provider, &creds.username)?;
+    let step = match &account {
+        Some(a) => second_factor(hasher, totp_check, a, creds, now),
+        None => hasher.verify_decoy(&creds.password).then_some(0),
+    };
+    let (Some(account), Some(step)) = (account.as_ref(), step) else {
+        throttle::fail(conn, &scope, &security.account_policy(), now)?;
+        record(
+            conn,
+            account.as_ref(),
+            AuditOutcome::Failed,
+            "wrong_credentials",
+        )?;
+        return Ok(Attempt::Wrong);
+    };
+    if !account_factors::use_totp_step(conn, &account.id, step)? {
+        throttle::fail(conn, &scope, &security.account_policy(), now)?;
+        record(
+            conn,
+            Some(account),
+            AuditOutcome::Failed,
+            "totp_code_reused",
+        )?;
+        return Ok(Attempt::Refused(CoreError::unauthenticated(
+            "code_already_used",
+            "this code has been used; wait for the next one",
+        )));
+    }
+    let staff = match staff_accounts::authorise(conn, &account.id) {
+        Ok(staff) => staff,
+        Err(e) => {
+            record(conn, Some(account), AuditOutcome::Refused, e.code())?;
+            return Ok(Attempt::Refused(e));
+        }
+    };
+    throttle::clear(conn, &scope)?;
+    let ttl = Duration::minutes(security.session_ttl_minutes);
+    let (session, token) = sessions::start(conn, SESSION_KIND, &account.id, ttl, now)?;
+    record(conn, Some(account), AuditOutcome::Succeeded, "signed_in")?;
+    Ok(Attempt::Done(Box::new(SignedIn {
+        token,
+        expires_at: crate::db::from_db(session.expires_at),
+        staff,
+    })))
+}
+
+/// The TOTP step matched, if the password is right and the code matches. The password is
+/// always verified (a decoy when there is no account) so timing does not tell which.
+fn second_factor(
+    hasher: &SecretHasher,
+    totp_check: TotpCheck,
+    account: &Account,
+    creds: &Credentials,
+    now: DateTime<Utc>,
+) -> Option<i64> {
+    if !hasher.verify(&creds.password, &account.password_hash) || !account.totp_enabled {
+        return None;
+    }
+    let secret = account.totp_secret.as_deref()?;
+    let unix = u64::try_from(now.timestamp()).ok()?;
+    totp_check(secret, &creds.totp_code, unix).and_then(|s| i64::try_from(s).ok())
+}

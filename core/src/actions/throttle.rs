@@ -1,0 +1,45 @@
+//! Throttles on guessable secrets per scope (`signin:<provider>:<user>`, `account:<id>`,
+//! `provider:<id>`), over the stored attempt counters and the lockout rule. The caller
+//! commits the counter with its audit entry, then refuses.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{attempts, DbConn};
+use crate::error::{CoreError, CoreResult};
+use crate::rules::{AttemptState, Gate, Lock, LockoutPolicy};
+
+/// Seconds until the scope may try again; `None` if it may try now.
+pub fn retry_after(conn: &mut DbConn, scope: &str, now: DateTime<Utc>) -> CoreResult<Option<u64>> {
+    let Some(state) = attempts::load(conn, scope)? else {
+        return Ok(None);
+    };
+    Ok(match state.gate(now) {
+        Gate::Open => None,
+        Gate::Locked(Lock::Until(t)) => {
+            Some(u64::try_from((t - now).num_seconds()).unwrap_or(0).max(1))
+        }
+        Gate::Locked(Lock::UntilReset) => Some(u64::MAX / 2),
+    })
+}
+
+/// Counts a wrong try against the scope; returns whether this try locked it.
+pub fn fail(
+    conn: &mut DbConn,
+    scope: &str,
+    policy: &LockoutPolicy,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let state = attempts::load(conn, scope)?.unwrap_or_else(|| AttemptState::fresh(now));
+    let (next, newly_locked) = state.after_failure(policy, now);
+    attempts::save(conn, scope, &next)?;
+    Ok(newly_locked)
+}
+
+pub fn clear(conn: &mut DbConn, scope: &str) -> CoreResult<()> {
+    attempts::clear(conn, scope)?;
+    Ok(())
+}
+
+pub fn rate_limited(retry_after_secs: u64) -> CoreError {
+    CoreError::RateLimited { retry_after_secs }
+}

@@ -1,0 +1,101 @@
+//! 6-digit one-time codes (mobile verification, sign-in, contact changes). Only an HMAC of
+//! the code is stored, bound to its purpose and subject; wrong tries are counted on the
+//! code itself.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::one_time_codes as otc;
+use super::{to_db, DbConn};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = otc)]
+pub struct OneTimeCodeRecord {
+    pub id: String,
+    pub purpose: String,
+    pub subject_id: String,
+    pub destination: String,
+    pub code_hash: String,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub consumed_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, code: &OneTimeCodeRecord) -> QueryResult<()> {
+    diesel::insert_into(otc::table)
+        .values(code)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OneTimeCodeRecord>> {
+    otc::table
+        .find(id)
+        .select(OneTimeCodeRecord::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest unconsumed code for (purpose, subject), expired or not.
+pub fn latest_open(
+    conn: &mut DbConn,
+    purpose: &str,
+    subject_id: &str,
+) -> QueryResult<Option<OneTimeCodeRecord>> {
+    otc::table
+        .filter(otc::purpose.eq(purpose))
+        .filter(otc::subject_id.eq(subject_id))
+        .filter(otc::consumed_at.is_null())
+        .order(otc::created_at.desc())
+        .select(OneTimeCodeRecord::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Codes sent for (purpose, subject) since `since`, newest first: for throttling resends.
+pub fn sent_since(
+    conn: &mut DbConn,
+    purpose: &str,
+    subject_id: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    otc::table
+        .filter(otc::purpose.eq(purpose))
+        .filter(otc::subject_id.eq(subject_id))
+        .filter(otc::created_at.ge(to_db(since)))
+        .order(otc::created_at.desc())
+        .select(otc::created_at)
+        .load(conn)
+}
+
+/// A new code replaces the open ones: they stop working at once.
+pub fn retire_open(
+    conn: &mut DbConn,
+    purpose: &str,
+    subject_id: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        otc::table
+            .filter(otc::purpose.eq(purpose))
+            .filter(otc::subject_id.eq(subject_id))
+            .filter(otc::consumed_at.is_null()),
+    )
+    .set(otc::consumed_at.eq(Some(to_db(at))))
+    .execute(conn)
+}
+
+pub fn record_failure(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(otc::table.find(id))
+        .set(otc::attempts.eq(otc::attempts + 1))
+        .execute(conn)
+}
+
+/// Marks the code used; false if it was used (or retired) already.
+pub fn consume(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> QueryResult<bool> {
+    let n = diesel::update(otc::table.find(id).filter(otc::consumed_at.is_null()))
+        .set(otc::consumed_at.eq(Some(to_db(at))))
+        .execute(conn)?;
+    Ok(n == 1)
+}

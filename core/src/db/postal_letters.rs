@@ -1,0 +1,72 @@
+//! Letters waiting for the daily print batch: queued by the notifier (one per postal
+//! job), printed once by `ehealth postal batch`.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::postal_letters as pl;
+use super::{to_db, DbConn};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pl)]
+pub struct PostalLetter {
+    pub job_id: String,
+    /// The Hong Kong date (`YYYY-MM-DD`) whose batch prints the letter.
+    pub mailing_date: String,
+    pub recipient_name: String,
+    pub address: String,
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub printed_at: Option<NaiveDateTime>,
+}
+
+/// Queues a letter; a job retried after its letter was queued does not queue a second.
+pub fn queue(conn: &mut DbConn, letter: &PostalLetter) -> QueryResult<bool> {
+    let exists: i64 = pl::table
+        .filter(pl::job_id.eq(&letter.job_id))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(pl::table)
+        .values(letter)
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// The letters of `mailing_date` not printed yet, in the order they were queued.
+pub fn waiting(conn: &mut DbConn, mailing_date: &str) -> QueryResult<Vec<PostalLetter>> {
+    pl::table
+        .filter(pl::mailing_date.eq(mailing_date))
+        .filter(pl::printed_at.is_null())
+        .order((pl::created_at, pl::job_id))
+        .select(PostalLetter::as_select())
+        .load(conn)
+}
+
+/// Marks letters printed and clears their text (it may hold an access key). Only
+/// letters still waiting are marked; returns how many.
+pub fn mark_printed(
+    conn: &mut DbConn,
+    job_ids: &[String],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        pl::table
+            .filter(pl::job_id.eq_any(job_ids))
+            .filter(pl::printed_at.is_null()),
+    )
+    .set((pl::printed_at.eq(Some(to_db(now))), pl::body.eq("")))
+    .execute(conn)
+}
+
+pub fn find(conn: &mut DbConn, job_id: &str) -> QueryResult<Option<PostalLetter>> {
+    pl::table
+        .find(job_id)
+        .select(PostalLetter::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,146 @@
+//! What callers hear, as data: one module per voice language. Placeholders in braces
+//! (`{provider}`, `{digits}`, `{type}`, `{when}`) are filled by `fill`.
+
+mod cantonese;
+mod english;
+mod putonghua;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Hong_Kong;
+
+/// The three voice languages of the line, in the order of the language menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    Cantonese,
+    English,
+    Putonghua,
+}
+
+impl Voice {
+    pub const ALL: [Voice; 3] = [Voice::Cantonese, Voice::English, Voice::Putonghua];
+
+    /// The key pressed for it in the language menu.
+    pub fn from_key(digits: &str) -> Option<Self> {
+        match digits {
+            "1" => Some(Self::Cantonese),
+            "2" => Some(Self::English),
+            "3" => Some(Self::Putonghua),
+            _ => None,
+        }
+    }
+
+    /// Twilio's `<Say language>` code; also how the call row stores the choice.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Cantonese => "zh-HK",
+            Self::English => "en-GB",
+            Self::Putonghua => "cmn-CN",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.code() == code)
+    }
+
+    pub fn script(self) -> &'static Script {
+        match self {
+            Self::Cantonese => &cantonese::SCRIPT,
+            Self::English => &english::SCRIPT,
+            Self::Putonghua => &putonghua::SCRIPT,
+        }
+    }
+
+    /// Chinese voices read the Chinese name of a provider.
+    pub fn prefers_chinese_names(self) -> bool {
+        self != Self::English
+    }
+}
+
+/// Every sentence of the call flow in one language.
+#[derive(Debug)]
+pub struct Script {
+    pub choose_me: &'static str,
+    pub welcome: &'static str,
+    pub ask_ehr: &'static str,
+    pub ask_dob: &'static str,
+    pub ask_key: &'static str,
+    pub code_sent: &'static str,
+    pub ask_code: &'static str,
+    pub not_understood: &'static str,
+    pub mismatch: &'static str,
+    pub locked_key: &'static str,
+    pub locked_caller: &'static str,
+    pub menu: &'static str,
+    pub ask_provider: &'static str,
+    pub unknown_provider: &'static str,
+    pub provider_readback: &'static str,
+    pub ask_type: &'static str,
+    pub confirm_give: &'static str,
+    pub one_year: &'static str,
+    pub indefinite: &'static str,
+    pub given: &'static str,
+    pub no_consent: &'static str,
+    pub confirm_revoke: &'static str,
+    pub revoked: &'static str,
+    pub confirm_new_key: &'static str,
+    pub key_sent: &'static str,
+    pub cancelled: &'static str,
+    pub no_accesses: &'static str,
+    pub accesses_intro: &'static str,
+    pub access_line: &'static str,
+    pub operator: &'static str,
+    pub no_operator: &'static str,
+    pub apology: &'static str,
+    pub goodbye: &'static str,
+    pub too_many_tries: &'static str,
+    /// How a moment is said, in Hong Kong time.
+    pub when: fn(DateTime<chrono_tz::Tz>) -> String,
+}
+
+impl Script {
+    pub fn when_utc(&self, at: DateTime<Utc>) -> String {
+        (self.when)(at.with_timezone(&Hong_Kong))
+    }
+}
+
+/// Replaces `{name}` placeholders.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+}
+
+/// Digits read back one by one in groups of four (`1 2 3 4, 5 6 7 8`), so that a
+/// text-to-speech voice never reads them as one large number.
+pub fn grouped_digits(digits: &str) -> String {
+    let chars: Vec<String> = digits.chars().map(String::from).collect();
+    chars
+        .chunks(4)
+        .map(|group| group.join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_read_in_groups_of_four() {
+        assert_eq!(grouped_digits("123456789"), "1 2 3 4, 5 6 7 8, 9");
+        assert_eq!(grouped_digits(""), "");
+    }
+
+    #[test]
+    fn every_script_fills_its_placeholders() {
+        for voice in Voice::ALL {
+            let s = voice.script();
+            let text = fill(s.confirm_give, &[("provider", "P"), ("type", s.one_year)]);
+            assert!(!text.contains('{'), "{voice:?}: {text}");
+            assert!(fill(s.provider_readback, &[("digits", "1"), ("provider", "P")]).contains('P'));
+            assert_eq!(Voice::from_code(voice.code()), Some(voice));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX notification_jobs_receipt_lookup;
+DROP TABLE delivery_receipts;

@@ -1,0 +1,24 @@
+# Messages to patients, in English. No clinical detail: who, when, and the hotline.
+brand = eHealth
+footer = Time: { $when }. Enquiries: eHealth hotline { $hotline }.
+subject-registration_completed = You have joined eHealth
+subject-consent_given = Sharing consent given
+subject-consent_revoked = Sharing consent revoked
+subject-consent_expiring = Sharing consent expiring soon
+subject-access_key_issued = Your new access key
+subject-access_key_locked = Access key locked
+subject-record_accessed = Your eHealth record was accessed
+subject-withdrawal = You have withdrawn from eHealth
+subject-verification_code = Your verification code
+registration_completed = You have joined eHealth. Your eHR number is { $ehr_number }.
+consent_given = You gave sharing consent to { $provider }.
+consent_revoked = Your sharing consent to { $provider } has been revoked.
+consent_expiring = Your one-year sharing consent to { $provider } expires in 30 days. Renew it in the app if you wish to keep sharing.
+access_key_issued = Your new eHealth access key is { $access_key }. Keep it secret; the old key no longer works.
+access_key_locked = Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.
+record_accessed = { $folded ->
+    [no] Your eHealth record was accessed by { $provider }.
+   *[yes] Your eHealth record was accessed { $count } times by { $provider }, at: { $times }.
+}
+withdrawal = You have withdrawn from eHealth. All sharing consents have ended.
+verification_code = Your eHealth verification code is { $code }. Do not share it.

@@ -1,0 +1,24 @@
+# 致病人的讯息（简体中文）。不含临床资料：只有谁、何时及热线。
+brand = 医健通
+footer = 时间：{ $when }。查询请致电医健通热线 { $hotline }。
+subject-registration_completed = 阁下已登记参加医健通
+subject-consent_given = 已给予互通同意
+subject-consent_revoked = 互通同意已撤销
+subject-consent_expiring = 互通同意即将届满
+subject-access_key_issued = 阁下的新存取钥匙
+subject-access_key_locked = 存取钥匙已被锁定
+subject-record_accessed = 阁下的医健通记录曾被查阅
+subject-withdrawal = 阁下已退出医健通
+subject-verification_code = 阁下的验证码
+registration_completed = 阁下已登记参加医健通，电子健康记录号码为 { $ehr_number }。
+consent_given = 阁下已给予{ $provider }互通同意。
+consent_revoked = 阁下给予{ $provider }的互通同意已撤销。
+consent_expiring = 阁下给予{ $provider }的一年互通同意将于30日后届满。如欲继续互通，请在应用程序续期。
+access_key_issued = 阁下的新医健通存取钥匙为 { $access_key }，请妥为保管；旧钥匙已失效。
+access_key_locked = 阁下的存取钥匙因多次输入错误已被锁定，请在应用程序或电话热线产生新钥匙。
+record_accessed = { $folded ->
+    [no] { $provider }已查阅阁下的医健通记录。
+   *[yes] { $provider }已查阅阁下的医健通记录{ $count }次，时间为：{ $times }。
+}
+withdrawal = 阁下已退出医健通，所有互通同意已终止。
+verification_code = 阁下的医健通验证码为 { $code }，切勿向他人透露。

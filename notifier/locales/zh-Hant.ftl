@@ -1,0 +1,24 @@
+# 致病人的訊息（繁體中文）。不含臨床資料：只有誰、何時及熱線。
+brand = 醫健通
+footer = 時間：{ $when }。查詢請致電醫健通熱線 { $hotline }。
+subject-registration_completed = 閣下已登記參加醫健通
+subject-consent_given = 已給予互通同意
+subject-consent_revoked = 互通同意已撤銷
+subject-consent_expiring = 互通同意即將屆滿
+subject-access_key_issued = 閣下的新存取鑰匙
+subject-access_key_locked = 存取鑰匙已被鎖定
+subject-record_accessed = 閣下的醫健通紀錄曾被查閱
+subject-withdrawal = 閣下已退出醫健通
+subject-verification_code = 閣下的驗證碼
+registration_completed = 閣下已登記參加醫健通，電子健康紀錄號碼為 { $ehr_number }。
+consent_given = 閣下已給予{ $provider }互通同意。
+consent_revoked = 閣下給予{ $provider }的互通同意已撤銷。
+consent_expiring = 閣下給予{ $provider }的一年互通同意將於30日後屆滿。如欲繼續互通，請在應用程式續期。
+access_key_issued = 閣下的新醫健通存取鑰匙為 { $access_key }，請妥為保管；舊鑰匙已失效。
+access_key_locked = 閣下的存取鑰匙因多次輸入錯誤已被鎖定，請在應用程式或電話熱線產生新鑰匙。
+record_accessed = { $folded ->
+    [no] { $provider }已查閱閣下的醫健通紀錄。
+   *[yes] { $provider }已查閱閣下的醫健通紀錄{ $count }次，時間為：{ $times }。
+}
+withdrawal = 閣下已退出醫健通，所有互通同意已終止。
+verification_code = 閣下的醫健通驗證碼為 { $code }，切勿向他人透露。

@@ -1,0 +1,98 @@
+//! The counter web page over plain HTTP (the headless-Chromium run is
+//! `scripts/counter-browser-test.sh`): sign in with a TOTP code, take consent with the
+//! access key, see errors in the page, and nothing without the session cookie.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
+
+use super::helpers::*;
+use crate::support::TestApp;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = client()
+        .post(format!("{}{path}", app.api))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(encode(pairs));
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    req.send().await.unwrap()
+}
+
+both_backends! {
+    async fn the_counter_page_signs_in_and_takes_consent_with_the_access_key(app: TestApp) {
+        let summary = demo(&app);
+        let r = client().get(format!("{}/counter", app.api)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(r.text().await.unwrap().contains("action=\"/counter/sign-in\""));
+
+        let r = client().get(format!("{}/counter/consent", app.api)).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/counter"));
+
+        let r = post_form(&app, "/counter/sign-in", None, &[("hcp_id", &clinic()), ("username", "drchan"),
+            ("password", "wrong password"), ("totp_code", &code(DEMO_TOTP_SECRET, 0))]).await;
+        assert_eq!(r.status(), 401);
+        let text = r.text().await.unwrap();
+        assert!(text.contains("id=\"error\"") && text.contains("value=\"drchan\""), "{text}");
+
+        let r = post_form(&app, "/counter/sign-in", None, &[("hcp_id", &clinic()), ("username", "drchan"),
+            ("password", DEMO_PASSWORD), ("totp_code", &code(DEMO_TOTP_SECRET, 0))]).await;
+        assert_eq!(r.status(), 303);
+        let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+        let r = client().get(format!("{}/counter/consent", app.api)).header("Cookie", &cookie).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Dr CHAN Siu Ming"));
+
+        let ehr = summary.patient_ehr_number.clone();
+        let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
+            ("access_key", &wrong_key(&summary.patient_access_key)), ("action", "renew"), ("type", "indefinite")]).await;
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("the access key is wrong"));
+
+        let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
+            ("access_key", &summary.patient_access_key), ("action", "change"), ("type", "indefinite")]).await;
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        assert!(text.contains("id=\"result\"") && text.contains("Consent active: indefinite"), "{text}");
+
+        let r = post_form(&app, "/counter/sign-out", Some(&cookie), &[]).await;
+        assert_eq!(r.status(), 303);
+        let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
+            ("access_key", &summary.patient_access_key), ("action", "revoke"), ("type", "one_year")]).await;
+        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/counter"), "signed out");
+    }
+}

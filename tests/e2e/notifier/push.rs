@@ -1,0 +1,129 @@
+//! Push through a local HTTP server speaking FCM HTTP v1, with OAuth2 tokens that the
+//! production code (gcp_auth with a service-account key) fetches from a local token
+//! endpoint named in the key file.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::Utc;
+use ehealth_core::db::{devices, jobs};
+use ehealth_core::domain::NotificationKind;
+use serde_json::json;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::harness::{self, SMS};
+
+const PROJECT: &str = "ehealth-test";
+const LIVE: &str = "live-device-token";
+const GONE: &str = "uninstalled-device-token";
+
+/// A service-account key file like the one Google issues, with a fresh RSA key and the
+/// token endpoint pointing at `server`.
+fn service_account(dir: &Path, server: &MockServer) -> std::path::PathBuf {
+    let key = dir.join("key.pem");
+    let ok = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&key)
+        .status()
+        .expect("openssl runs");
+    assert!(ok.success());
+    let account = json!({
+        "type": "service_account",
+        "project_id": PROJECT,
+        "private_key_id": "test-key",
+        "private_key": std::fs::read_to_string(&key).expect("key"),
+        "client_email": "notifier@ehealth-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": format!("{}/token", server.uri()),
+    });
+    let file = dir.join("service-account.json");
+    std::fs::write(&file, account.to_string()).expect("key file");
+    file
+}
+
+async fn fcm() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "ya29.test-token", "expires_in": 3600, "token_type": "Bearer"}),
+        ))
+        .mount(&server)
+        .await;
+    let send = format!("/v1/projects/{PROJECT}/messages:send");
+    Mock::given(method("POST"))
+        .and(path(send.clone()))
+        .and(header("authorization", "Bearer ya29.test-token"))
+        .and(body_string_contains(GONE))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {
+            "code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
+            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                         "errorCode": "UNREGISTERED"}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(send))
+        .and(header("authorization", "Bearer ya29.test-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"name": format!("projects/{PROJECT}/messages/0:1")})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+both_backends! {
+    async fn push_reaches_fcm_and_an_uninstalled_app_loses_its_device(app: TestApp) {
+        let server = fcm().await;
+        let keys = tempfile::TempDir::new().expect("dir");
+        let file = service_account(keys.path(), &server);
+        let mut config = (*app.services.config).clone();
+        config.fcm.project_id = Some(PROJECT.into());
+        config.fcm.credentials_file = Some(file);
+        config.fcm.api_base = Some(server.uri());
+        let services = ehealth_core::context::Services::start(config).expect("services");
+        let mut conn = app.conn();
+        let patient = harness::patient(&mut conn, "en", SMS);
+        for token in [LIVE, GONE] {
+            devices::register(&mut conn, &patient.id, token, "android", Utc::now()).expect("device");
+        }
+        harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
+        harness::notify(&mut conn, &patient, NotificationKind::ConsentRevoked, "ev-2");
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(ehealth_notifier::run(services, harness::fast_options(), rx));
+        harness::wait_for(Duration::from_secs(15), "both push jobs to finish", || {
+            harness::all_jobs(&mut conn, &patient).iter()
+                .filter(|j| j.channel == "push").all(|j| j.status == jobs::DONE)
+        }).await;
+        let _ = stop.send(true);
+        let left: Vec<String> = devices::for_patient(&mut conn, &patient.id).expect("devices")
+            .into_iter().map(|d| d.fcm_token).collect();
+        assert_eq!(left, vec![LIVE.to_owned()], "the unregistered token is dropped");
+        let push_jobs: Vec<_> = harness::all_jobs(&mut conn, &patient).into_iter()
+            .filter(|j| j.channel == "push").collect();
+        assert_eq!(push_jobs.len(), 2);
+        assert!(push_jobs.iter().all(|j| j.provider_ref.as_deref()
+            .is_some_and(|r| r.contains("messages/0:1"))), "{push_jobs:?}");
+        let requests = server.received_requests().await.expect("recorded");
+        let tokens = requests.iter().filter(|r| r.url.path() == "/token").count();
+        assert_eq!(tokens, 1, "the OAuth2 token is fetched once and cached");
+        let live_sends = requests.iter()
+            .filter(|r| String::from_utf8_lossy(&r.body).contains(LIVE)).count();
+        assert_eq!(live_sends, 2, "one push per event to the live device");
+        for job in &push_jobs {
+            assert!(requests.iter().any(|r| String::from_utf8_lossy(&r.body)
+                .contains(&format!("\"apns-collapse-id\":\"{}\"", job.id))),
+                "a resent push replaces the first on the device");
+        }
+    }
+}
