@@ -2,6 +2,7 @@
 //! is claimed (short transaction), delivered, then finished (short transaction). A worker
 //! that dies leaves its jobs to be claimed again when their lease runs out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,8 +11,6 @@ use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::write_tx;
 use ehealth_core::CoreError;
 use tokio::sync::{watch, Notify};
-
-use std::sync::Arc;
 
 use crate::channels::Channels;
 use crate::folding::{self, Fold};

@@ -9,7 +9,7 @@ use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
-use crate::db::{new_id, providers, to_db, write_tx, DbConn};
+use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Language,
     NotificationKind, NotificationMeans, PatientStatus, Sex,
@@ -85,7 +85,11 @@ pub fn register(
 ) -> CoreResult<Registered> {
     particulars.validate(now.date_naive())?;
     write_tx(conn, |conn| {
-        register_in_tx(conn, hasher, particulars, provider, actor, now)
+        let registered = register_in_tx(conn, hasher, particulars, provider, actor, now)?;
+        // Registered another way (a walk-in): an application left open would wait forever
+        // and block nothing, but mislead the applicant.
+        applications::cancel_open_for_document(conn, &registered.patient.id_doc_key, to_db(now))?;
+        Ok(registered)
     })
 }
 

@@ -87,3 +87,23 @@ pub fn transition(
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Cancels the open application for a document (the person was registered another way,
+/// e.g. as a walk-in at a counter); returns how many were cancelled.
+pub fn cancel_open_for_document(
+    conn: &mut DbConn,
+    id_doc_key: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        ap::table.filter(ap::id_doc_key.eq(id_doc_key)).filter(ap::status.eq_any([
+            ApplicationStatus::PendingMobileVerification.as_str(),
+            ApplicationStatus::PendingIdentityVerification.as_str(),
+        ])),
+    )
+    .set((
+        ap::status.eq(ApplicationStatus::Cancelled.as_str()),
+        ap::updated_at.eq(at),
+    ))
+    .execute(conn)
+}

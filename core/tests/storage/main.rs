@@ -20,6 +20,7 @@ mod demo;
 mod jobs;
 mod migrations;
 mod one_transaction;
+mod patient_concurrency;
 mod registration;
 
 use ehealth_core::testing::pg::{self, Availability};

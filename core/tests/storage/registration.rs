@@ -4,13 +4,50 @@
 use diesel::prelude::*;
 use ehealth_core::actions::registration;
 use ehealth_core::db::schema::notifications;
-use ehealth_core::db::{access_keys, audit, jobs, patients, DbConn};
+use ehealth_core::db::applications::{self, Application};
+use ehealth_core::db::{access_keys, audit, jobs, new_id, patients, to_db, DbConn};
+use ehealth_core::domain::ApplicationStatus;
 use ehealth_core::domain::NotificationMeans;
 use ehealth_core::ids::EhrNumber;
 
 use crate::fixtures::{self, provider, CLINIC, DH, HA};
 
 both_backends! {
+    fn a_walk_in_registration_closes_the_open_application(conn: &mut DbConn) {
+        let hasher = fixtures::hasher();
+        fixtures::add_providers(conn);
+        let p = fixtures::particulars(7);
+        let at = to_db(fixtures::now());
+        let application = Application {
+            id: new_id(),
+            id_doc_type: p.document.kind().as_str().to_owned(),
+            id_doc_number: p.document.number().to_owned(),
+            id_doc_place: p.document.place().map(str::to_owned),
+            id_doc_key: p.document.key(),
+            name_en: p.name_en.clone(),
+            name_zh: None,
+            date_of_birth: p.date_of_birth,
+            sex: p.sex.as_str().to_owned(),
+            mobile: p.mobile.clone(),
+            email: p.email.clone(),
+            postal_address: None,
+            language: p.language.as_str().to_owned(),
+            notify_sms: true,
+            notify_email: true,
+            notify_post: false,
+            sdm_id: None,
+            status: ApplicationStatus::PendingIdentityVerification.as_str().to_owned(),
+            patient_id: None,
+            created_at: at,
+            updated_at: at,
+        };
+        applications::insert(conn, &application).unwrap();
+        fixtures::register(conn, &hasher, 7);
+        let after = applications::find(conn, &application.id).unwrap().unwrap();
+        assert_eq!(after.status, ApplicationStatus::Cancelled.as_str());
+        assert!(applications::open_for_document(conn, &p.document.key()).unwrap().is_none());
+    }
+
     fn registration_writes_patient_deemed_consents_key_audit_and_jobs(conn: &mut DbConn) {
         let hasher = fixtures::hasher();
         fixtures::add_providers(conn);
