@@ -3,7 +3,7 @@
 # the e2e tests start on loopback, and openssl to make a throwaway service-account key
 # for the FCM tests, and a CJK font for the postal batch.
 set -euo pipefail
-python3 -m pip install --quiet aiosmtpd
+python3 -m pip install --quiet aiosmtpd openapi-spec-validator
 if ! command -v openssl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openssl
 fi

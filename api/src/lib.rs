@@ -19,3 +19,9 @@ use ehealth_core::context::Services;
 pub fn serve(services: Services, listener: TcpListener) -> std::io::Result<Server> {
     http::server(services, listener, "api", routes::configure)
 }
+
+/// The api's routes, for a process that adds more (`ehealth serve` adds the notifier's
+/// queue metrics to the api's `/metrics`).
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    routes::configure(cfg);
+}

@@ -19,10 +19,68 @@ impl Modify for BearerScheme {
     }
 }
 
+/// OpenAPI requires a description on every response and a unique operation id: responses
+/// that give only a status and a body get the status's meaning in our contract, and each
+/// operation is named by its verb and path (handlers in different files share names such
+/// as `handle`).
+struct DescribeResponses;
+
+fn operation_id(verb: &str, path: &str) -> String {
+    let words: Vec<&str> = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && *w != "v1")
+        .collect();
+    format!("{verb}_{}", words.join("_"))
+}
+
+fn describe(status: &str) -> &'static str {
+    match status {
+        "200" | "201" => "done",
+        "204" => "done, no content",
+        "400" => "malformed input: error body with a stable code (and the field)",
+        "401" => "not signed in, or the credentials are wrong",
+        "403" => "signed in but not allowed",
+        "404" => "no such resource",
+        "409" => "conflicts with the current state",
+        "413" => "body too large",
+        "423" => "locked after too many wrong tries",
+        "429" => "too many tries: wait (see Retry-After)",
+        "503" => "temporarily unavailable",
+        _ => "error body with a stable code",
+    }
+}
+
+impl Modify for DescribeResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ];
+            for (verb, slot) in operations {
+                let Some(operation) = slot.as_mut() else {
+                    continue;
+                };
+                operation.operation_id = Some(operation_id(verb, path));
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = response {
+                        if r.description.is_empty() {
+                            r.description = describe(status).to_owned();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "eHealth consent platform API", description = "Patient app (/v1/app), provider counter (/v1/hcp) and Office (/v1/admin). Every 4xx/5xx answer is {\"error\": {\"code\", \"message\"}} with a stable code."),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &DescribeResponses),
     paths(
         app::applications::create,
         app::applications::show,
@@ -71,6 +129,8 @@ impl Modify for BearerScheme {
         crate::routes::admin::manage_accounts::disable,
         crate::routes::admin::change_provider_status::handle,
         crate::routes::admin::query_audit::search,
+        crate::routes::admin::notification_jobs::list,
+        crate::routes::admin::notification_jobs::retry,
         crate::routes::admin::query_audit::verify,
         crate::routes::admin::set_matrix_row::handle,
         crate::routes::admin::export_fhir::consents,

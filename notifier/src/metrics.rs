@@ -1,13 +1,14 @@
-//! Queue metrics in the Prometheus text format at `/metrics/queue`: what waits and what
+//! Queue metrics in the Prometheus text format, added to the service's `/metrics`: what waits and what
 //! died (read from the database, so every notifier process reports the same queue), and
 //! what this process attempted, failed and how long sends took.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use chrono::Utc;
 use ehealth_core::context::Services;
+use ehealth_api::http::metrics::ExtraMetrics;
 use ehealth_core::db::jobs;
 use ehealth_core::domain::Channel;
 
@@ -65,26 +66,14 @@ pub fn record_send(channel: &str, delivery: &Delivery, took: Duration) {
         .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
 }
 
+/// Adds the queue metrics to the service's `/metrics`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics/queue", web::get().to(queue_metrics));
+    cfg.app_data(web::Data::new(ExtraMetrics(render_from_database)));
 }
 
-async fn queue_metrics(services: web::Data<Services>) -> HttpResponse {
-    let db = services.db.clone();
-    let stats = crate::jobs::blocking(move || {
-        let mut conn = db.get()?;
-        Ok(jobs::stats(&mut conn)?)
-    })
-    .await;
-    match stats {
-        Ok(stats) => HttpResponse::Ok()
-            .content_type("text/plain; version=0.0.4")
-            .body(render(&stats)),
-        Err(e) => {
-            tracing::warn!(error = %e, "queue metrics unavailable");
-            HttpResponse::ServiceUnavailable().body("database unavailable\n")
-        }
-    }
+fn render_from_database(services: &Services) -> Result<String, ehealth_core::CoreError> {
+    let mut conn = services.db.get()?;
+    Ok(render(&jobs::stats(&mut conn)?))
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, kind: &str) {

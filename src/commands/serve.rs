@@ -68,7 +68,16 @@ async fn run_servers(
             "  api       http://{}  (/healthz, /readyz, /metrics)",
             l.local_addr()?
         ));
-        servers.push(ehealth_api::serve(services.clone(), l)?);
+        let server = if parts.notifier {
+            // One process: the api's /metrics also shows the notifier's queue.
+            ehealth_api::http::server(services.clone(), l, "api", |cfg| {
+                ehealth_api::configure(cfg);
+                ehealth_notifier::metrics::routes(cfg);
+            })?
+        } else {
+            ehealth_api::serve(services.clone(), l)?
+        };
+        servers.push(server);
     }
     if parts.ivr {
         let l = TcpListener::bind(&c.ivr.addr)

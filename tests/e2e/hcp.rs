@@ -2,6 +2,7 @@
 //! databases.
 
 mod counter;
+mod dead_jobs;
 mod fhir;
 mod guessing;
 mod helpers;

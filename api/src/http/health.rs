@@ -5,7 +5,7 @@ use ehealth_core::context::Services;
 use serde_json::json;
 
 use super::errors::{blocking, ApiError};
-use super::metrics::HttpMetrics;
+use super::metrics::{ExtraMetrics, HttpMetrics};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -25,7 +25,11 @@ async fn readyz(services: web::Data<Services>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": backend })))
 }
 
-async fn metrics(services: web::Data<Services>, http: web::Data<HttpMetrics>) -> HttpResponse {
+async fn metrics(
+    services: web::Data<Services>,
+    http: web::Data<HttpMetrics>,
+    extra: Option<web::Data<ExtraMetrics>>,
+) -> HttpResponse {
     let (connections, idle) = services.db.pool_state();
     let mut text = http.render();
     text.push_str(&format!(
@@ -37,6 +41,13 @@ async fn metrics(services: web::Data<Services>, http: web::Data<HttpMetrics>) ->
          ehealth_db_pool_idle{{service=\"{0}\"}} {idle}\n",
         http.service()
     ));
+    if let Some(extra) = extra {
+        let (render, services) = (extra.0, services.clone());
+        match blocking(move || render(&services)).await {
+            Ok(lines) => text.push_str(&lines),
+            Err(e) => tracing::warn!(error = %e, "extra metrics unavailable"),
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text)

@@ -13,6 +13,7 @@ pub mod provider_lifecycle;
 pub mod record_view;
 pub mod records;
 pub mod consent;
+pub mod dead_jobs;
 pub mod demo;
 pub mod ivr;
 pub mod ivr_code;

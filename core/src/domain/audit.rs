@@ -21,6 +21,7 @@ text_enum! {
         ApprovalRequested => "approval_requested",
         SignatureRejected => "signature_rejected",
         Withdrawal => "withdrawal",
+        JobRetried => "job_retried",
         // issue 3 (patient app)
         ApplicationChanged => "application_changed",
         SignOut => "sign_out",

@@ -2,7 +2,6 @@
 //! migrations, shared by every test process, and one throw-away database per test cloned
 //! from it (`CREATE DATABASE ... TEMPLATE`), dropped when the test ends, pass or panic.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -10,7 +9,6 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use crate::db::{run_migrations, DbConn};
-use sha2::{Digest, Sha256};
 
 pub const URL_VAR: &str = "EHEALTH_TEST_POSTGRES_URL";
 pub const REQUIRED_VAR: &str = "EHEALTH_TEST_POSTGRES";
@@ -193,38 +191,10 @@ impl Drop for DropGuard {
     }
 }
 
-/// A short digest of the PostgreSQL migrations (names and contents): a new or changed
-/// migration gets a new template, and old test processes keep theirs.
-fn migrations_hash() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
-    let mut files = Vec::new();
-    collect_files(&root, &mut files);
-    files.sort();
-    let mut digest = Sha256::new();
-    digest.update(b"harness-v1\0");
-    for path in files {
-        let relative = path.strip_prefix(&root).unwrap_or(&path);
-        digest.update(relative.to_string_lossy().as_bytes());
-        digest.update(b"\0");
-        let contents = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("read migration {}: {e}", path.display()));
-        digest.update(&contents);
-        digest.update(b"\0");
-    }
-    hex::encode(digest.finalize())[..16].to_owned()
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read migrations folder {}: {e}", dir.display()));
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+/// The digest of the PostgreSQL migrations compiled into this binary (see build.rs): a
+/// new or changed migration gets a new template, and an older test binary keeps its own.
+fn migrations_hash() -> &'static str {
+    env!("EHEALTH_POSTGRES_MIGRATIONS_DIGEST")
 }
 
 /// `url` with its database name replaced by `database`.

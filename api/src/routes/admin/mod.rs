@@ -4,6 +4,7 @@
 pub(crate) mod change_provider_status;
 pub(crate) mod export_fhir;
 pub(crate) mod manage_accounts;
+pub(crate) mod notification_jobs;
 pub(crate) mod query_audit;
 pub(crate) mod register_provider;
 pub(crate) mod set_matrix_row;
@@ -33,6 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/providers/{id}/{action}",
             web::post().to(change_provider_status::handle),
+        )
+        .route("/notification-jobs", web::get().to(notification_jobs::list))
+        .route(
+            "/notification-jobs/{id}/retry",
+            web::post().to(notification_jobs::retry),
         )
         .route("/audit", web::get().to(query_audit::search))
         .route("/audit/verify", web::get().to(query_audit::verify))
