@@ -326,7 +326,10 @@ impl Config {
             self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
         }
         set(&mut self.webauthn.rp_id, get("EHEALTH_WEBAUTHN_RP_ID"));
-        set(&mut self.webauthn.rp_origin, get("EHEALTH_WEBAUTHN_RP_ORIGIN"));
+        set(
+            &mut self.webauthn.rp_origin,
+            get("EHEALTH_WEBAUTHN_RP_ORIGIN"),
+        );
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }

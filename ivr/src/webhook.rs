@@ -124,7 +124,10 @@ mod tests {
         config
             .apply_env(|k| (k == "TWILIO_AUTH_TOKEN").then(|| "real-token".to_owned()))
             .expect("env");
-        assert_eq!(signing_key(&config).as_deref(), Some(b"real-token".as_slice()));
+        assert_eq!(
+            signing_key(&config).as_deref(),
+            Some(b"real-token".as_slice())
+        );
     }
 
     #[test]

@@ -26,7 +26,8 @@ mod tests {
     fn renders_svg_whose_size_grows_with_the_text() {
         let short = svg("12345678").expect("svg");
         assert!(short.starts_with("<?xml") && short.contains("<svg"));
-        let long = svg(&"otpauth://totp/eHealth:drchan?secret=JBSWY3DPEHPK3PXP".repeat(4)).expect("svg");
+        let long =
+            svg(&"otpauth://totp/eHealth:drchan?secret=JBSWY3DPEHPK3PXP".repeat(4)).expect("svg");
         assert!(long.len() > short.len());
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use actix_web::web;
 use chrono::Utc;
-use ehealth_core::context::Services;
 use ehealth_api::http::metrics::ExtraMetrics;
+use ehealth_core::context::Services;
 use ehealth_core::db::jobs;
 use ehealth_core::domain::Channel;
 

@@ -5,8 +5,8 @@
 #[macro_use]
 mod support;
 
-mod foundation;
 mod app;
+mod foundation;
 mod hcp;
 mod ivr;
 mod notifier;

@@ -48,7 +48,9 @@ impl FromRequest for Bearer {
                 Ok(sessions::resolve(&mut conn, &token, Utc::now())?)
             })
             .await?;
-            session.map(|session| Bearer { session }).ok_or_else(unauthenticated)
+            session
+                .map(|session| Bearer { session })
+                .ok_or_else(unauthenticated)
         })
     }
 }

@@ -12,7 +12,9 @@ use actix_web::{web, Error};
 /// Lines a service adds to its `/metrics`, rendered off the async threads (they may read
 /// the database). Registered as app data by the service's routes.
 #[derive(Clone, Copy)]
-pub struct ExtraMetrics(pub fn(&ehealth_core::context::Services) -> Result<String, ehealth_core::CoreError>);
+pub struct ExtraMetrics(
+    pub fn(&ehealth_core::context::Services) -> Result<String, ehealth_core::CoreError>,
+);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceName(pub &'static str);

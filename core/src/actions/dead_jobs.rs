@@ -15,14 +15,23 @@ pub fn list(conn: &mut DbConn, limit: i64) -> CoreResult<Vec<Job>> {
 }
 
 /// Puts a dead job back in the queue with fresh attempts; audited.
-pub fn retry(conn: &mut DbConn, office: &Actor, job_id: &str, now: DateTime<Utc>) -> CoreResult<Job> {
+pub fn retry(
+    conn: &mut DbConn,
+    office: &Actor,
+    job_id: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<Job> {
     write_tx(conn, |conn| {
         if !jobs::retry_dead(conn, job_id, now)? {
             return Err(CoreError::NotFound("job"));
         }
         let job = jobs::find(conn, job_id)?.ok_or(CoreError::NotFound("job"))?;
-        let mut entry = NewAuditEntry::new(AuditAction::JobRetried, office.clone(), AuditOutcome::Succeeded)
-            .details(json!({ "job_id": job.id, "job_type": job.job_type, "channel": job.channel }));
+        let mut entry = NewAuditEntry::new(
+            AuditAction::JobRetried,
+            office.clone(),
+            AuditOutcome::Succeeded,
+        )
+        .details(json!({ "job_id": job.id, "job_type": job.job_type, "channel": job.channel }));
         entry.patient_id = job.patient_id.clone();
         audit::append(conn, &entry, now)?;
         Ok(job)

@@ -3,28 +3,28 @@
 
 pub mod access_key;
 pub mod accounts;
-pub mod staff_sign_in;
-pub mod throttle;
 pub mod approval_request;
+pub mod consent;
 pub mod counter_consent;
 pub mod counter_registration;
-pub mod fhir;
-pub mod provider_lifecycle;
-pub mod record_view;
-pub mod records;
-pub mod consent;
 pub mod dead_jobs;
 pub mod demo;
+pub mod fhir;
 pub mod ivr;
 pub mod ivr_code;
 pub mod notify;
+pub mod provider_lifecycle;
+pub mod record_view;
+pub mod records;
 pub mod registration;
+pub mod staff_sign_in;
+pub mod throttle;
 // issue 3 (patient app)
+pub mod app_acts;
 pub mod application;
+pub mod approval_decision;
 pub mod codes;
 pub mod identity_verification;
-pub mod app_acts;
-pub mod approval_decision;
 pub mod passkeys;
 pub mod preferences;
 pub mod sign_in;

@@ -96,10 +96,12 @@ pub fn cancel_open_for_document(
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
-        ap::table.filter(ap::id_doc_key.eq(id_doc_key)).filter(ap::status.eq_any([
-            ApplicationStatus::PendingMobileVerification.as_str(),
-            ApplicationStatus::PendingIdentityVerification.as_str(),
-        ])),
+        ap::table
+            .filter(ap::id_doc_key.eq(id_doc_key))
+            .filter(ap::status.eq_any([
+                ApplicationStatus::PendingMobileVerification.as_str(),
+                ApplicationStatus::PendingIdentityVerification.as_str(),
+            ])),
     )
     .set((
         ap::status.eq(ApplicationStatus::Cancelled.as_str()),

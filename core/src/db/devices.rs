@@ -65,8 +65,8 @@ pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<AppDe
 
 /// Removes a patient's device; false if it is not theirs (or does not exist).
 pub fn remove(conn: &mut DbConn, patient_id: &str, id: &str) -> QueryResult<bool> {
-    let n = diesel::delete(dev::table.find(id).filter(dev::patient_id.eq(patient_id)))
-        .execute(conn)?;
+    let n =
+        diesel::delete(dev::table.find(id).filter(dev::patient_id.eq(patient_id))).execute(conn)?;
     Ok(n == 1)
 }
 

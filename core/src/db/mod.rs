@@ -6,24 +6,24 @@
 
 pub mod access_keys;
 pub mod account_factors;
-pub mod audit_queries;
-pub mod episodes;
-pub mod provider_consents;
-pub mod records;
 pub mod accounts;
 pub mod applications;
 pub mod approvals;
 pub mod attempts;
 pub mod audit;
+pub mod audit_queries;
 pub mod calls;
 pub mod consents;
 pub mod devices;
+pub mod episodes;
 pub mod inbox;
 pub mod jobs;
 pub mod matrix;
 pub mod patients;
+pub mod provider_consents;
 pub mod providers;
 pub mod receipts;
+pub mod records;
 pub mod schema;
 pub mod sessions;
 // issue 3 (patient app)
@@ -32,8 +32,8 @@ pub mod app_inbox;
 pub mod ceremonies;
 pub mod one_time_codes;
 pub mod passkeys;
-pub mod postal_letters;
 pub mod patient_settings;
+pub mod postal_letters;
 pub mod provider_directory;
 pub mod sdm;
 pub mod withdrawals;

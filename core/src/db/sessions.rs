@@ -68,7 +68,12 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<us
 }
 
 /// Ends every session of a subject (disabled account, withdrawn patient).
-pub fn revoke_all(conn: &mut DbConn, subject_kind: &str, subject_id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn revoke_all(
+    conn: &mut DbConn,
+    subject_kind: &str,
+    subject_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         se::table
             .filter(se::subject_kind.eq(subject_kind))

@@ -5,10 +5,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::db::{run_migrations, DbConn};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use crate::db::{run_migrations, DbConn};
 
 pub const URL_VAR: &str = "EHEALTH_TEST_POSTGRES_URL";
 pub const REQUIRED_VAR: &str = "EHEALTH_TEST_POSTGRES";

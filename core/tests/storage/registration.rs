@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 use ehealth_core::actions::registration;
-use ehealth_core::db::schema::notifications;
 use ehealth_core::db::applications::{self, Application};
+use ehealth_core::db::schema::notifications;
 use ehealth_core::db::{access_keys, audit, jobs, new_id, patients, to_db, DbConn};
 use ehealth_core::domain::ApplicationStatus;
 use ehealth_core::domain::NotificationMeans;

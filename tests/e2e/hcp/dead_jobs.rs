@@ -25,7 +25,10 @@ fn dead_job(app: &TestApp) -> String {
     write_tx(&mut conn, |c| {
         jobs::enqueue(c, &job, now)?;
         let claimed = jobs::claim(c, "test-worker", 10, chrono::Duration::seconds(60), now)?;
-        let job = claimed.into_iter().find(|j| j.dedupe_key == job.dedupe_key).expect("claimed");
+        let job = claimed
+            .into_iter()
+            .find(|j| j.dedupe_key == job.dedupe_key)
+            .expect("claimed");
         jobs::fail(c, &job, "550 mailbox unavailable", now, true, now)?;
         Ok(job.id)
     })

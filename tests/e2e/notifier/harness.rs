@@ -202,10 +202,7 @@ impl Drop for SmtpSink {
 /// The notifier's `/metrics` (its queue metrics included), served from this process.
 pub async fn queue_metrics(app: &TestApp) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    let url = format!(
-        "http://{}/metrics",
-        listener.local_addr().expect("addr")
-    );
+    let url = format!("http://{}/metrics", listener.local_addr().expect("addr"));
     let server = ehealth_notifier::serve_http(app.services.clone(), listener).expect("serves");
     let handle = server.handle();
     tokio::spawn(server);
