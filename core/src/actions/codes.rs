@@ -213,22 +213,38 @@ pub fn check(
         CodeCheck::Locked
     } else if record.consumed_at.is_some() || from_db(record.expires_at) <= now {
         CodeCheck::Expired
-    } else if hasher.verify_code(
-        &binding(purpose, &record.subject_id),
-        typed.expose(),
-        &record.code_hash,
-    ) && one_time_codes::consume(conn, &record.id, now)?
-    {
-        CodeCheck::Accepted(record.clone())
     } else {
-        one_time_codes::record_failure(conn, &record.id)?;
-        match MAX_TRIES - record.attempts - 1 {
-            0 => CodeCheck::Locked,
-            remaining => CodeCheck::Wrong { remaining },
-        }
+        try_code(conn, hasher, record, purpose, typed, now)?
     };
     audit_try(conn, record, &outcome, attempt, now)?;
     Ok(outcome)
+}
+
+/// Takes a try atomically, then compares. A right code is consumed (a try spent on it
+/// costs nothing, the code is gone); a wrong one leaves its try counted.
+fn try_code(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    record: &OneTimeCodeRecord,
+    purpose: CodePurpose,
+    typed: &OneTimeCode,
+    now: DateTime<Utc>,
+) -> CoreResult<CodeCheck> {
+    let Some(used) = one_time_codes::take_try(conn, &record.id, MAX_TRIES)? else {
+        return Ok(CodeCheck::Locked);
+    };
+    let right = hasher.verify_code(
+        &binding(purpose, &record.subject_id),
+        typed.expose(),
+        &record.code_hash,
+    );
+    if right && one_time_codes::consume(conn, &record.id, now)? {
+        return Ok(CodeCheck::Accepted(record.clone()));
+    }
+    Ok(match MAX_TRIES - used {
+        0 => CodeCheck::Locked,
+        remaining => CodeCheck::Wrong { remaining },
+    })
 }
 
 fn audit_try(

@@ -97,6 +97,9 @@ pub fn verify(
     typed: &OneTimeCode,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
+    // Concurrent calls trying codes for one patient go one after the other, so each
+    // reads the try count the previous one left.
+    crate::db::patients::lock(conn, patient_id)?;
     let live: Option<(String, String, i32)> = otc::table
         .filter(otc::purpose.eq(PURPOSE))
         .filter(otc::subject_id.eq(patient_id))

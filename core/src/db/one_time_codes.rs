@@ -86,10 +86,21 @@ pub fn retire_open(
     .execute(conn)
 }
 
-pub fn record_failure(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::update(otc::table.find(id))
+/// Takes one of the code's tries, if any is left, and returns how many are now used. The
+/// guard is in the statement, so concurrent tries cannot all read the same count (on
+/// PostgreSQL the second waits for the first's row lock and re-checks the guard).
+pub fn take_try(conn: &mut DbConn, id: &str, max_tries: i32) -> QueryResult<Option<i32>> {
+    let n = diesel::update(otc::table.find(id).filter(otc::attempts.lt(max_tries)))
         .set(otc::attempts.eq(otc::attempts + 1))
-        .execute(conn)
+        .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    otc::table
+        .find(id)
+        .select(otc::attempts)
+        .first(conn)
+        .map(Some)
 }
 
 /// Marks the code used; false if it was used (or retired) already.

@@ -18,6 +18,24 @@ fn code_attempts(app: &TestApp, outcome: &str) -> i64 {
 }
 
 both_backends! {
+    async fn concurrent_wrong_codes_get_no_more_than_five_tries(app: TestApp) {
+        const TRIES: usize = 12;
+        let mobile = "+85262345670";
+        let r = post(&app, "/v1/app/applications", &application_body(HKIC_C, mobile), None).await;
+        let id = json(r).await["id"].as_str().unwrap().to_owned();
+        let code = last_code(&app, mobile);
+        let path = format!("/v1/app/applications/{id}/verify-mobile");
+        let body = json!({ "code": wrong(&code) });
+        let answers = futures::future::join_all((0..TRIES).map(|_| post(&app, &path, &body, None))).await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+        let wrong_tries = statuses.iter().filter(|s| **s == 401).count();
+        let locked = statuses.iter().filter(|s| **s == 423).count();
+        // However the requests interleave, the code takes five tries: four wrong, the
+        // fifth locks it, the rest find it locked.
+        assert_eq!((wrong_tries, locked), (4, TRIES - 4), "{statuses:?}");
+        assert_eq!(code_attempts(&app, "failed"), 4);
+    }
+
     async fn five_wrong_codes_lock_the_code_even_against_the_right_one(app: TestApp) {
         let mobile = "+85262345678";
         let r = post(&app, "/v1/app/applications", &application_body(HKIC_C, mobile), None).await;
