@@ -3,7 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::staff_sign_in::{self, Credentials};
+use ehealth_core::actions::staff_sign_in::Credentials;
 use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
 use ehealth_core::ids::ProviderId;
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{escape, page as html, redirect, staff_of, token_of, COOKIE};
 use crate::http::errors::{blocking, ApiError};
+use crate::routes::hcp::create_session;
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
@@ -77,18 +78,7 @@ pub async fn submit(
         password: body.password,
         totp_code: body.totp_code.trim().to_owned(),
     };
-    let result = blocking(move || {
-        let mut conn = services.db.get()?;
-        staff_sign_in::sign_in(
-            &mut conn,
-            &services.hasher,
-            &services.config.security,
-            mobile_bridge::totp::matching_step,
-            &creds,
-            Utc::now(),
-        )
-    })
-    .await;
+    let result = create_session::sign_in_staff(services, creds).await;
     match result {
         Ok(signed_in) if signed_in.staff.role == ehealth_core::domain::AccountRole::Hcprof => {
             let cookie = format!(

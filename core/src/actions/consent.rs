@@ -7,7 +7,7 @@ use super::active_patient;
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
-use crate::db::patients;
+use crate::db::patients::{self, Patient};
 use crate::db::providers::{self, Provider};
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
 use crate::domain::{
@@ -133,28 +133,13 @@ pub fn revoke(
             actor,
             to_db(now),
         )?;
-        let facts = json!({
-            "consent_id": current.id,
-            "provider_id": provider.id,
-            "provider_name_en": provider.name_en,
-            "provider_name_zh": provider.name_zh,
-            "channel": channel.as_str(),
-        });
-        let entry = NewAuditEntry::new(
-            AuditAction::ConsentRevoked,
-            actor.clone(),
-            AuditOutcome::Succeeded,
-        )
-        .patient(&patient.id)
-        .provider(&provider.id)
-        .details(facts.clone());
-        audit::append(conn, &entry, now)?;
-        let event = PatientEvent {
-            kind: NotificationKind::ConsentRevoked,
+        let ended = EndedConsent {
+            consent_id: &current.id,
+            channel: channel.as_str(),
+            action: AuditAction::ConsentRevoked,
             event_id: format!("revoke:{}", current.id),
-            facts,
         };
-        notify_patient(conn, &patient, &event, now)?;
+        tell_ended(conn, &patient, &provider, &ended, actor, now)?;
         Ok(SharingConsent {
             status: ConsentStatus::Revoked.as_str().to_owned(),
             ended_at: Some(to_db(now)),
@@ -164,4 +149,43 @@ pub fn revoke(
             ..current
         })
     })
+}
+
+/// A consent that ended (revoked, or the provider left), as audited and notified.
+pub(crate) struct EndedConsent<'a> {
+    pub consent_id: &'a str,
+    /// How it ended: a consent channel, or `provider_left`.
+    pub channel: &'a str,
+    pub action: AuditAction,
+    pub event_id: String,
+}
+
+/// Audits an ended consent and tells the patient, in the caller's transaction.
+pub(crate) fn tell_ended(
+    conn: &mut DbConn,
+    patient: &Patient,
+    provider: &Provider,
+    ended: &EndedConsent<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let facts = json!({
+        "consent_id": ended.consent_id,
+        "provider_id": provider.id,
+        "provider_name_en": provider.name_en,
+        "provider_name_zh": provider.name_zh,
+        "channel": ended.channel,
+    });
+    let entry = NewAuditEntry::new(ended.action, actor.clone(), AuditOutcome::Succeeded)
+        .patient(&patient.id)
+        .provider(&provider.id)
+        .details(facts.clone());
+    audit::append(conn, &entry, now)?;
+    let event = PatientEvent {
+        kind: NotificationKind::ConsentRevoked,
+        event_id: ended.event_id.clone(),
+        facts,
+    };
+    notify_patient(conn, patient, &event, now)?;
+    Ok(())
 }

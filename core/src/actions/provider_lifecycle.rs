@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::accounts::{Staff, SESSION_KIND};
-use super::notify::{notify_patient, PatientEvent};
+use super::consent::{tell_ended, EndedConsent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::providers::{self, Provider};
 use crate::db::{
@@ -18,7 +18,7 @@ use crate::db::{
 };
 use crate::domain::{
     AccountRole, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, DataType,
-    EstablishmentType, NotificationKind, Profession, ProviderStatus,
+    EstablishmentType, Profession, ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ProviderId;
@@ -185,28 +185,13 @@ fn end_consents(
         let Some(patient) = patients::find(conn, &consent.patient_id)? else {
             continue;
         };
-        let facts = json!({
-            "consent_id": consent.id,
-            "provider_id": provider.id,
-            "provider_name_en": provider.name_en,
-            "provider_name_zh": provider.name_zh,
-            "channel": "provider_left",
-        });
-        let entry = NewAuditEntry::new(
-            AuditAction::ConsentsEnded,
-            office.actor(),
-            AuditOutcome::Succeeded,
-        )
-        .patient(&patient.id)
-        .provider(&provider.id)
-        .details(facts.clone());
-        audit::append(conn, &entry, now)?;
-        let event = PatientEvent {
-            kind: NotificationKind::ConsentRevoked,
+        let ended = EndedConsent {
+            consent_id: &consent.id,
+            channel: "provider_left",
+            action: AuditAction::ConsentsEnded,
             event_id: format!("provider-left:{}", consent.id),
-            facts,
         };
-        notify_patient(conn, &patient, &event, now)?;
+        tell_ended(conn, &patient, provider, &ended, &office.actor(), now)?;
     }
     Ok(active.len())
 }

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::staff_sign_in::{self, Credentials};
+use ehealth_core::actions::staff_sign_in::{self, Credentials, SignedIn};
 use ehealth_core::context::Services;
 use ehealth_core::ids::ProviderId;
 use ehealth_core::CoreError;
@@ -48,21 +48,16 @@ pub async fn office(
     sign_in(services, body.into_inner(), None).await
 }
 
-async fn sign_in(
+/// Signs a provider or Office account in (password + TOTP); shared by this JSON route
+/// and the counter page's form. Oversized fields are refused before any hashing.
+pub(crate) async fn sign_in_staff(
     services: web::Data<Services>,
-    body: SignInBody,
-    hcp_id: Option<ProviderId>,
-) -> Result<HttpResponse, ApiError> {
-    if body.username.len() > 64 || body.password.len() > 512 || body.totp_code.len() > 16 {
+    creds: Credentials,
+) -> Result<SignedIn, ApiError> {
+    if creds.username.len() > 64 || creds.password.len() > 512 || creds.totp_code.len() > 16 {
         return Err(CoreError::invalid("username", "too long").into());
     }
-    let creds = Credentials {
-        provider_id: hcp_id,
-        username: body.username,
-        password: body.password,
-        totp_code: body.totp_code.trim().to_owned(),
-    };
-    let signed_in = blocking(move || {
+    blocking(move || {
         let mut conn = services.db.get()?;
         staff_sign_in::sign_in(
             &mut conn,
@@ -73,7 +68,21 @@ async fn sign_in(
             Utc::now(),
         )
     })
-    .await?;
+    .await
+}
+
+async fn sign_in(
+    services: web::Data<Services>,
+    body: SignInBody,
+    hcp_id: Option<ProviderId>,
+) -> Result<HttpResponse, ApiError> {
+    let creds = Credentials {
+        provider_id: hcp_id,
+        username: body.username,
+        password: body.password,
+        totp_code: body.totp_code.trim().to_owned(),
+    };
+    let signed_in = sign_in_staff(services, creds).await?;
     Ok(HttpResponse::Created().json(json!({
         "token": signed_in.token,
         "expires_at": signed_in.expires_at.to_rfc3339(),
