@@ -37,6 +37,12 @@ enum Command {
         #[command(subcommand)]
         command: PostalCommand,
     },
+    /// Print the current six-digit code of a TOTP secret (base32), as an authenticator
+    /// app would show it: for trying the demo accounts without one.
+    Totp {
+        /// The base32 secret, e.g. the demo accounts' secret printed at the first start.
+        secret: String,
+    },
     /// The access audit log.
     Audit {
         #[command(subcommand)]
@@ -85,6 +91,7 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(config),
+        Command::Totp { secret } => commands::totp(&secret),
     };
     match result {
         Ok(code) => code,

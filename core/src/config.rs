@@ -96,6 +96,12 @@ pub struct NotifierConfig {
     pub max_attempts: u32,
     pub fold_window_secs: u64,
     pub batch_size: u32,
+    /// SMS pacing per sender number and notifier process; 0: none.
+    pub sms_per_sender_per_sec: u32,
+    /// First retry delay of a failed delivery; doubles per attempt, with jitter.
+    pub backoff_base_ms: u64,
+    /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF.
+    pub postal_font: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -199,6 +205,9 @@ impl Default for NotifierConfig {
             max_attempts: 12,
             fold_window_secs: 300,
             batch_size: 32,
+            sms_per_sender_per_sec: 10,
+            backoff_base_ms: 5_000,
+            postal_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         }
     }
 }
@@ -324,6 +333,18 @@ impl Config {
         }
         if let Some(v) = get("EHEALTH_FOLD_WINDOW_SECS") {
             self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
+        }
+        if let Some(v) = get("EHEALTH_SMS_PER_SENDER_PER_SEC") {
+            self.notifier.sms_per_sender_per_sec =
+                u32::try_from(parse_num("EHEALTH_SMS_PER_SENDER_PER_SEC", v)?).map_err(|_| {
+                    CoreError::invalid("EHEALTH_SMS_PER_SENDER_PER_SEC", "too large")
+                })?;
+        }
+        if let Some(v) = get("EHEALTH_NOTIFIER_BACKOFF_BASE_MS") {
+            self.notifier.backoff_base_ms = parse_num("EHEALTH_NOTIFIER_BACKOFF_BASE_MS", v)?;
+        }
+        if let Some(v) = get("EHEALTH_POSTAL_FONT") {
+            self.notifier.postal_font = PathBuf::from(v);
         }
         set(&mut self.webauthn.rp_id, get("EHEALTH_WEBAUTHN_RP_ID"));
         set(

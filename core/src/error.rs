@@ -146,14 +146,42 @@ fn not_found_code(what: &str) -> &'static str {
 
 impl From<diesel::result::Error> for CoreError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => Self::NotFound("record"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_owned())
-            }
+            diesel::result::Error::NotFound => Self::NotFound("record"),
+            e if connection_lost(&e) => Self::Unavailable(e.to_string()),
             other => Self::Database(other),
         }
+    }
+}
+
+/// What PostgreSQL and libpq say when the connection, not the query, failed: the server
+/// is shutting down, crashed or restarting, or the socket died. diesel reports some of
+/// these with an `Unknown` kind, e.g. when the server's goodbye arrives before libpq has
+/// noticed the closed socket.
+const CONNECTION_LOST: [&str; 8] = [
+    "terminating connection",
+    "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server was lost",
+    "SSL connection has been closed",
+    "the database system is",
+];
+
+/// Whether a database error means "the database went away" (answer 503, the client may
+/// retry once it is back) rather than a fault of ours (500). A transaction whose commit
+/// or rollback failed because the connection died counts as gone too.
+fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    match e {
+        Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(_, info) => CONNECTION_LOST.iter().any(|m| info.message().contains(m)),
+        Error::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => connection_lost(commit_error) || connection_lost(rollback_error),
+        _ => false,
     }
 }
 
@@ -184,3 +212,70 @@ impl fmt::Display for Chain<'_> {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+
+    use super::*;
+
+    fn db_error(kind: Kind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_unavailable_not_internal() {
+        let lost = [
+            db_error(
+                Kind::ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
+            db_error(Kind::UnableToSendCommand, "no connection to the server"),
+            db_error(
+                Kind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                Kind::Unknown,
+                "terminating connection because of crash of another server process",
+            ),
+            db_error(Kind::Unknown, "the database system is shutting down"),
+            db_error(
+                Kind::Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means...",
+            ),
+            Error::RollbackErrorOnCommit {
+                rollback_error: Box::new(db_error(Kind::UnableToSendCommand, "no connection")),
+                commit_error: Box::new(db_error(Kind::ClosedConnection, "closed")),
+            },
+        ];
+        for e in lost {
+            let what = e.to_string();
+            let core = CoreError::from(e);
+            assert_eq!(core.kind(), ErrorKind::Unavailable, "{what}");
+            assert_eq!(core.code(), "service_unavailable", "{what}");
+            assert_eq!(
+                core.public_message(),
+                "the service is temporarily unavailable"
+            );
+        }
+    }
+
+    #[test]
+    fn other_database_errors_stay_internal() {
+        for e in [
+            db_error(
+                Kind::UniqueViolation,
+                "duplicate key value violates unique constraint",
+            ),
+            db_error(Kind::Unknown, "relation \"audit_log\" does not exist"),
+            Error::BrokenTransactionManager,
+        ] {
+            let what = e.to_string();
+            let core = CoreError::from(e);
+            assert_eq!(core.kind(), ErrorKind::Internal, "{what}");
+            assert_eq!(core.code(), "internal_error", "{what}");
+        }
+        assert_eq!(CoreError::from(Error::NotFound).kind(), ErrorKind::NotFound);
+    }
+}

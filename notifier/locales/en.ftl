@@ -7,6 +7,7 @@ subject-consent_revoked = Sharing consent revoked
 subject-consent_expiring = Sharing consent expiring soon
 subject-access_key_issued = Your new access key
 subject-access_key_locked = Access key locked
+subject-code_locked = Verification code locked
 subject-record_accessed = Your eHealth record was accessed
 subject-withdrawal = You have withdrawn from eHealth
 subject-verification_code = Your verification code
@@ -16,6 +17,7 @@ consent_revoked = Your sharing consent to { $provider } has been revoked.
 consent_expiring = Your one-year sharing consent to { $provider } expires in 30 days. Renew it in the app if you wish to keep sharing.
 access_key_issued = Your new eHealth access key is { $access_key }. Keep it secret; the old key no longer works.
 access_key_locked = Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.
+code_locked = An eHealth verification code sent to you was typed wrongly too many times and no longer works. If this was not you, please call the hotline.
 record_accessed = { $folded ->
     [no] Your eHealth record was accessed by { $provider }.
    *[yes] Your eHealth record was accessed { $count } times by { $provider }, at: { $times }.

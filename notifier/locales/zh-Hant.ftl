@@ -7,6 +7,7 @@ subject-consent_revoked = 互通同意已撤銷
 subject-consent_expiring = 互通同意即將屆滿
 subject-access_key_issued = 閣下的新存取鑰匙
 subject-access_key_locked = 存取鑰匙已被鎖定
+subject-code_locked = 驗證碼已被鎖定
 subject-record_accessed = 閣下的醫健通紀錄曾被查閱
 subject-withdrawal = 閣下已退出醫健通
 subject-verification_code = 閣下的驗證碼
@@ -16,6 +17,7 @@ consent_revoked = 閣下給予{ $provider }的互通同意已撤銷。
 consent_expiring = 閣下給予{ $provider }的一年互通同意將於30日後屆滿。如欲繼續互通，請在應用程式續期。
 access_key_issued = 閣下的新醫健通存取鑰匙為 { $access_key }，請妥為保管；舊鑰匙已失效。
 access_key_locked = 閣下的存取鑰匙因多次輸入錯誤已被鎖定，請在應用程式或電話熱線產生新鑰匙。
+code_locked = 發送給閣下的醫健通驗證碼被多次輸入錯誤，已經失效。如非閣下本人所為，請致電熱線。
 record_accessed = { $folded ->
     [no] { $provider }已查閱閣下的醫健通紀錄。
    *[yes] { $provider }已查閱閣下的醫健通紀錄{ $count }次，時間為：{ $times }。

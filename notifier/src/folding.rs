@@ -1,14 +1,19 @@
-//! Folding repeat accesses: a "record accessed" job is held for the fold window after its
-//! access, then sent as one message listing every access by the same provider to the
-//! same patient in that window. The folded jobs are marked done in the same transaction
-//! that writes their access times into the lead job's payload, so an access is never
-//! dropped: if the lead's send fails, its retry still carries every time.
-//! (The app's list shows each access regardless: it reads the access log.)
+//! Folding repeat accesses. The first "record accessed" message about a provider is sent
+//! at once. Further accesses by the same provider to the same patient, on the same channel,
+//! within the fold window after a message was told are held until the window closes and
+//! then sent as one message listing every access time. A patient thus hears of an access
+//! promptly, and of a burst of accesses (a ward round, a long consultation) at most once
+//! per window.
+//!
+//! The folded jobs are marked done in the same transaction that writes their access times
+//! into the lead job's payload, so an access is never dropped: if the lead's send fails,
+//! its retry still carries every time. (The app's list shows each access regardless: it
+//! reads the access log.)
 
 use chrono::{DateTime, Duration, Utc};
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::{self, Job};
-use ehealth_core::db::write_tx;
+use ehealth_core::db::{to_db, write_tx};
 use ehealth_core::domain::NotificationKind;
 use ehealth_core::CoreError;
 use serde_json::Value;
@@ -26,19 +31,45 @@ pub fn prepare(services: &Services, job: Job, now: DateTime<Utc>) -> Result<Fold
     if job.job_type != NotificationKind::RecordAccessed.as_str() || window.is_zero() {
         return Ok(Fold::Send(job));
     }
-    let closes = job.created_at.and_utc() + window;
-    if now < closes {
-        return Ok(Fold::HoldUntil(job, closes));
+    let mut payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
+    if payload["facts"].get("access_times").is_some() {
+        // Decided on an earlier try whose send failed: send what it lists.
+        return Ok(Fold::Send(job));
     }
+    let group = provider_of(&payload);
     let mut conn = services.db.get()?;
     write_tx(&mut conn, |c| {
-        let mut payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-        let group = provider_of(&payload);
+        let siblings: Vec<(Job, Value)> = jobs::fold_siblings(c, &job, to_db(now - window))?
+            .into_iter()
+            .map(|j| {
+                let p = serde_json::from_str(&j.payload).unwrap_or(Value::Null);
+                (j, p)
+            })
+            .filter(|(_, p)| provider_of(p) == group)
+            .collect();
+        let last_told = siblings
+            .iter()
+            .filter(|(j, _)| j.status == jobs::DONE && !is_folded(j))
+            .filter_map(|(j, _)| j.finished_at)
+            .max();
+        if let Some(told) = last_told {
+            let opens = told.and_utc() + window;
+            if now < opens {
+                // If another access already waits for the window, wait just behind it so
+                // that it takes this one into its message.
+                let behind = siblings
+                    .iter()
+                    .filter(|(j, _)| j.status == jobs::PENDING && j.run_at.and_utc() > now)
+                    .map(|(j, _)| j.run_at.and_utc() + Duration::seconds(1))
+                    .max();
+                let until = behind.map_or(opens, |b| b.max(opens));
+                return Ok(Fold::HoldUntil(job.clone(), until));
+            }
+        }
         let mut times = access_times(&payload);
-        for other in jobs::fold_candidates(c, &job, closes.naive_utc())? {
-            let theirs: Value = serde_json::from_str(&other.payload).unwrap_or(Value::Null);
-            if provider_of(&theirs) == group && jobs::mark_folded(c, &other.id, &job.id, now)? {
-                times.extend(access_times(&theirs));
+        for (other, theirs) in &siblings {
+            if other.status == jobs::PENDING && jobs::mark_folded(c, &other.id, &job.id, now)? {
+                times.extend(access_times(theirs));
             }
         }
         times.sort();
@@ -52,6 +83,13 @@ pub fn prepare(services: &Services, job: Job, now: DateTime<Utc>) -> Result<Fold
             ..job.clone()
         }))
     })
+}
+
+/// A job told within another job's message.
+fn is_folded(job: &Job) -> bool {
+    job.provider_ref
+        .as_deref()
+        .is_some_and(|r| r.starts_with(jobs::FOLDED_PREFIX))
 }
 
 /// Whose accesses fold together: the provider, by id (or by name if no id was given).

@@ -19,9 +19,6 @@ use printpdf::{
 use crate::messages::Message;
 use crate::outbox::Recipient;
 
-/// A font with Latin and CJK glyphs (Debian `fonts-wqy-microhei`); `EHEALTH_POSTAL_FONT`
-/// names another TrueType file or collection.
-pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 /// Characters of width 1 per line (a CJK character counts 2) at 11 pt on A4.
 const LINE_UNITS: usize = 88;
 

@@ -10,7 +10,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::write_tx;
 use ehealth_core::CoreError;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 
 use crate::channels::Channels;
 use crate::folding::{self, Fold};
@@ -26,9 +26,6 @@ pub struct WorkerOptions {
     pub backoff_base: Duration,
 }
 
-/// First retry delay; `EHEALTH_NOTIFIER_BACKOFF_BASE_MS` shortens it for drills and tests.
-const DEFAULT_BACKOFF_BASE_MS: u64 = 5_000;
-
 impl WorkerOptions {
     pub fn from_services(services: &Services) -> Self {
         let c = &services.config.notifier;
@@ -41,12 +38,7 @@ impl WorkerOptions {
             batch_size: i64::from(c.batch_size.max(1)),
             lease: chrono::Duration::seconds(c.lease_secs.max(5) as i64),
             poll_interval: Duration::from_millis(c.poll_interval_ms.max(10)),
-            backoff_base: Duration::from_millis(
-                std::env::var("EHEALTH_NOTIFIER_BACKOFF_BASE_MS")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(DEFAULT_BACKOFF_BASE_MS),
-            ),
+            backoff_base: Duration::from_millis(c.backoff_base_ms),
         }
     }
 }
@@ -104,6 +96,11 @@ async fn idle(shutdown: &mut watch::Receiver<bool>, wait: Duration, wake: Option
     }
 }
 
+/// Deliveries one worker has in flight at once. A claimed job waits for one of these
+/// places before it starts; on shutdown the jobs still waiting are released at once rather
+/// than delivered, so a stop takes about one delivery, not a whole batch.
+const DELIVERIES_IN_FLIGHT: usize = 8;
+
 /// Delivers a claimed batch concurrently, each job finished in its own short transaction.
 async fn process_batch(
     services: &Services,
@@ -112,15 +109,27 @@ async fn process_batch(
     batch: Vec<Job>,
     shutdown: &watch::Receiver<bool>,
 ) {
+    let places = Arc::new(Semaphore::new(DELIVERIES_IN_FLIGHT));
     let mut running = tokio::task::JoinSet::new();
     for job in batch {
-        if *shutdown.borrow() {
-            release(services, job).await;
-            continue;
-        }
         let (s, c) = (services.clone(), channels.clone());
-        let base = options.backoff_base;
-        running.spawn(handle(s, c, job, base));
+        let (base, places, stop) = (options.backoff_base, places.clone(), shutdown.clone());
+        running.spawn(async move {
+            // A job either starts (and is then delivered even if a stop comes) or, stopped
+            // while waiting, goes back to the queue untried.
+            let place = tokio::select! {
+                biased;
+                _ = stopped(stop) => None,
+                place = places.acquire_owned() => place.ok(),
+            };
+            match place {
+                Some(_place) => handle(s, c, job, base).await,
+                None => {
+                    release(&s, job).await;
+                    Ok(())
+                }
+            }
+        });
     }
     while let Some(outcome) = running.join_next().await {
         if let Ok(Err(e)) = outcome {
@@ -185,6 +194,13 @@ fn finish(
         }
         Ok(())
     })
+}
+
+/// Resolves when the worker is told to stop (never, if the sender is gone).
+async fn stopped(mut shutdown: watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 async fn release(services: &Services, job: Job) {

@@ -28,6 +28,17 @@ pub fn demo(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn totp(secret: &str) -> anyhow::Result<ExitCode> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the clock is before 1970")?
+        .as_secs();
+    let code = mobile_bridge::totp::code_at(secret.trim(), now)
+        .map_err(|e| anyhow::anyhow!("not a usable TOTP secret: {e}"))?;
+    println!("{code}");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
     let services = Services::start(config)?;
     let mut conn = services.db.get()?;

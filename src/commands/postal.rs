@@ -1,7 +1,7 @@
 //! `ehealth postal batch --date YYYY-MM-DD`: prints the day's waiting letters into one
 //! PDF plus a CSV manifest for the mail house; each letter is printed once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -11,10 +11,8 @@ use ehealth_notifier::postal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub fn batch(config: Config, date: NaiveDate, out_dir: &Path) -> anyhow::Result<ExitCode> {
+    let font = config.notifier.postal_font.clone();
     let services = Services::start(config)?;
-    let font = std::env::var("EHEALTH_POSTAL_FONT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(postal::DEFAULT_FONT));
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} letters")

@@ -93,10 +93,13 @@ async fn run_servers(
     let mut worker = None;
     if parts.notifier {
         let options = ehealth_notifier::WorkerOptions::from_services(&services);
+        let outbox = std::path::absolute(&c.notifier.outbox_dir)
+            .unwrap_or_else(|_| c.notifier.outbox_dir.clone());
         lines.push(format!(
-            "  notifier  worker {}, local outbox {}",
+            "  notifier  worker {}; messages for a channel with no provider configured are \
+             written to {}/<channel>/",
             options.worker_id,
-            c.notifier.outbox_dir.display()
+            outbox.display()
         ));
         worker = Some(actix_web::rt::spawn(ehealth_notifier::run(
             services.clone(),
@@ -142,7 +145,8 @@ pub fn demo_banner(s: &DemoSummary) -> String {
     }
     out.push_str(&format!(
         "  password for every demo account: {}\n  TOTP secret (base32) for every demo account: {}\n  \
-         demo patient: CHAN Tai Man, HKIC A123456(3), eHR number {}, access key {}\n\n",
+         demo patient: CHAN Tai Man, HKIC A123456(3), born 1980-01-01, eHR number {}, access key {}\n\n\
+         Try it: the README's walkthrough (curl), or the counter page at /counter on the api.\n\n",
         s.password, s.totp_secret, s.patient_ehr_number, s.patient_access_key
     ));
     out

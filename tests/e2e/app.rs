@@ -4,7 +4,7 @@
 mod bad_input;
 mod codes;
 mod delivery;
-mod helpers;
+pub(crate) mod helpers;
 mod journey;
 mod openapi;
 mod outsiders;

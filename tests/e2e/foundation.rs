@@ -1,7 +1,9 @@
 //! The foundation: every service answers health, readiness and metrics; unknown routes
-//! get the JSON error shape; the binary runs on SQLite and verifies the audit log.
+//! get the JSON error shape; the binary runs on SQLite, verifies the audit log and stops
+//! gracefully.
 
 mod cli;
+mod shutdown;
 
 use crate::support::json;
 

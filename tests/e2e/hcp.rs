@@ -5,7 +5,7 @@ mod counter;
 mod dead_jobs;
 mod fhir;
 mod guessing;
-mod helpers;
+pub(crate) mod helpers;
 mod journey;
 mod matrix;
 mod office;

@@ -4,7 +4,7 @@
 //! snapshot-tested under `tests/e2e/ivr/snapshots/` so that a reviewer can read what
 //! callers hear.
 
-mod call;
+pub(crate) mod call;
 mod callbacks;
 mod consent;
 mod identity;

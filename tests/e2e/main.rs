@@ -9,4 +9,5 @@ mod app;
 mod foundation;
 mod hcp;
 mod ivr;
+mod journey;
 mod notifier;

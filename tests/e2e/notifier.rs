@@ -5,9 +5,9 @@
 
 mod email;
 mod folding;
-mod harness;
+pub(crate) mod harness;
 mod postal;
-mod processes;
-mod push;
-mod sms;
+pub(crate) mod processes;
+pub(crate) mod push;
+pub(crate) mod sms;
 mod wakeup;

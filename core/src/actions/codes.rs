@@ -12,13 +12,14 @@ use serde_json::json;
 
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::one_time_codes::{self, OneTimeCodeRecord};
+use crate::db::patients;
 use crate::db::{from_db, jobs, new_id, to_db, DbConn};
 use crate::domain::{Actor, AuditAction, AuditOutcome, Channel, Language, NotificationKind};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
 use crate::secret::SecretHasher;
 
-use super::notify::MAX_ATTEMPTS;
+use super::notify::{notify_patient, PatientEvent, MAX_ATTEMPTS};
 
 pub const MAX_TRIES: i32 = 5;
 pub const RESEND_GAP_SECS: i64 = 60;
@@ -206,7 +207,7 @@ pub fn check(
     attempt: &CodeTry<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeCheck> {
-    let CodeTry { purpose, typed, .. } = *attempt;
+    let purpose = attempt.purpose;
     let outcome = if record.purpose != purpose.as_str() {
         CodeCheck::Expired
     } else if record.attempts >= MAX_TRIES {
@@ -214,7 +215,7 @@ pub fn check(
     } else if record.consumed_at.is_some() || from_db(record.expires_at) <= now {
         CodeCheck::Expired
     } else {
-        try_code(conn, hasher, record, purpose, typed, now)?
+        try_code(conn, hasher, record, attempt, now)?
     };
     audit_try(conn, record, &outcome, attempt, now)?;
     Ok(outcome)
@@ -226,10 +227,10 @@ fn try_code(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     record: &OneTimeCodeRecord,
-    purpose: CodePurpose,
-    typed: &OneTimeCode,
+    attempt: &CodeTry<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeCheck> {
+    let CodeTry { purpose, typed, .. } = *attempt;
     let Some(used) = one_time_codes::take_try(conn, &record.id, MAX_TRIES)? else {
         return Ok(CodeCheck::Locked);
     };
@@ -242,9 +243,35 @@ fn try_code(
         return Ok(CodeCheck::Accepted(record.clone()));
     }
     Ok(match MAX_TRIES - used {
-        0 => CodeCheck::Locked,
+        0 => {
+            if let Some(patient_id) = attempt.patient_id {
+                tell_patient_code_locked(conn, record, patient_id, now)?;
+            }
+            CodeCheck::Locked
+        }
         remaining => CodeCheck::Wrong { remaining },
     })
+}
+
+/// The try that killed a code tells the patient it belongs to by their selected means
+/// (someone may be guessing at their sign-in). Codes of an application have no patient
+/// yet; the applicant simply asks for a new one.
+fn tell_patient_code_locked(
+    conn: &mut DbConn,
+    record: &OneTimeCodeRecord,
+    patient_id: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let Some(patient) = patients::find(conn, patient_id)? else {
+        return Ok(());
+    };
+    let event = PatientEvent {
+        kind: NotificationKind::CodeLocked,
+        event_id: format!("code-locked:{}", record.id),
+        facts: json!({ "purpose": record.purpose }),
+    };
+    notify_patient(conn, &patient, &event, now)?;
+    Ok(())
 }
 
 fn audit_try(

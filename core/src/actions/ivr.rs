@@ -20,7 +20,7 @@ use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, NotificationKind, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, OneTimeCode};
-use crate::rules::{AttemptState, Gate};
+use crate::rules::Gate;
 use crate::secret::SecretHasher;
 
 /// The number a caller keys to say who they are: their eHR number, or the six digits of
@@ -216,8 +216,8 @@ fn with_hkic_digits(conn: &mut DbConn, digits: &str) -> CoreResult<Vec<Patient>>
 }
 
 fn caller_locked(conn: &mut DbConn, claim: &Claim<'_>, now: DateTime<Utc>) -> CoreResult<bool> {
-    let state = attempts::load(conn, &caller_scope(claim.caller))?;
-    if state.is_some_and(|s| matches!(s.gate(now), Gate::Locked(_))) {
+    let state = attempts::load_for_update(conn, &caller_scope(claim.caller), now)?;
+    if matches!(state.gate(now), Gate::Locked(_)) {
         audit_try(
             conn,
             claim,
@@ -274,7 +274,7 @@ fn count_on_caller(
     now: DateTime<Utc>,
 ) -> CoreResult<Option<Identification>> {
     let scope = caller_scope(claim.caller);
-    let state = attempts::load(conn, &scope)?.unwrap_or_else(|| AttemptState::fresh(now));
+    let state = attempts::load_for_update(conn, &scope, now)?;
     let (next, newly_locked) = state.after_failure(&security.account_policy(), now);
     attempts::save(conn, &scope, &next)?;
     if !newly_locked {

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 
 use crate::db::{attempts, DbConn};
 use crate::error::{CoreError, CoreResult};
-use crate::rules::{AttemptState, Gate, Lock, LockoutPolicy};
+use crate::rules::{Gate, Lock, LockoutPolicy};
 
-/// Seconds until the scope may try again; `None` if it may try now.
+/// Seconds until the scope may try again; `None` if it may try now. Holds the scope's
+/// counter locked until the caller's transaction ends, so that the try's outcome is
+/// counted before a concurrent try on the same scope is let through.
 pub fn retry_after(conn: &mut DbConn, scope: &str, now: DateTime<Utc>) -> CoreResult<Option<u64>> {
-    let Some(state) = attempts::load(conn, scope)? else {
-        return Ok(None);
-    };
+    let state = attempts::load_for_update(conn, scope, now)?;
     Ok(match state.gate(now) {
         Gate::Open => None,
         Gate::Locked(Lock::Until(t)) => {
@@ -29,7 +29,7 @@ pub fn fail(
     policy: &LockoutPolicy,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let state = attempts::load(conn, scope)?.unwrap_or_else(|| AttemptState::fresh(now));
+    let state = attempts::load_for_update(conn, scope, now)?;
     let (next, newly_locked) = state.after_failure(policy, now);
     attempts::save(conn, scope, &next)?;
     Ok(newly_locked)

@@ -1,6 +1,6 @@
 //! Counters of wrong guesses per scope (`account:<id>`, `provider:<id>`, `caller:<no>`).
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::attempt_counters as ac;
@@ -39,6 +39,43 @@ pub fn load(conn: &mut DbConn, scope: &str) -> QueryResult<Option<AttemptState>>
             }
         }),
     }))
+}
+
+/// Takes the scope's row lock until the transaction ends, creating an empty row the first
+/// time, then reads the state. Concurrent tries on one scope are thereby counted one after
+/// another: without the lock two transactions on PostgreSQL read the same count and both
+/// write count + 1 (or the second insert of a new scope fails). SQLite's write
+/// transactions are serial already.
+pub fn load_for_update(
+    conn: &mut DbConn,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<AttemptState> {
+    let touch = |conn: &mut DbConn| {
+        diesel::update(ac::table.find(scope))
+            .set(ac::scope.eq(ac::scope))
+            .execute(conn)
+    };
+    if touch(conn)? == 0 {
+        // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
+        let insert = diesel::insert_into(ac::table)
+            .values((
+                ac::scope.eq(scope),
+                ac::failures.eq(0),
+                ac::window_started_at.eq(to_db(now)),
+                ac::locked_until.eq(None::<NaiveDateTime>),
+                ac::updated_at.eq(to_db(now)),
+            ))
+            .on_conflict(ac::scope)
+            .do_nothing();
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+        // Another transaction may have made the row first: wait for its lock.
+        touch(conn)?;
+    }
+    Ok(load(conn, scope)?.unwrap_or_else(|| AttemptState::fresh(now)))
 }
 
 /// Writes the state (update, or insert the first time).

@@ -12,6 +12,8 @@ pub const PENDING: &str = "pending";
 pub const RUNNING: &str = "running";
 pub const DONE: &str = "done";
 pub const DEAD: &str = "dead";
+/// `provider_ref` of a job told within another job's message: `folded:<lead id>`.
+pub const FOLDED_PREFIX: &str = "folded:";
 
 /// A job to send one message on one channel to one recipient about one event.
 #[derive(Debug, Clone)]
@@ -313,21 +315,19 @@ pub fn defer(
     Ok(n == 1)
 }
 
-/// Waiting jobs of the same type, channel and recipient as `lead`, enqueued from its
-/// creation up to `until`: the candidates to fold into it.
-pub fn fold_candidates(
-    conn: &mut DbConn,
-    lead: &Job,
-    until: NaiveDateTime,
-) -> QueryResult<Vec<Job>> {
+/// Jobs of the same type, channel and recipient as `job` that bear on folding it: those
+/// still waiting, and those finished since `since` (a message told recently).
+pub fn fold_siblings(conn: &mut DbConn, job: &Job, since: NaiveDateTime) -> QueryResult<Vec<Job>> {
     nj::table
-        .filter(nj::job_type.eq(&lead.job_type))
-        .filter(nj::channel.eq(&lead.channel))
-        .filter(nj::patient_id.eq(&lead.patient_id))
-        .filter(nj::status.eq(PENDING))
-        .filter(nj::id.ne(&lead.id))
-        .filter(nj::created_at.ge(lead.created_at))
-        .filter(nj::created_at.le(until))
+        .filter(nj::job_type.eq(&job.job_type))
+        .filter(nj::channel.eq(&job.channel))
+        .filter(nj::patient_id.eq(&job.patient_id))
+        .filter(nj::id.ne(&job.id))
+        .filter(
+            nj::status
+                .eq(PENDING)
+                .or(nj::status.eq(DONE).and(nj::finished_at.ge(since))),
+        )
         .order(nj::created_at)
         .select(Job::as_select())
         .load(conn)
@@ -343,7 +343,7 @@ pub fn mark_folded(
     let n = diesel::update(nj::table.find(id).filter(nj::status.eq(PENDING)))
         .set((
             nj::status.eq(DONE),
-            nj::provider_ref.eq(Some(format!("folded:{lead_id}"))),
+            nj::provider_ref.eq(Some(format!("{FOLDED_PREFIX}{lead_id}"))),
             nj::finished_at.eq(Some(to_db(now))),
             nj::updated_at.eq(to_db(now)),
         ))

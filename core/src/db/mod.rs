@@ -168,6 +168,9 @@ impl Database {
         let pool = diesel::r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(1))
+            // A connection the database dropped (a restart, a crash) fails this check and
+            // is replaced instead of being handed to a request.
+            .test_on_check_out(true)
             .connection_timeout(Duration::from_secs(config.connect_timeout_secs))
             .build(manager)
             .map_err(|e| CoreError::Unavailable(e.to_string()))?;

@@ -30,6 +30,31 @@ impl DataType {
             .join(",")
     }
 
+    /// A list from a request body; a bad name is reported against the list's `field`.
+    pub fn parse_list<C: FromIterator<DataType>>(
+        field: &'static str,
+        names: &[String],
+    ) -> Result<C, crate::error::CoreError> {
+        names
+            .iter()
+            .map(|n| {
+                DataType::parse(n).map_err(|_| {
+                    crate::error::CoreError::invalid(
+                        field,
+                        format!(
+                            "{n:?} is not a data type; each must be one of: {}",
+                            DataType::ALL
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
     pub fn split(list: &str) -> Result<Vec<DataType>, crate::error::CoreError> {
         list.split(',')
             .filter(|s| !s.is_empty())

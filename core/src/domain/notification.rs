@@ -9,6 +9,7 @@ text_enum! {
         ConsentExpiring => "consent_expiring",
         AccessKeyIssued => "access_key_issued",
         AccessKeyLocked => "access_key_locked",
+        CodeLocked => "code_locked",
         RecordAccessed => "record_accessed",
         Withdrawal => "withdrawal",
         VerificationCode => "verification_code",

@@ -36,10 +36,6 @@ impl SendError {
     }
 }
 
-/// Messages per second one SMS sender number may send; Twilio queues (and bills) what a
-/// long code cannot carry, so we pace ourselves. Read from `EHEALTH_SMS_PER_SENDER_PER_SEC`.
-const DEFAULT_SMS_PER_SENDER_PER_SEC: f64 = 10.0;
-
 pub struct Channels {
     pub sms: Option<sms::SmsClient>,
     pub email: Option<email::EmailClient>,
@@ -74,10 +70,9 @@ fn sms_client(config: &Config) -> Result<Option<sms::SmsClient>, String> {
     let Some(from_number) = t.from_number.clone().filter(|n| !n.is_empty()) else {
         return Err("TWILIO_FROM_NUMBER must be set when Twilio is configured".to_owned());
     };
-    let per_sec = std::env::var("EHEALTH_SMS_PER_SENDER_PER_SEC")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_SMS_PER_SENDER_PER_SEC);
+    // Messages per second one sender number may send; Twilio queues (and bills) what a
+    // long code cannot carry, so we pace ourselves.
+    let per_sec = f64::from(config.notifier.sms_per_sender_per_sec);
     Ok(Some(sms::SmsClient::new(sms::TwilioSettings {
         api_base: t
             .api_base

@@ -107,6 +107,39 @@ both_backends! {
         assert_eq!(r.status(), 202);
     }
 
+    async fn a_sign_in_code_locked_by_wrong_tries_is_told_to_the_patient(app: TestApp) {
+        use ehealth_core::db::schema::notification_jobs as nj;
+        let app = app.with_demo();
+        let mobile = "+85264567891";
+        let id = apply_and_verify(&app, HKIC_D, mobile).await;
+        let (ehr, _) = complete(&app, &id);
+        let locked_jobs = |app: &TestApp| -> Vec<String> {
+            let mut channels: Vec<String> = nj::table
+                .filter(nj::job_type.eq("code_locked"))
+                .select(nj::channel)
+                .load(&mut app.conn())
+                .unwrap();
+            channels.sort();
+            channels
+        };
+        let r = post(&app, "/v1/app/sessions/otp", &json!({ "ehr_number": ehr, "date_of_birth": "1990-02-28" }), None).await;
+        let challenge = json(r).await["challenge_id"].as_str().unwrap().to_owned();
+        let code = last_code(&app, mobile);
+        let body = json!({ "challenge_id": challenge, "code": wrong(&code) });
+        for _ in 0..4 {
+            let r = post(&app, "/v1/app/sessions/otp/verify", &body, None).await;
+            assert_eq!(r.status(), 401);
+        }
+        assert!(locked_jobs(&app).is_empty(), "wrong tries alone tell no one");
+        let r = post(&app, "/v1/app/sessions/otp/verify", &body, None).await;
+        assert_eq!(r.status(), 423);
+        // The patient chose SMS and email: told once on each, however often it is tried.
+        assert_eq!(locked_jobs(&app), vec!["email".to_owned(), "sms".to_owned()]);
+        let r = post(&app, "/v1/app/sessions/otp/verify", &body, None).await;
+        assert_eq!(r.status(), 423);
+        assert_eq!(locked_jobs(&app).len(), 2);
+    }
+
     async fn one_identity_document_one_participant(app: TestApp) {
         let app = app.with_demo();
         let r = post(&app, "/v1/app/applications", &application_body("A123456(3)", "+85291111111"), None).await;

@@ -115,6 +115,7 @@ both_backends! {
         let given = json(r).await;
         assert_eq!(given["type"], "one_year");
         assert!(given["expires_at"].is_string());
+        assert_eq!(given["provider_name_en"], "Harbour View Medical Centre", "named as in the list");
         let r = send(&app, Method::PUT, &path, Some(&token), Some(&json!({ "type": "indefinite" }))).await;
         let changed = json(r).await;
         assert_eq!(changed["type"], "indefinite");
@@ -125,7 +126,9 @@ both_backends! {
         assert!(clinic_rows.iter().any(|c| c["status"] == "superseded" && c["superseded_by"] == changed["id"]));
         let r = send(&app, Method::DELETE, &path, Some(&token), None).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(json(r).await["status"], "revoked");
+        let revoked = json(r).await;
+        assert_eq!(revoked["status"], "revoked");
+        assert_eq!(revoked["provider_name_zh"], "海景醫務中心");
         let list = consents(&app, &token).await;
         assert!(!list.iter().any(|c| c["hcp_id"] == clinic() && c["in_force"] == true));
         assert_eq!(list.iter().filter(|c| c["hcp_id"] == clinic() && c["given_by"] == "patient").count(), 2);

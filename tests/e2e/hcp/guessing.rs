@@ -81,6 +81,8 @@ both_backends! {
             serde_json::json!({"ehr_number": "123456789015", "data_types": ["genome"]})).await;
         assert_eq!(status, 400);
         assert_eq!(err["error"]["code"], "invalid_input");
+        assert_eq!(err["error"]["field"], "data_types", "named as in the request: {err}");
+        assert!(err["error"]["message"].as_str().unwrap().contains("\"genome\""), "{err}");
         let (status, err) = post(&app, "/v1/hcp/records", Some(&nurse),
             serde_json::json!({"ehr_number": "123456789015", "data_type": "allergies_adrs", "document": [1, 2]})).await;
         assert_eq!((status, err["error"]["field"].as_str()), (400, Some("document")));

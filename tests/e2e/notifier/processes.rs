@@ -22,10 +22,10 @@ use wiremock::MockServer;
 use super::harness::{self, SMS};
 use super::sms::{twilio, TwilioStandIn, FROM, SID};
 
-struct Notifier(Child);
+pub(crate) struct Notifier(pub(crate) Child);
 
 impl Notifier {
-    fn spawn(db_url: &str, twilio_base: &str, config: &Path) -> Self {
+    pub(crate) fn spawn(db_url: &str, twilio_base: &str, config: &Path) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
             .arg("notifier")
             .env("DATABASE_URL", db_url)
@@ -59,7 +59,7 @@ impl Drop for Notifier {
     }
 }
 
-fn config_file(dir: &Path, lease_secs: u64, batch: u32) -> std::path::PathBuf {
+pub(crate) fn config_file(dir: &Path, lease_secs: u64, batch: u32) -> std::path::PathBuf {
     let file = dir.join("ehealth.toml");
     let outbox = dir.join("outbox");
     std::fs::write(
@@ -74,7 +74,7 @@ fn config_file(dir: &Path, lease_secs: u64, batch: u32) -> std::path::PathBuf {
     file
 }
 
-fn count(conn: &mut DbConn, status: &str) -> i64 {
+pub(crate) fn count(conn: &mut DbConn, status: &str) -> i64 {
     nj::table
         .filter(nj::status.eq(status))
         .count()
@@ -83,7 +83,7 @@ fn count(conn: &mut DbConn, status: &str) -> i64 {
 }
 
 /// Message texts received by the stand-in, and how often each.
-async fn received(server: &MockServer) -> HashMap<String, usize> {
+pub(crate) async fn received(server: &MockServer) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
     for r in server.received_requests().await.unwrap_or_default() {
         let body = String::from_utf8_lossy(&r.body).into_owned();
@@ -92,7 +92,7 @@ async fn received(server: &MockServer) -> HashMap<String, usize> {
     seen
 }
 
-fn enqueue_many(conn: &mut DbConn, patient_id: &str, n: usize) {
+pub(crate) fn enqueue_many(conn: &mut DbConn, patient_id: &str, n: usize) {
     write_tx(conn, |c| {
         for i in 0..n {
             let job = NewJob {
@@ -115,7 +115,7 @@ both_backends! {
         let (responder, _) = TwilioStandIn::new(0);
         let server = MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::method("POST"))
-            .respond_with(SlowTwilio(responder))
+            .respond_with(SlowTwilio(responder, Duration::from_millis(150)))
             .mount(&server)
             .await;
         let mut conn = app.conn();
@@ -150,14 +150,13 @@ both_backends! {
     }
 }
 
-/// The Twilio stand-in, slowed down so that a worker is killed with sends in flight.
-struct SlowTwilio(TwilioStandIn);
+/// The Twilio stand-in, slowed down (by the given time per message) so that a worker is
+/// stopped or killed with sends in flight.
+pub(crate) struct SlowTwilio(pub(crate) TwilioStandIn, pub(crate) Duration);
 
 impl wiremock::Respond for SlowTwilio {
     fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
-        self.0
-            .respond(request)
-            .set_delay(Duration::from_millis(150))
+        self.0.respond(request).set_delay(self.1)
     }
 }
 

@@ -15,13 +15,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::harness::{self, SMS};
 
-const PROJECT: &str = "ehealth-test";
+pub(crate) const PROJECT: &str = "ehealth-test";
 const LIVE: &str = "live-device-token";
 const GONE: &str = "uninstalled-device-token";
 
 /// A service-account key file like the one Google issues, with a fresh RSA key and the
 /// token endpoint pointing at `server`.
-fn service_account(dir: &Path, server: &MockServer) -> std::path::PathBuf {
+pub(crate) fn service_account(dir: &Path, server: &MockServer) -> std::path::PathBuf {
     let key = dir.join("key.pem");
     let ok = Command::new("openssl")
         .args([
@@ -50,7 +50,7 @@ fn service_account(dir: &Path, server: &MockServer) -> std::path::PathBuf {
     file
 }
 
-async fn fcm() -> MockServer {
+pub(crate) async fn fcm() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/token"))

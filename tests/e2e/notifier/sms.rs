@@ -78,7 +78,7 @@ async fn app_with(backend: ehealth_core::db::Backend, server: &MockServer) -> Op
     TestApp::start_with(backend, |c| configure(c, &base)).await
 }
 
-fn form(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form(body: &[u8]) -> Vec<(String, String)> {
     let text = String::from_utf8_lossy(body);
     reqwest::Url::parse(&format!("http://x/?{text}"))
         .expect("form")
@@ -87,7 +87,7 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())

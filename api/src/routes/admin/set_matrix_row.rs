@@ -28,11 +28,7 @@ pub async fn handle(
     body: web::Json<RowBody>,
 ) -> Result<HttpResponse, ApiError> {
     let profession = Profession::parse(&path.into_inner())?;
-    let types: BTreeSet<DataType> = body
-        .data_types
-        .iter()
-        .map(|t| DataType::parse(t))
-        .collect::<Result<_, _>>()?;
+    let types: BTreeSet<DataType> = DataType::parse_list("data_types", &body.data_types)?;
     let row = blocking(move || {
         let mut conn = services.db.get()?;
         let office = session.authorise(&mut conn, AccountRole::Office)?;

@@ -6,9 +6,11 @@ use ehealth_core::actions::app_acts::{self, ConsentView};
 use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::context::Services;
 use ehealth_core::db::consents::SharingConsent;
+use ehealth_core::db::{providers, DbConn};
 use ehealth_core::domain::{ConsentChannel, ConsentStatus, ConsentType};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::rules::consent_in_force;
+use ehealth_core::CoreResult;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -78,6 +80,12 @@ fn view_item(v: &ConsentView) -> ConsentItem {
     )
 }
 
+/// The changed consent with its provider's names, as the list shows it.
+fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<ConsentView> {
+    let provider = providers::find(conn, &consent.provider_id)?;
+    Ok(ConsentView { consent, provider })
+}
+
 /// The patient's consents, deemed HA/DH included, with their history.
 #[utoipa::path(get, path = "/v1/app/consents", tag = "consents", security(("bearer" = [])),
     responses((status = 200, body = ConsentList), (status = 401, body = ErrorBody)))]
@@ -120,12 +128,13 @@ pub async fn give(
         channel: ConsentChannel::App,
         actor: acting.actor,
     };
-    let row = blocking(move || {
+    let view = blocking(move || {
         let mut conn = services.db.get()?;
-        consent::give(&mut conn, &request, Utc::now())
+        let consent = consent::give(&mut conn, &request, Utc::now())?;
+        with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(item(&row, None)))
+    Ok(HttpResponse::Ok().json(view_item(&view)))
 }
 
 /// Revokes the consent at once (not HA/DH, whose consent ends only on withdrawal).
@@ -138,17 +147,18 @@ pub async fn revoke(
     hcp_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let provider_id = ProviderId::parse(&hcp_id)?;
-    let row = blocking(move || {
+    let view = blocking(move || {
         let mut conn = services.db.get()?;
-        consent::revoke(
+        let consent = consent::revoke(
             &mut conn,
             &acting.patient_id,
             &provider_id,
             ConsentChannel::App,
             &acting.actor,
             Utc::now(),
-        )
+        )?;
+        with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(item(&row, None)))
+    Ok(HttpResponse::Ok().json(view_item(&view)))
 }

@@ -28,11 +28,7 @@ pub async fn handle(
     body: web::Json<ApprovalRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ehr = EhrNumber::parse(&body.ehr_number)?;
-    let types: Vec<DataType> = body
-        .data_types
-        .iter()
-        .map(|t| DataType::parse(t))
-        .collect::<Result<_, _>>()?;
+    let types: Vec<DataType> = DataType::parse_list("data_types", &body.data_types)?;
     let reason = body.reason.clone();
     let approval = blocking(move || {
         let mut conn = services.db.get()?;

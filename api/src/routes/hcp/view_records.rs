@@ -56,11 +56,7 @@ pub async fn handle(
         account_id: session.account_id,
         ehr_number: EhrNumber::parse(&body.ehr_number)?,
         purpose: stated_purpose(body.purpose.as_ref())?,
-        data_types: body
-            .data_types
-            .iter()
-            .map(|t| DataType::parse(t))
-            .collect::<Result<_, _>>()?,
+        data_types: DataType::parse_list("data_types", &body.data_types)?,
     };
     let view = blocking(move || {
         let mut conn = services.db.get()?;
