@@ -327,13 +327,18 @@ def check_statuses(d: Drill, failures: list[str]) -> None:
             failures.append(f"no {client} request succeeded before the outage")
 
 
+def expected_channels(d: Drill) -> list[str]:
+    """The demo patient's jobs per event: one per selected means, push if a device."""
+    means = psql(d.args, f"SELECT notify_sms, notify_email, notify_post FROM patients "
+                         f"WHERE ehr_number = '{d.args.ehr_number}'")[0]
+    devices = int(psql(d.args, "SELECT count(*) FROM app_devices")[0][0])
+    return sorted([c for c, on in zip(("sms", "email", "post"), means) if on == "t"]
+                  + (["push"] if devices else []))
+
+
 def check_views(d: Drill, failures: list[str]) -> None:
     a = d.args
-    means = psql(a, f"SELECT notify_sms, notify_email, notify_post FROM patients "
-                    f"WHERE ehr_number = '{a.ehr_number}'")[0]
-    devices = int(psql(a, "SELECT count(*) FROM app_devices")[0][0])
-    expected = sorted([c for c, on in zip(("sms", "email", "post"), means) if on == "t"]
-                      + (["push"] if devices else []))
+    expected = expected_channels(d)
     granted = {int(r[0]) for r in psql(
         a, "SELECT seq FROM audit_log WHERE event = 'record_view' AND outcome = 'granted'")}
     answered = {int(o.result) for o in d.outcomes if o.client.startswith("views") and o.result}
@@ -369,8 +374,21 @@ def check_consents(d: Drill, failures: list[str]) -> None:
                           "WHERE status = 'active' GROUP BY provider_id HAVING count(*) > 1")
     if active:
         failures.append(f"more than one active consent for a provider: {active}")
+    # Every consent given in the app, answered or not, with its audit entry and its jobs.
+    rows = psql(d.args, """
+        SELECT c.id,
+          (SELECT count(*) FROM audit_log a WHERE a.event = 'consent_given'
+             AND a.details::json->>'consent_id' = c.id),
+          (SELECT string_agg(j.channel, ',' ORDER BY j.channel) FROM notification_jobs j
+             WHERE j.job_type = 'consent_given' AND j.dedupe_key LIKE c.id || ':%')
+        FROM sharing_consents c WHERE c.channel = 'app'""")
+    half = [r for r in rows if r[1] != "1" or r[2] != ",".join(expected_channels(d))]
+    if half:
+        failures.append(f"{len(half)} consents without exactly one audit entry and their "
+                        f"jobs, e.g. {half[:3]}")
     print(f"consent changes: {len(answered)} answered 200, all in sharing_consents: "
-          f"{'yes' if not lost else 'NO'}")
+          f"{'yes' if not lost else 'NO'}; every app consent ({len(rows)}) has its audit "
+          f"entry and jobs: {'yes' if not half else 'NO'}")
 
 
 def check_jobs(d: Drill, failures: list[str]) -> None:

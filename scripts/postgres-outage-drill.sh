@@ -8,7 +8,7 @@
 # entry or notification job is half-written or lost (scripts/postgres-outage-drill.py).
 #
 # It stops the machine's PostgreSQL: it refuses to while other clients use it, and
-# always starts it again on exit.
+# always starts it again on exit. DRILL_KEEP_LOGS=DIR keeps the services' logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -202,4 +202,11 @@ done
 echo "api, ivr and notifier still running, the same processes (pids $api_pid, $ivr_pid, $notifier_pid)"
 lost_db="$(grep -c 'claiming jobs failed' "$work/notifier.log" || true)"
 echo "notifier logged ${lost_db} failed claims while PostgreSQL was down, and kept polling"
+echo "what the services logged as the cause of their 503 answers (count, cause):"
+cat "$work/api.log" "$work/ivr.log" | sed 's/\x1b\[[0-9;]*m//g' \
+    | sed -n 's/.*database unavailable: \(.\{1,70\}\).*/\1/p' | sort | uniq -c | sort -rn | head -n 8
+if [ -n "${DRILL_KEEP_LOGS:-}" ]; then
+    mkdir -p "$DRILL_KEEP_LOGS"
+    cp "$work"/*.log "$DRILL_KEEP_LOGS"/
+fi
 echo "drill passed"

@@ -93,7 +93,6 @@ pub struct NotifierConfig {
     pub outbox_dir: PathBuf,
     pub poll_interval_ms: u64,
     pub lease_secs: u64,
-    pub max_attempts: u32,
     pub fold_window_secs: u64,
     pub batch_size: u32,
     /// SMS pacing per sender number and notifier process; 0: none.
@@ -202,7 +201,6 @@ impl Default for NotifierConfig {
             outbox_dir: PathBuf::from("outbox"),
             poll_interval_ms: 1_000,
             lease_secs: 60,
-            max_attempts: 12,
             fold_window_secs: 300,
             batch_size: 32,
             sms_per_sender_per_sec: 10,
@@ -382,10 +380,40 @@ impl Config {
                 "demo data must not be loaded in production",
             ));
         }
+        self.check_production_channels()?;
         if self.security.argon2.memory_kib < Argon2Cost::default().memory_kib {
             return Err(CoreError::invalid(
                 "security.argon2.memory_kib",
                 "production needs at least the default Argon2 cost",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Production delivers through the real providers: without them the notifier would
+    /// fall back to the local outbox, writing access keys and sign-in codes to files and
+    /// marking them sent. And Twilio must be able to reach the voice line and the SMS
+    /// status callback at a public HTTPS address.
+    fn check_production_channels(&self) -> Result<(), CoreError> {
+        let needed: [(&'static str, bool); 6] = [
+            ("TWILIO_ACCOUNT_SID", self.twilio.account_sid.is_some()),
+            ("TWILIO_AUTH_TOKEN", self.twilio.auth_token.is_some()),
+            ("TWILIO_FROM_NUMBER", self.twilio.from_number.is_some()),
+            ("SMTP_URL", self.smtp.url.is_some()),
+            ("FCM_PROJECT_ID", self.fcm.project_id.is_some()),
+            ("FCM_CREDENTIALS_FILE", self.fcm.credentials_file.is_some()),
+        ];
+        if let Some((name, _)) = needed.iter().find(|(_, set)| !set) {
+            return Err(CoreError::invalid(
+                *name,
+                "production mode needs every notification channel configured; \
+                 the local outbox is for development",
+            ));
+        }
+        if !self.ivr.public_url.starts_with("https://") {
+            return Err(CoreError::invalid(
+                "EHEALTH_IVR_PUBLIC_URL",
+                "production mode needs the public https:// address Twilio calls",
             ));
         }
         Ok(())
@@ -460,6 +488,28 @@ mod tests {
         .expect("env");
         assert_eq!(c.check().expect_err("demo").field(), Some("EHEALTH_DEMO"));
         c.apply_env(env(&[("EHEALTH_DEMO", "0")])).expect("env");
+        // Every channel's provider, one at a time, then the public voice-line address.
+        let channels = [
+            ("TWILIO_ACCOUNT_SID", "AC123"),
+            ("TWILIO_AUTH_TOKEN", "token"),
+            ("TWILIO_FROM_NUMBER", "+85260000000"),
+            ("SMTP_URL", "smtps://user:pass@mail.example:465"),
+            ("FCM_PROJECT_ID", "ehealth-hk"),
+            ("FCM_CREDENTIALS_FILE", "/etc/ehealth/fcm.json"),
+        ];
+        for (name, value) in channels {
+            assert_eq!(c.check().expect_err(name).field(), Some(name));
+            c.apply_env(env(&[(name, value)])).expect("env");
+        }
+        assert_eq!(
+            c.check().expect_err("public url").field(),
+            Some("EHEALTH_IVR_PUBLIC_URL")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_IVR_PUBLIC_URL",
+            "https://ivr.ehealth.example",
+        )]))
+        .expect("env");
         assert!(c.check().is_ok());
         assert!(
             Config::default().check().is_ok(),

@@ -12,6 +12,7 @@ pub mod messages;
 pub mod metrics;
 pub mod outbox;
 pub mod postal;
+pub mod reminders;
 mod wakeup;
 mod worker;
 

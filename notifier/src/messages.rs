@@ -84,6 +84,12 @@ fn arguments(payload: &Value, language: Language) -> FluentArgs<'static> {
         "when",
         local_time(payload["occurred_at"].as_str().unwrap_or("")),
     );
+    // The day a consent expires, in Hong Kong: the first ten characters of the local time.
+    let expires = local_time(payload["facts"]["expires_at"].as_str().unwrap_or(""));
+    args.set(
+        "expires_on",
+        expires.get(..10).unwrap_or(&expires).to_owned(),
+    );
     let times: Vec<String> = payload["facts"]["access_times"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).map(local_time).collect())
@@ -127,7 +133,8 @@ mod tests {
         json!({
             "occurred_at": "2026-11-25T02:00:00+00:00",
             "facts": { "provider_name_en": "Harbour Clinic", "provider_name_zh": "海港診所",
-                       "ehr_number": "1234 5678 9012", "access_key": "12345678", "code": "654321" }
+                       "ehr_number": "1234 5678 9012", "access_key": "12345678", "code": "654321",
+                       "expires_at": "2027-06-30T04:00:00+00:00" }
         })
     }
 

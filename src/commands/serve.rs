@@ -91,7 +91,12 @@ async fn run_servers(
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker = None;
+    let mut reminders = None;
     if parts.notifier {
+        // A channel configured but unusable stops the start, rather than a worker that
+        // sends nothing behind a healthy /readyz.
+        ehealth_notifier::channels::Channels::from_config(&services.config)
+            .map_err(|e| anyhow::anyhow!("notifier channels: {e}"))?;
         let options = ehealth_notifier::WorkerOptions::from_services(&services);
         let outbox = std::path::absolute(&c.notifier.outbox_dir)
             .unwrap_or_else(|_| c.notifier.outbox_dir.clone());
@@ -104,6 +109,10 @@ async fn run_servers(
         worker = Some(actix_web::rt::spawn(ehealth_notifier::run(
             services.clone(),
             options,
+            stop_rx.clone(),
+        )));
+        reminders = Some(actix_web::rt::spawn(ehealth_notifier::reminders::run(
+            services.clone(),
             stop_rx,
         )));
         if !parts.api && !parts.ivr {
@@ -129,6 +138,9 @@ async fn run_servers(
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
         let _ = w.await;
+    }
+    if let Some(r) = reminders {
+        let _ = r.await;
     }
     tracing::info!("stopped");
     Ok(())

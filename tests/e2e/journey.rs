@@ -108,7 +108,8 @@ async fn whole_journey(backend: Backend) {
     let said = String::from_utf8_lossy(&verify.stdout);
     assert!(
         verify.status.success(),
-        "{said}{}",
+        "{}: {said}{}",
+        verify.status,
         String::from_utf8_lossy(&verify.stderr)
     );
     assert!(said.contains("audit log intact"), "{said}");

@@ -17,6 +17,7 @@ pub mod provider_lifecycle;
 pub mod record_view;
 pub mod records;
 pub mod registration;
+pub mod reminders;
 pub mod staff_sign_in;
 pub mod throttle;
 // issue 3 (patient app)

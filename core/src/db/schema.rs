@@ -370,7 +370,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consent_reminders (consent_id) {
+        consent_id -> Text,
+        queued_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    consent_reminders,
     postal_letters,
     providers,
     patients,

@@ -22,6 +22,7 @@ mod migrations;
 mod one_transaction;
 mod patient_concurrency;
 mod registration;
+mod reminders;
 
 use ehealth_core::testing::pg::{self, Availability};
 

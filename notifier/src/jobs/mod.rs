@@ -130,7 +130,8 @@ async fn send(
 }
 
 /// Pushes to every device of the patient; a device FCM no longer knows is dropped.
-/// Delivered when at least one device took it, or when none is left to take it.
+/// Delivered when at least one device took it, or when none is left to take it; dead when
+/// every device was refused for good.
 async fn push(
     services: &Services,
     channels: &Channels,
@@ -149,7 +150,7 @@ async fn push(
     })
     .await
     .map_err(|e| SendError::transient(e.to_string()))?;
-    let mut names = Vec::new();
+    let (mut names, mut refused) = (Vec::new(), Vec::new());
     for device in tokens {
         let sent = fcm
             .send(&device.fcm_token, &message.subject, &message.body, &job.id)
@@ -158,7 +159,8 @@ async fn push(
             Ok(PushOutcome::Sent(name)) => names.push(name),
             Ok(PushOutcome::Unregistered) => drop_device(services, device.fcm_token).await?,
             Err(PushError::Permanent(e)) => {
-                tracing::warn!(job = %job.id, error = %e, "push refused")
+                tracing::warn!(job = %job.id, error = %e, "push refused");
+                refused.push(e);
             }
             Err(PushError::Transient(e)) if names.is_empty() => {
                 return Err(SendError::transient(e))
@@ -167,6 +169,14 @@ async fn push(
                 tracing::warn!(job = %job.id, error = %e, "push to one device failed")
             }
         }
+    }
+    if names.is_empty() && !refused.is_empty() {
+        // Every device refused for good (a wrong project, a revoked key, a bad message):
+        // the job dies where the Office sees it, rather than pass for delivered.
+        return Err(SendError::permanent(format!(
+            "fcm refused: {}",
+            refused.join("; ")
+        )));
     }
     Ok(if names.is_empty() {
         "fcm:no-device".to_owned()

@@ -14,10 +14,12 @@ use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::harness::{self, SMS};
+use crate::support::TestApp;
 
 pub(crate) const PROJECT: &str = "ehealth-test";
 const LIVE: &str = "live-device-token";
 const GONE: &str = "uninstalled-device-token";
+const REFUSED: &str = "refused-device-token";
 
 /// A service-account key file like the one Google issues, with a fresh RSA key and the
 /// token endpoint pointing at `server`.
@@ -71,6 +73,15 @@ pub(crate) async fn fcm() -> MockServer {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
+        .and(path(send.clone()))
+        .and(body_string_contains(REFUSED))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {
+            "code": 403, "message": "SenderId mismatch", "status": "PERMISSION_DENIED",
+            "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                         "errorCode": "SENDER_ID_MISMATCH"}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
         .and(path(send))
         .and(header("authorization", "Bearer ya29.test-token"))
         .respond_with(
@@ -82,16 +93,43 @@ pub(crate) async fn fcm() -> MockServer {
     server
 }
 
+/// The app's services with FCM pointed at the stand-in (the key file lives in `keys`).
+fn with_fcm(app: &TestApp, server: &MockServer, keys: &Path) -> ehealth_core::context::Services {
+    let mut config = (*app.services.config).clone();
+    config.fcm.project_id = Some(PROJECT.into());
+    config.fcm.credentials_file = Some(service_account(keys, server));
+    config.fcm.api_base = Some(server.uri());
+    ehealth_core::context::Services::start(config).expect("services")
+}
+
 both_backends! {
+    async fn a_push_every_device_refuses_for_good_ends_dead_not_delivered(app: TestApp) {
+        let server = fcm().await;
+        let keys = tempfile::TempDir::new().expect("dir");
+        let services = with_fcm(&app, &server, keys.path());
+        let mut conn = app.conn();
+        let patient = harness::patient(&mut conn, "en", SMS);
+        devices::register(&mut conn, &patient.id, REFUSED, "android", Utc::now()).expect("device");
+        harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(ehealth_notifier::run(services, harness::fast_options(), rx));
+        harness::wait_for(Duration::from_secs(15), "the push job to finish", || {
+            harness::all_jobs(&mut conn, &patient).iter()
+                .any(|j| j.channel == "push" && j.status != jobs::PENDING && j.status != jobs::RUNNING)
+        }).await;
+        let _ = stop.send(true);
+        let job = harness::all_jobs(&mut conn, &patient).into_iter()
+            .find(|j| j.channel == "push").expect("push job");
+        assert_eq!(job.status, jobs::DEAD, "{job:?}");
+        assert!(job.last_error.as_deref().is_some_and(|e| e.contains("fcm refused")), "{job:?}");
+        let devices = devices::for_patient(&mut conn, &patient.id).expect("devices");
+        assert_eq!(devices.len(), 1, "a refusal is not an uninstall: the device stays");
+    }
+
     async fn push_reaches_fcm_and_an_uninstalled_app_loses_its_device(app: TestApp) {
         let server = fcm().await;
         let keys = tempfile::TempDir::new().expect("dir");
-        let file = service_account(keys.path(), &server);
-        let mut config = (*app.services.config).clone();
-        config.fcm.project_id = Some(PROJECT.into());
-        config.fcm.credentials_file = Some(file);
-        config.fcm.api_base = Some(server.uri());
-        let services = ehealth_core::context::Services::start(config).expect("services");
+        let services = with_fcm(&app, &server, keys.path());
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
         for token in [LIVE, GONE] {

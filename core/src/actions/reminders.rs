@@ -1,0 +1,80 @@
+//! The reminder before a one-year consent expires (SPEC §3): when a consent enters its
+//! last `REMINDER_DAYS` days, the patient is told once, by their selected means, so that
+//! they can renew it in the app, on the voice line or at the counter.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::notify::{notify_patient, PatientEvent};
+use crate::db::consents::SharingConsent;
+use crate::db::schema::{consent_reminders as cr, sharing_consents as sc};
+use crate::db::{from_db, patients, providers, to_db, write_tx, DbConn};
+use crate::domain::{ConsentStatus, NotificationKind, PatientStatus};
+use crate::error::CoreResult;
+use crate::rules::consent_validity::REMINDER_DAYS;
+
+/// Queues the reminders now due, up to `limit` consents in one transaction; returns how
+/// many consents it took (call again while it returns `limit`). A consent is reminded once:
+/// the `consent_reminders` row is written in the same transaction as its jobs, and a
+/// second sweeper (another notifier) that reaches the same consent finds the row taken.
+pub fn queue_expiry_reminders(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> CoreResult<usize> {
+    write_tx(conn, |c| {
+        let due: Vec<SharingConsent> = sc::table
+            .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+            .filter(sc::expires_at.gt(to_db(now)))
+            .filter(sc::expires_at.le(to_db(now + Duration::days(REMINDER_DAYS))))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                cr::table.filter(cr::consent_id.eq(sc::id)),
+            )))
+            .order(sc::expires_at)
+            .limit(limit)
+            .select(SharingConsent::as_select())
+            .load(c)?;
+        for consent in &due {
+            if !claim(c, &consent.id, now)? {
+                continue;
+            }
+            let (Some(patient), Some(provider)) = (
+                patients::find(c, &consent.patient_id)?,
+                providers::find(c, &consent.provider_id)?,
+            ) else {
+                continue;
+            };
+            if patient.status != PatientStatus::Registered.as_str() {
+                continue;
+            }
+            let event = PatientEvent {
+                kind: NotificationKind::ConsentExpiring,
+                event_id: format!("expiring:{}", consent.id),
+                facts: json!({
+                    "consent_id": consent.id,
+                    "provider_id": provider.id,
+                    "provider_name_en": provider.name_en,
+                    "provider_name_zh": provider.name_zh,
+                    "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
+                }),
+            };
+            notify_patient(c, &patient, &event, now)?;
+        }
+        Ok(due.len())
+    })
+}
+
+/// Marks the consent reminded; false if another sweeper did first.
+fn claim(conn: &mut DbConn, consent_id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
+    let insert = diesel::insert_into(cr::table)
+        .values((cr::consent_id.eq(consent_id), cr::queued_at.eq(to_db(now))))
+        .on_conflict(cr::consent_id)
+        .do_nothing();
+    let inserted = match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Postgres(c) => insert.execute(c)?,
+    };
+    Ok(inserted == 1)
+}

@@ -1,0 +1,2 @@
+DROP INDEX sharing_consents_expiring;
+DROP TABLE consent_reminders;
