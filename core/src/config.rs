@@ -403,9 +403,9 @@ impl Config {
             ("FCM_PROJECT_ID", self.fcm.project_id.is_some()),
             ("FCM_CREDENTIALS_FILE", self.fcm.credentials_file.is_some()),
         ];
-        if let Some((name, _)) = needed.iter().find(|(_, set)| !set) {
+        if let Some(&(name, _)) = needed.iter().find(|(_, set)| !set) {
             return Err(CoreError::invalid(
-                *name,
+                name,
                 "production mode needs every notification channel configured; \
                  the local outbox is for development",
             ));

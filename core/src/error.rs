@@ -158,7 +158,7 @@ impl From<diesel::result::Error> for CoreError {
 /// is shutting down, crashed or restarting, or the socket died. diesel reports some of
 /// these with an `Unknown` kind, e.g. when the server's goodbye arrives before libpq has
 /// noticed the closed socket.
-const CONNECTION_LOST: [&str; 8] = [
+const CONNECTION_LOST: [&str; 10] = [
     "terminating connection",
     "server closed the connection",
     "no connection to the server",
@@ -166,6 +166,8 @@ const CONNECTION_LOST: [&str; 8] = [
     "could not send data to server",
     "connection to server was lost",
     "SSL connection has been closed",
+    "SSL error: unexpected eof",
+    "SSL SYSCALL error",
     "the database system is",
 ];
 
@@ -240,6 +242,8 @@ mod tests {
                 "terminating connection because of crash of another server process",
             ),
             db_error(Kind::Unknown, "the database system is shutting down"),
+            db_error(Kind::Unknown, "SSL error: unexpected eof while reading"),
+            db_error(Kind::Unknown, "SSL SYSCALL error: EOF detected"),
             db_error(
                 Kind::Unknown,
                 "server closed the connection unexpectedly\n\tThis probably means...",

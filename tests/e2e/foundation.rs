@@ -3,6 +3,7 @@
 //! gracefully.
 
 mod cli;
+mod connection_loss;
 mod shutdown;
 
 use crate::support::json;
