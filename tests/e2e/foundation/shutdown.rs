@@ -100,13 +100,12 @@ both_backends! {
         assert_eq!(not_clean, 0, "released jobs have no lease and no attempt counted");
         eprintln!("SIGTERM: stopped in {took:?}, {sent} delivered, {} released", JOBS - sent);
 
-        let restarted = Instant::now();
+        // Within 30 s although the lease is 300 s: the released jobs did not wait for it.
         let _second = Notifier::spawn(&app.db.url, &server.uri(), &config);
         harness::wait_for(Duration::from_secs(30), "the second notifier to send the rest", || {
             count(&mut conn, jobs::DONE) == JOBS as i64
         })
         .await;
-        assert!(restarted.elapsed() < Duration::from_secs(60), "released jobs did not wait for the lease");
         let seen = received(&server).await;
         assert_eq!(seen.len(), JOBS, "every job reached the provider");
         assert!(seen.values().all(|n| *n == 1), "no job was sent twice");

@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use wiremock::MockServer;
 
 use crate::ivr::call;
-use crate::notifier::harness::{free_port, SmtpSink};
+use crate::notifier::harness::SmtpSink;
 use crate::notifier::{push, sms};
 use crate::support::TestApp;
 
@@ -86,6 +86,15 @@ impl Service {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The URL the process printed in its start-up banner (`  api       http://...`).
+    fn announced_url(&self) -> Option<String> {
+        self.log_text().lines().find_map(|line| {
+            let rest = line.trim().strip_prefix(self.name)?;
+            let url = rest.split_whitespace().next()?;
+            url.starts_with("http://").then(|| url.to_owned())
+        })
+    }
+
     async fn wait_ready(&mut self, client: &reqwest::Client) {
         let started = Instant::now();
         loop {
@@ -96,9 +105,14 @@ impl Service {
                     self.log_text()
                 );
             }
-            let answer = client.get(format!("{}/readyz", self.url)).send().await;
-            if answer.is_ok_and(|r| r.status() == 200) {
-                return;
+            if self.url.is_empty() {
+                self.url = self.announced_url().unwrap_or_default();
+            }
+            if !self.url.is_empty() {
+                let answer = client.get(format!("{}/readyz", self.url)).send().await;
+                if answer.is_ok_and(|r| r.status() == 200) {
+                    return;
+                }
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
@@ -183,14 +197,16 @@ impl Platform {
         self.services = vec![api, ivr, notifier];
     }
 
+    /// Starts `ehealth <name>` listening on a port the system picks (`127.0.0.1:0`), so
+    /// that no other test can take it between choosing and binding; its URL is read
+    /// from the banner it prints.
     fn spawn(&self, name: &'static str, addr_var: &str, env: &[(&str, &str)]) -> Service {
-        let port = free_port();
         let log = self.dir.path().join(format!("{name}.log"));
         let out = File::create(&log).expect("log file");
         let child = self
             .command()
             .arg(name)
-            .env(addr_var, format!("127.0.0.1:{port}"))
+            .env(addr_var, "127.0.0.1:0")
             .envs(env.iter().copied())
             .stdout(out.try_clone().expect("log file"))
             .stderr(out)
@@ -199,7 +215,7 @@ impl Platform {
         Service {
             name,
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: String::new(),
             log,
         }
     }
