@@ -265,8 +265,8 @@ def run_outage(d: Drill) -> None:
     # A checkpoint first keeps the crash recovery (and so the outage) short.
     psql(a, "CHECKPOINT")
     d.phase = "down"
-    pg_ctl(a, "stop", "-m", "immediate")
-    d.note("PostgreSQL crashed (pg_ctlcluster stop -m immediate)")
+    pg_ctl(a, "stop", "-m", a.stop_mode)
+    d.note(f"PostgreSQL stopped (pg_ctlcluster stop -m {a.stop_mode})")
     wait_for_readiness(d, 503, 15)
     time.sleep(a.down_secs)
     d.phase = "starting"
@@ -378,13 +378,17 @@ def check_consents(d: Drill, failures: list[str]) -> None:
         failures.append(f"more than one active consent for a provider: {active}")
     # Every consent given in the app, answered or not, with its audit entry and its jobs.
     rows = psql(d.args, """
-        SELECT c.id,
-          (SELECT count(*) FROM audit_log a WHERE a.event = 'consent_given'
-             AND a.details::json->>'consent_id' = c.id),
-          (SELECT string_agg(j.channel, ',' ORDER BY j.channel) FROM notification_jobs j
-             WHERE j.job_type = 'consent_given' AND j.dedupe_key LIKE c.id || ':%')
-        FROM sharing_consents c WHERE c.channel = 'app'""")
-    half = [r for r in rows if r[1] != "1" or r[2] != ",".join(expected_channels(d))]
+        SELECT c.id, coalesce(a.entries, 0), coalesce(j.channels, '')
+        FROM sharing_consents c
+        LEFT JOIN (SELECT details::json->>'consent_id' AS id, count(*) AS entries
+                   FROM audit_log WHERE event = 'consent_given' GROUP BY 1) a ON a.id = c.id
+        LEFT JOIN (SELECT split_part(dedupe_key, ':', 1) AS id,
+                          string_agg(channel, ',' ORDER BY channel) AS channels
+                   FROM notification_jobs WHERE job_type = 'consent_given' GROUP BY 1) j
+               ON j.id = c.id
+        WHERE c.channel = 'app'""")
+    expected = ",".join(expected_channels(d))
+    half = [r for r in rows if r[1] != "1" or r[2] != expected]
     if half:
         failures.append(f"{len(half)} consents without exactly one audit entry and their "
                         f"jobs, e.g. {half[:3]}")
@@ -435,6 +439,8 @@ def main() -> int:
     p.add_argument("--username", default="drchan")
     p.add_argument("--password", default="demo-password-2026")
     p.add_argument("--totp-secret", default="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    p.add_argument("--stop-mode", choices=("immediate", "fast"), default="immediate",
+                   help="immediate: a crash (the default, the harsher test); fast: a clean stop")
     p.add_argument("--viewers", type=int, default=3)
     p.add_argument("--before-secs", type=float, default=8)
     p.add_argument("--down-secs", type=float, default=4)

@@ -8,7 +8,8 @@
 # entry or notification job is half-written or lost (scripts/postgres-outage-drill.py).
 #
 # It stops the machine's PostgreSQL: it refuses to while other clients use it, and
-# always starts it again on exit. DRILL_KEEP_LOGS=DIR keeps the services' logs.
+# always starts it again on exit. DRILL_KEEP_LOGS=DIR keeps the services' logs;
+# DRILL_STOP_MODE=fast stops PostgreSQL cleanly instead of crashing it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -189,7 +190,7 @@ python3 scripts/postgres-outage-drill.py \
     --outbox "$work/outbox" \
     --db-url "$DRILL_URL" \
     --bin "$BIN" --config "$work/ehealth.toml" \
-    --pg-version "$PG_VERSION" \
+    --pg-version "$PG_VERSION" --stop-mode "${DRILL_STOP_MODE:-immediate}" \
     --ehr-number "$ehr_number" --clinic "$clinic" --dental "$dental"
 
 log "the services rode out the outage"

@@ -167,7 +167,11 @@ impl Database {
         };
         let pool = diesel::r2d2::Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            // Connections are opened on demand only. With an idle minimum r2d2 refills the
+            // pool from a background thread, and a process that exits meanwhile (a one-shot
+            // command such as `ehealth audit verify`) could crash in libpq's TLS handshake
+            // racing OpenSSL's exit cleanup (seen as a SIGSEGV after the output).
+            .min_idle(Some(0))
             // A connection the database dropped (a restart, a crash) fails this check and
             // is replaced instead of being handed to a request.
             .test_on_check_out(true)
