@@ -2,7 +2,7 @@
 # PostgreSQL outage drill (issue #7; docs/operations.md, "Database outage drill").
 #
 # On a fresh database of the local PostgreSQL (127.0.0.1:5432, user postgres), runs
-# `ehealth api` and `ehealth notifier` as separate processes under load, crashes
+# `ehealth api`, `ehealth ivr` and `ehealth notifier` as separate processes under load, crashes
 # PostgreSQL (stop -m immediate) for a few seconds and starts it again. Passes when the
 # services answer 503 while it is down, recover without a restart, and no consent, audit
 # entry or notification job is half-written or lost (scripts/postgres-outage-drill.py).
@@ -96,7 +96,7 @@ wait_for_other_users() {
 
 # `cargo nextest run` leaves target/debug/ehealth built (with the tests' features);
 # `cargo build` would rebuild much of it with other features, so build only when stale.
-if [ -z "${EHEALTH_DRILL_BIN:-}" ] && { [ ! -x "$BIN" ] || [ -n "$(find Cargo.toml Cargo.lock src core api ivr notifier mobile-bridge migrations \
+if [ -z "${EHEALTH_DRILL_BIN:-}" ] && { [ ! -x "$BIN" ] || [ -n "$(find Cargo.toml Cargo.lock ./*/Cargo.toml src ./*/src migrations \
         -newer "$BIN" -type f -print -quit)" ]; }; then
     log "building the ehealth binary"
     cargo build --quiet --bin ehealth
@@ -202,7 +202,7 @@ for pid in "$api_pid" "$ivr_pid" "$notifier_pid"; do
 done
 echo "api, ivr and notifier still running, the same processes (pids $api_pid, $ivr_pid, $notifier_pid)"
 lost_db="$(grep -c 'claiming jobs failed' "$work/notifier.log" || true)"
-echo "notifier logged ${lost_db} failed claims while PostgreSQL was down, and kept polling"
+echo "notifier: ${lost_db} failed claim(s) logged while PostgreSQL was down; it kept polling"
 echo "what the services logged as the cause of their 503 answers (count, cause):"
 cat "$work/api.log" "$work/ivr.log" | sed 's/\x1b\[[0-9;]*m//g' \
     | sed -n 's/.*database unavailable: \(.\{1,70\}\).*/\1/p' | sort | uniq -c | sort -rn | head -n 8

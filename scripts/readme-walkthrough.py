@@ -65,6 +65,7 @@ def main():
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/ehealth"))
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
     readme = open(README, encoding="utf-8").read()
     head, rest = readme.split(START, 1)
     section, tail = rest.split(END, 1)
@@ -74,7 +75,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix="ehealth-walkthrough-")
     os.makedirs(os.path.join(work, "target/release"))
-    os.symlink(os.path.abspath(args.binary), os.path.join(work, "target/release/ehealth"))
+    os.symlink(args.binary, os.path.join(work, "target/release/ehealth"))
     shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(work, "scripts"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EHEALTH_", "DATABASE_URL", "TWILIO_", "SMTP_", "FCM_"))}
     server = subprocess.Popen([args.binary], cwd=work, env=env, stdout=subprocess.PIPE,

@@ -73,6 +73,31 @@ fn session_ends_mid_transaction(db: &TestDb, url: &str) {
     database.ping().expect("ready again, without a restart");
 }
 
+/// The session ends while a statement runs, as at `pg_ctl stop -m fast` or a crash.
+fn session_ends_mid_statement(db: &TestDb, url: &str) {
+    let database = pool(url);
+    let mut conn = database.get().expect("a connection");
+    let pid = backend_pid(&mut conn);
+    let terminator = {
+        let url = db.url.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let mut admin = diesel::PgConnection::establish(&url).expect("admin");
+            admin
+                .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
+                .expect("terminate");
+        })
+    };
+    let raw = conn
+        .batch_execute("SELECT pg_sleep(10)")
+        .expect_err("the session is gone");
+    terminator.join().expect("terminator");
+    eprintln!("{url}: diesel reports a statement cut short as {raw:?}");
+    assert_eq!(CoreError::from(raw).kind(), ErrorKind::Unavailable);
+    drop(conn);
+    database.ping().expect("ready again, without a restart");
+}
+
 #[test]
 fn postgres_a_session_ended_by_the_server_is_unavailable_and_replaced() {
     let Some(db) = testing::open(Backend::Postgres, Start::Migrated) else {
@@ -86,5 +111,6 @@ fn postgres_a_session_ended_by_the_server_is_unavailable_and_replaced() {
     // libpq words a dropped session differently with and without TLS.
     for url in [db.url.clone(), plain] {
         session_ends_mid_transaction(&db, &url);
+        session_ends_mid_statement(&db, &url);
     }
 }

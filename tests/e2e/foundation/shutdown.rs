@@ -87,7 +87,7 @@ both_backends! {
 
         let sent: usize = received(&server).await.values().sum();
         let done = count(&mut conn, jobs::DONE);
-        assert!(sent >= 1 && sent < JOBS, "{sent} of {JOBS} sent before stopping");
+        assert!((1..JOBS).contains(&sent), "{sent} of {JOBS} sent before stopping");
         assert_eq!(done, sent as i64, "every delivery in flight finished, as done");
         assert_eq!(count(&mut conn, jobs::RUNNING), 0, "no job left to wait for its lease");
         assert_eq!(count(&mut conn, jobs::PENDING), (JOBS - sent) as i64);
