@@ -146,8 +146,16 @@ fn check_key(
             security.provider_policy(),
         ),
     ];
-    for (scope, _) in &scopes {
-        if let Some(secs) = throttle::retry_after(conn, scope, now)? {
+    // One account's tries queue behind its counter's lock (exact). The provider's counter
+    // is only read here, so that every counter of a provider does not queue behind one
+    // lock for the length of a key check (Argon2); each failure is still counted.
+    for (i, (scope, _)) in scopes.iter().enumerate() {
+        let wait = if i == 0 {
+            throttle::retry_after(conn, scope, now)?
+        } else {
+            throttle::retry_after_unlocked(conn, scope, now)?
+        };
+        if let Some(secs) = wait {
             audit_staff_try(
                 conn,
                 staff,
