@@ -101,6 +101,8 @@ pub struct NotifierConfig {
     pub backoff_base_ms: u64,
     /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF.
     pub postal_font: PathBuf,
+    /// Days delivered notification jobs, delivery receipts and voice calls are kept.
+    pub keep_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -206,6 +208,7 @@ impl Default for NotifierConfig {
             sms_per_sender_per_sec: 10,
             backoff_base_ms: 5_000,
             postal_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            keep_days: 90,
         }
     }
 }

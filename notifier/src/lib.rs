@@ -7,12 +7,12 @@
 
 pub mod channels;
 pub mod folding;
+pub mod housekeeping;
 pub mod jobs;
 pub mod messages;
 pub mod metrics;
 pub mod outbox;
 pub mod postal;
-pub mod reminders;
 mod wakeup;
 mod worker;
 

@@ -91,7 +91,7 @@ async fn run_servers(
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker = None;
-    let mut reminders = None;
+    let mut housekeeping = None;
     if parts.notifier {
         // A channel configured but unusable stops the start, rather than a worker that
         // sends nothing behind a healthy /readyz.
@@ -111,7 +111,7 @@ async fn run_servers(
             options,
             stop_rx.clone(),
         )));
-        reminders = Some(actix_web::rt::spawn(ehealth_notifier::reminders::run(
+        housekeeping = Some(actix_web::rt::spawn(ehealth_notifier::housekeeping::run(
             services.clone(),
             stop_rx,
         )));
@@ -139,7 +139,7 @@ async fn run_servers(
     if let Some(w) = worker {
         let _ = w.await;
     }
-    if let Some(r) = reminders {
+    if let Some(r) = housekeeping {
         let _ = r.await;
     }
     tracing::info!("stopped");

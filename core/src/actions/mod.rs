@@ -18,6 +18,7 @@ pub mod record_view;
 pub mod records;
 pub mod registration;
 pub mod reminders;
+pub mod retention;
 pub mod staff_sign_in;
 pub mod throttle;
 // issue 3 (patient app)

@@ -23,6 +23,7 @@ mod one_transaction;
 mod patient_concurrency;
 mod registration;
 mod reminders;
+mod retention;
 
 use ehealth_core::testing::pg::{self, Availability};
 

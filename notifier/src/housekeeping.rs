@@ -1,25 +1,26 @@
-//! The consent-expiry reminder sweep: every few minutes each notifier process queues the
-//! reminders now due (`actions::reminders`); several processes may sweep at once, each
-//! consent is reminded once.
+//! Housekeeping every few minutes in each notifier process: the consent-expiry reminders
+//! now due (`actions::reminders`; several processes may sweep at once, each consent is
+//! reminded once) and the deletion of operational rows that have served their purpose
+//! (`actions::retention`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ehealth_core::actions::reminders::queue_expiry_reminders;
+use ehealth_core::actions::retention::{self, Pruned};
 use ehealth_core::context::Services;
 use ehealth_core::CoreResult;
 use tokio::sync::watch;
 
 use crate::jobs::blocking;
 
-/// How often to look for consents entering their last 30 days: a reminder is late by at
-/// most this.
+/// How often to sweep: a reminder is late by at most this.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// Consents handled per transaction.
 const BATCH: i64 = 500;
 
 /// Queues every reminder due at `now`; returns how many consents were reminded.
-pub fn sweep(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
+pub fn remind(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     let mut conn = services.db.get()?;
     let mut total = 0;
     loop {
@@ -31,15 +32,29 @@ pub fn sweep(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     }
 }
 
+/// Deletes the operational rows due at `now`.
+pub fn prune(services: &Services, now: DateTime<Utc>) -> CoreResult<Pruned> {
+    let mut conn = services.db.get()?;
+    retention::prune(&mut conn, now, services.config.notifier.keep_days)
+}
+
 /// Sweeps at start and every `SWEEP_EVERY` until `shutdown` turns true.
 pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         let s = services.clone();
-        match blocking(move || sweep(&s, Utc::now())).await {
+        match blocking(move || remind(&s, Utc::now())).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(consents = n, "consent expiry reminders queued"),
             Err(e) => {
                 tracing::warn!(error = %e, "consent expiry reminder sweep failed; retried at the next sweep")
+            }
+        }
+        let s = services.clone();
+        match blocking(move || prune(&s, Utc::now())).await {
+            Ok(p) if p.total() == 0 => {}
+            Ok(p) => tracing::info!(pruned = ?p, "old operational rows deleted"),
+            Err(e) => {
+                tracing::warn!(error = %e, "pruning old rows failed; retried at the next sweep")
             }
         }
         tokio::select! {
