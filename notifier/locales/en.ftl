@@ -8,6 +8,7 @@ subject-consent_expiring = Sharing consent expiring soon
 subject-access_key_issued = Your new access key
 subject-access_key_locked = Access key locked
 subject-code_locked = Verification code locked
+subject-approval_requested = A provider asks for your approval
 subject-record_accessed = Your eHealth record was accessed
 subject-withdrawal = You have withdrawn from eHealth
 subject-verification_code = Your verification code
@@ -18,6 +19,7 @@ consent_expiring = Your one-year sharing consent to { $provider } expires on { $
 access_key_issued = Your new eHealth access key is { $access_key }. Keep it secret; the old key no longer works.
 access_key_locked = Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.
 code_locked = An eHealth verification code sent to you was typed wrongly too many times and no longer works. If this was not you, please call the hotline.
+approval_requested = { $provider } asks for your approval to see restricted data in your eHealth record. Open the eHealth app to approve or refuse; the request lapses after 24 hours.
 record_accessed = { $folded ->
     [no] Your eHealth record was accessed by { $provider }.
    *[yes] Your eHealth record was accessed { $count } times by { $provider }, at: { $times }.

@@ -8,6 +8,7 @@ subject-consent_expiring = 互通同意即将届满
 subject-access_key_issued = 阁下的新存取钥匙
 subject-access_key_locked = 存取钥匙已被锁定
 subject-code_locked = 验证码已被锁定
+subject-approval_requested = 医护提供者请求阁下批准
 subject-record_accessed = 阁下的医健通记录曾被查阅
 subject-withdrawal = 阁下已退出医健通
 subject-verification_code = 阁下的验证码
@@ -18,6 +19,7 @@ consent_expiring = 阁下给予{ $provider }的一年互通同意将于{ $expire
 access_key_issued = 阁下的新医健通存取钥匙为 { $access_key }，请妥为保管；旧钥匙已失效。
 access_key_locked = 阁下的存取钥匙因多次输入错误已被锁定，请在应用程序或电话热线产生新钥匙。
 code_locked = 发送给阁下的医健通验证码被多次输入错误，已经失效。如非阁下本人所为，请致电热线。
+approval_requested = { $provider }请求阁下批准查阅阁下医健通纪录中受限制的资料。请开启医健通应用程序批准或拒绝；请求将于24小时后失效。
 record_accessed = { $folded ->
     [no] { $provider }已查阅阁下的医健通记录。
    *[yes] { $provider }已查阅阁下的医健通记录{ $count }次，时间为：{ $times }。

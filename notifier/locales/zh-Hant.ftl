@@ -8,6 +8,7 @@ subject-consent_expiring = 互通同意即將屆滿
 subject-access_key_issued = 閣下的新存取鑰匙
 subject-access_key_locked = 存取鑰匙已被鎖定
 subject-code_locked = 驗證碼已被鎖定
+subject-approval_requested = 醫護提供者請求閣下批准
 subject-record_accessed = 閣下的醫健通紀錄曾被查閱
 subject-withdrawal = 閣下已退出醫健通
 subject-verification_code = 閣下的驗證碼
@@ -18,6 +19,7 @@ consent_expiring = 閣下給予{ $provider }的一年互通同意將於{ $expire
 access_key_issued = 閣下的新醫健通存取鑰匙為 { $access_key }，請妥為保管；舊鑰匙已失效。
 access_key_locked = 閣下的存取鑰匙因多次輸入錯誤已被鎖定，請在應用程式或電話熱線產生新鑰匙。
 code_locked = 發送給閣下的醫健通驗證碼被多次輸入錯誤，已經失效。如非閣下本人所為，請致電熱線。
+approval_requested = { $provider }請求閣下批准查閱閣下醫健通紀錄中受限制的資料。請開啟醫健通應用程式批准或拒絕；請求將於24小時後失效。
 record_accessed = { $folded ->
     [no] { $provider }已查閱閣下的醫健通紀錄。
    *[yes] { $provider }已查閱閣下的醫健通紀錄{ $count }次，時間為：{ $times }。

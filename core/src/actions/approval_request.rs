@@ -7,10 +7,11 @@ use serde_json::json;
 
 use super::accounts::Staff;
 use super::active_patient;
+use super::notify::{notify_patient, PatientEvent};
 use crate::db::approvals::{self, Approval};
 use crate::db::audit::{self, NewAuditEntry};
-use crate::db::{inbox, new_id, patients, to_db, write_tx, DbConn};
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType};
+use crate::db::{new_id, patients, to_db, write_tx, DbConn};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
 
@@ -78,16 +79,20 @@ pub fn request(
         entry.data_types = data_types.to_vec();
         entry.purpose = Some(format!("reason:{reason}"));
         audit::append(conn, &entry, now)?;
+        // Told by SMS, email and push as well as in the app's inbox: the HCProf is waiting
+        // and the request expires within hours (hence no letter).
         let provider = staff.provider.as_ref();
-        let payload = json!({
-            "kind": "approval_requested",
-            "approval_id": approval.id,
-            "provider_id": provider_id,
-            "provider_name_en": provider.map(|p| p.name_en.clone()),
-            "provider_name_zh": provider.map(|p| p.name_zh.clone()),
-            "occurred_at": now.to_rfc3339(),
-        });
-        inbox::add(conn, &patient.id, "approval_requested", &payload, now)?;
+        let event = PatientEvent {
+            kind: NotificationKind::ApprovalRequested,
+            event_id: format!("approval:{}", approval.id),
+            facts: json!({
+                "approval_id": approval.id,
+                "provider_id": provider_id,
+                "provider_name_en": provider.map(|p| p.name_en.clone()),
+                "provider_name_zh": provider.map(|p| p.name_zh.clone()),
+            }),
+        };
+        notify_patient(conn, &patient, &event, now)?;
         Ok(approval)
     })
 }

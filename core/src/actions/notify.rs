@@ -36,6 +36,7 @@ pub fn notify_patient(
             NotificationMeans::Email => Channel::Email,
             NotificationMeans::Post => Channel::Post,
         })
+        .filter(|c| *c != Channel::Post || event.kind.by_post())
         .collect();
     if inbox::has_devices(conn, &patient.id)? {
         channels.push(Channel::Push);

@@ -10,6 +10,7 @@ text_enum! {
         AccessKeyIssued => "access_key_issued",
         AccessKeyLocked => "access_key_locked",
         CodeLocked => "code_locked",
+        ApprovalRequested => "approval_requested",
         RecordAccessed => "record_accessed",
         Withdrawal => "withdrawal",
         VerificationCode => "verification_code",
@@ -23,5 +24,12 @@ text_enum! {
         Email => "email",
         Post => "post",
         Push => "push",
+    }
+}
+
+impl NotificationKind {
+    /// Whether a letter is worth sending: not for a request that expires within hours.
+    pub fn by_post(self) -> bool {
+        self != NotificationKind::ApprovalRequested
     }
 }

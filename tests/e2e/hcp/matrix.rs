@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use diesel::prelude::*;
+
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use ehealth_core::db::matrix::{MatrixFile, SEED};
 use ehealth_core::domain::{DataType, Profession};
@@ -101,10 +103,23 @@ both_backends! {
         let (status, body) = post(&app, "/v1/hcp/approval-requests", Some(&doctor),
             json!({"ehr_number": ehr, "data_types": ["allergies_adrs"], "reason": "treatment"})).await;
         assert_eq!((status, body["error"]["field"].as_str()), (400, Some("data_types")), "not restricted: {body}");
+        // The patient also chose post: a request that lapses in a day is not sent by letter.
+        {
+            use ehealth_core::db::schema::patients as p;
+            diesel::update(p::table.filter(p::ehr_number.eq(&ehr)))
+                .set(p::notify_post.eq(true)).execute(&mut app.conn()).unwrap();
+        }
         let (status, asked) = post(&app, "/v1/hcp/approval-requests", Some(&doctor),
             json!({"ehr_number": ehr, "data_types": ["clinical_notes"], "reason": "treatment"})).await;
         assert_eq!(status, 201, "{asked}");
         assert_eq!(asked["status"], "pending");
+        let mut told: Vec<String> = {
+            use ehealth_core::db::schema::notification_jobs as nj;
+            nj::table.filter(nj::job_type.eq("approval_requested")).select(nj::channel)
+                .load(&mut app.conn()).unwrap()
+        };
+        told.sort();
+        assert_eq!(told, vec!["email", "sms"], "the patient is told at once, not by post");
         let (_, body) = view(&app, &doctor, &ehr, &["clinical_notes"], "treatment").await;
         assert_eq!(body["error"]["code"], "restricted_needs_patient_approval", "pending is not approved");
         // The patient approves in the app (the patient app's route calls this).
