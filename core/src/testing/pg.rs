@@ -215,14 +215,22 @@ pub fn with_database(url: &str, database: &str) -> String {
 }
 
 /// A host that drops packets should fail the probe in seconds, not hang the suite.
+/// The test connections' options: a connect timeout, and no TLS unless the URL asks for
+/// it. A test process exits as soon as its test returns; a pooled connection closed by
+/// another thread at that moment, inside libpq's TLS, races OpenSSL's exit cleanup and can
+/// kill a passed test with "double free or corruption" or a SIGSEGV. Loopback needs no TLS.
 fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout=") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&connect_timeout=5")
-    } else {
-        format!("{url}?connect_timeout=5")
+    let mut url = url.to_owned();
+    for (key, option) in [
+        ("connect_timeout=", "connect_timeout=5"),
+        ("sslmode=", "sslmode=disable"),
+    ] {
+        if !url.contains(key) {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{sep}{option}");
+        }
     }
+    url
 }
 
 /// `url` without its password, for messages.

@@ -103,13 +103,11 @@ fn postgres_a_session_ended_by_the_server_is_unavailable_and_replaced() {
     let Some(db) = testing::open(Backend::Postgres, Start::Migrated) else {
         return;
     };
-    let plain = if db.url.contains('?') {
-        format!("{}&sslmode=disable", db.url)
-    } else {
-        format!("{}?sslmode=disable", db.url)
-    };
-    // libpq words a dropped session differently with and without TLS.
-    for url in [db.url.clone(), plain] {
+    // Test URLs disable TLS (see `testing::pg`); libpq words a dropped session
+    // differently with and without it, so try both.
+    let tls = db.url.replace("sslmode=disable", "sslmode=require");
+    assert_ne!(tls, db.url, "the test URL names its sslmode");
+    for url in [tls, db.url.clone()] {
         session_ends_mid_transaction(&db, &url);
         session_ends_mid_statement(&db, &url);
     }
