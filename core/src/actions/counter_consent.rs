@@ -149,23 +149,24 @@ fn check_key(
     // One account's tries queue behind its counter's lock (exact). The provider's counter
     // is only read here, so that every counter of a provider does not queue behind one
     // lock for the length of a key check (Argon2); each failure is still counted.
-    for (i, (scope, _)) in scopes.iter().enumerate() {
-        let wait = if i == 0 {
-            throttle::retry_after(conn, scope, now)?
-        } else {
-            throttle::retry_after_unlocked(conn, scope, now)?
-        };
-        if let Some(secs) = wait {
-            audit_staff_try(
-                conn,
-                staff,
-                AuditOutcome::Locked,
-                "staff_throttled",
-                json!({ "scope": scope }),
-                now,
-            )?;
-            return Ok(Err(throttle::rate_limited(secs)));
-        }
+    let (account, provider) = (&scopes[0].0, &scopes[1].0);
+    let waits = [
+        (account, throttle::retry_after(conn, account, now)?),
+        (
+            provider,
+            throttle::retry_after_unlocked(conn, provider, now)?,
+        ),
+    ];
+    if let Some((scope, secs)) = waits.into_iter().find_map(|(s, w)| Some((s, w?))) {
+        audit_staff_try(
+            conn,
+            staff,
+            AuditOutcome::Locked,
+            "staff_throttled",
+            json!({ "scope": scope }),
+            now,
+        )?;
+        return Ok(Err(throttle::rate_limited(secs)));
     }
     let count_against_staff = |conn: &mut DbConn| -> CoreResult<()> {
         for (scope, policy) in &scopes {

@@ -2,14 +2,20 @@
 //! last `REMINDER_DAYS` days, the patient is told once, by their selected means, so that
 //! they can renew it in the app, on the voice line or at the counter.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::consents::SharingConsent;
-use crate::db::schema::{consent_reminders as cr, sharing_consents as sc};
-use crate::db::{from_db, patients, providers, to_db, write_tx, DbConn};
+use crate::db::patients::Patient;
+use crate::db::providers::Provider;
+use crate::db::schema::{
+    consent_reminders as cr, patients as pt, providers as pv, sharing_consents as sc,
+};
+use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::domain::{ConsentStatus, NotificationKind, PatientStatus};
 use crate::error::CoreResult;
 use crate::rules::consent_validity::REMINDER_DAYS;
@@ -35,19 +41,34 @@ pub fn queue_expiry_reminders(
             .limit(limit)
             .select(SharingConsent::as_select())
             .load(c)?;
+        // The batch's patients and providers in two queries, not two per consent.
+        let patient_ids: Vec<&str> = due.iter().map(|c| c.patient_id.as_str()).collect();
+        let provider_ids: Vec<&str> = due.iter().map(|c| c.provider_id.as_str()).collect();
+        let patients: HashMap<String, Patient> = pt::table
+            .filter(pt::id.eq_any(&patient_ids))
+            .filter(pt::status.eq(PatientStatus::Registered.as_str()))
+            .select(Patient::as_select())
+            .load(c)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let providers: HashMap<String, Provider> = pv::table
+            .filter(pv::id.eq_any(&provider_ids))
+            .select(Provider::as_select())
+            .load(c)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
         for consent in &due {
             if !claim(c, &consent.id, now)? {
                 continue;
             }
             let (Some(patient), Some(provider)) = (
-                patients::find(c, &consent.patient_id)?,
-                providers::find(c, &consent.provider_id)?,
+                patients.get(&consent.patient_id),
+                providers.get(&consent.provider_id),
             ) else {
                 continue;
             };
-            if patient.status != PatientStatus::Registered.as_str() {
-                continue;
-            }
             let event = PatientEvent {
                 kind: NotificationKind::ConsentExpiring,
                 event_id: format!("expiring:{}", consent.id),
@@ -59,7 +80,7 @@ pub fn queue_expiry_reminders(
                     "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
                 }),
             };
-            notify_patient(c, &patient, &event, now)?;
+            notify_patient(c, patient, &event, now)?;
         }
         Ok(due.len())
     })

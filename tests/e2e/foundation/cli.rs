@@ -161,3 +161,75 @@ fn first_run_serves_everything_on_sqlite_and_stops_on_sigterm() {
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+/// `ehealth totp` prints what an authenticator shows for the secret now (or, at a step
+/// boundary, the next step's code), and refuses a secret that is not one.
+#[test]
+fn totp_prints_the_current_code_and_refuses_a_bad_secret() {
+    use ehealth_core::actions::demo::DEMO_TOTP_SECRET;
+    let run = |secret: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ehealth"))
+            .args(["totp", secret])
+            .env_remove("EHEALTH_CONFIG")
+            .output()
+            .expect("run ehealth totp")
+    };
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let out = run(DEMO_TOTP_SECRET);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let expected: Vec<String> = [before, before + 30]
+        .iter()
+        .map(|t| mobile_bridge::totp::code_at(DEMO_TOTP_SECRET, *t).expect("code"))
+        .collect();
+    assert!(expected.contains(&printed), "{printed} not in {expected:?}");
+
+    let bad = run("not-base32!");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a usable TOTP secret"));
+}
+
+/// A channel configured but unusable stops the notifier at start, instead of a worker
+/// that sends nothing behind a healthy `/readyz`.
+#[test]
+fn a_notifier_with_an_unusable_channel_refuses_to_start() {
+    let Some(db) = testing::open(Backend::Sqlite, Start::Migrated) else {
+        return;
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
+        .arg("notifier")
+        .env("DATABASE_URL", &db.url)
+        .env("EHEALTH_DEMO", "0")
+        .env("EHEALTH_NOTIFIER_ADDR", "127.0.0.1:0")
+        .env_remove("EHEALTH_CONFIG")
+        .env("TWILIO_ACCOUNT_SID", "AC123")
+        .env("TWILIO_AUTH_TOKEN", "token")
+        .env_remove("TWILIO_FROM_NUMBER")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ehealth notifier");
+    // Without the check it would run on: give it 30 s, then fail rather than hang.
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the notifier started despite an unusable SMS channel");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("notifier channels") && said.contains("TWILIO_FROM_NUMBER"),
+        "{said}"
+    );
+}
