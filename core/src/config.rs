@@ -50,6 +50,9 @@ pub struct DatabaseConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ApiConfig {
     pub addr: String,
+    /// Take the client's address from the last `X-Forwarded-For` entry (the one the load
+    /// balancer added), not the peer: only behind a load balancer that sets it.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +122,16 @@ pub struct SecurityConfig {
     pub account_window_secs: i64,
     pub account_lock_secs: i64,
     pub provider_max_failures: u32,
+    /// Asking for a code (issue 11): per identifier typed, per client address, within
+    /// `code_request_window_secs`; and in all, per minute.
+    pub code_requests_per_identifier: u32,
+    pub code_requests_per_client: u32,
+    pub code_request_window_secs: i64,
+    pub code_requests_global_per_minute: u32,
+    /// Codes sent to one mobile number or email address an hour, whatever the subject.
+    pub codes_per_destination_per_hour: u32,
+    /// Country calling codes whose mobile numbers may receive codes by SMS.
+    pub sms_code_countries: Vec<String>,
 }
 
 impl Default for Config {
@@ -173,6 +186,7 @@ impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             addr: "127.0.0.1:8080".to_owned(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -225,6 +239,12 @@ impl Default for SecurityConfig {
             account_window_secs: 600,
             account_lock_secs: 900,
             provider_max_failures: 50,
+            code_requests_per_identifier: 5,
+            code_requests_per_client: 20,
+            code_request_window_secs: 900,
+            code_requests_global_per_minute: 600,
+            codes_per_destination_per_hour: 5,
+            sms_code_countries: vec!["852".to_owned(), "853".to_owned(), "86".to_owned()],
         }
     }
 }
@@ -354,6 +374,9 @@ impl Config {
         );
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("EHEALTH_TRUST_FORWARDED_FOR") {
+            self.api.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
         Ok(())
     }

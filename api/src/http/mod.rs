@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod client;
 pub mod errors;
 pub mod health;
 pub mod metrics;

@@ -1,77 +1,30 @@
 //! Applying to join from the app: the application is recorded and a 6-digit code is sent
 //! to the mobile; the right code moves it on to identity verification (at a counter or
 //! the Office, see `identity_verification`).
+//!
+//! Applying with the identity document of someone registered answers as for a new
+//! application (issue 11: `already_registered` told anyone holding an HKIC number that
+//! its holder had joined); the registered person is told by their selected means, and the
+//! counter finds it out when it checks the document. See docs/decisions.md.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::codes::{self, CodeCheck, CodePurpose, CodeRecipient, CodeSent, CodeTry};
+use super::code_requests::{self, CodeRequest, RequestLimits};
+use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, CodeSent, CodeTry};
+use super::notify::{notify_patient, PatientEvent};
 use super::registration::Particulars;
 use crate::db::applications::{self, Application};
 use crate::db::audit::{self, NewAuditEntry};
+use crate::db::patients::Patient;
 use crate::db::{new_id, one_time_codes, patients, to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, Language, NotificationMeans,
+    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language,
+    NotificationKind, NotificationMeans, PersonName, PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
 use crate::secret::SecretHasher;
-
-/// A mobile number in international form: `+`, then 8 to 15 digits (spaces and hyphens
-/// dropped). A number without `+` is taken as a Hong Kong number (8 digits).
-pub fn parse_mobile(input: &str) -> CoreResult<String> {
-    let cleaned: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let full = match cleaned.strip_prefix('+') {
-        Some(rest) => rest.to_owned(),
-        None if cleaned.len() == 8 => format!("852{cleaned}"),
-        None => String::new(),
-    };
-    if !(8..=15).contains(&full.len()) || !full.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CoreError::invalid(
-            "mobile",
-            "must be a mobile number such as +852 9123 4567",
-        ));
-    }
-    Ok(format!("+{full}"))
-}
-
-/// An email address, checked for shape only (the code sent to it proves it).
-pub fn parse_email(input: &str) -> CoreResult<String> {
-    let e = input.trim();
-    let ok = e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
-        && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-        });
-    if !ok {
-        return Err(CoreError::invalid("email", "must be an email address"));
-    }
-    Ok(e.to_owned())
-}
-
-/// Checks the free-text particulars for length (names are checked by `Particulars`).
-pub fn check_lengths(p: &Particulars) -> CoreResult<()> {
-    if p.name_zh.as_ref().is_some_and(|n| n.chars().count() > 100) {
-        return Err(CoreError::invalid(
-            "name_zh",
-            "must be at most 100 characters",
-        ));
-    }
-    if p.postal_address
-        .as_ref()
-        .is_some_and(|a| a.trim().is_empty() || a.len() > 500)
-    {
-        return Err(CoreError::invalid(
-            "postal_address",
-            "must be 1 to 500 characters",
-        ));
-    }
-    Ok(())
-}
 
 fn applicant(application_id: &str) -> Actor {
     // An applicant has no patient id yet; the application id names them.
@@ -85,13 +38,13 @@ fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
         id_doc_number: p.document.number().to_owned(),
         id_doc_place: p.document.place().map(str::to_owned),
         id_doc_key: p.document.key(),
-        name_en: p.name_en.trim().to_owned(),
-        name_zh: p.name_zh.clone(),
+        name_en: p.name_en.to_string(),
+        name_zh: p.name_zh.as_ref().map(PersonName::to_string),
         date_of_birth: p.date_of_birth,
         sex: p.sex.as_str().to_owned(),
-        mobile: p.mobile.clone(),
-        email: p.email.clone(),
-        postal_address: p.postal_address.clone(),
+        mobile: p.mobile.to_string(),
+        email: p.email.as_ref().map(EmailAddress::to_string),
+        postal_address: p.postal_address.as_ref().map(PostalAddress::to_string),
         language: p.language.as_str().to_owned(),
         notify_sms: p.means.contains(&NotificationMeans::Sms),
         notify_email: p.means.contains(&NotificationMeans::Email),
@@ -109,7 +62,7 @@ fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
 fn send_code(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    ttl: Duration,
+    policy: &CodePolicy,
     app: &Application,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
@@ -120,7 +73,7 @@ fn send_code(
         patient_id: None,
         language: Language::parse(&app.language)?,
     };
-    codes::send(conn, hasher, ttl, &recipient, now)
+    codes::send(conn, hasher, policy, &recipient, now)
 }
 
 fn audit_change(
@@ -139,30 +92,37 @@ fn audit_change(
     Ok(())
 }
 
+fn already_open() -> CoreError {
+    CoreError::conflict(
+        "application_exists",
+        "there is already an open application for this identity document",
+    )
+}
+
 /// Records an application and sends the code, in one transaction. One identity
-/// document, one participant: refused if registered or already applying.
+/// document, one open application. The request is counted first (per document, client,
+/// in all); a registered document's holder is told, the applicant answered as usual.
 pub fn apply(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    code_ttl: Duration,
+    policy: &CodePolicy,
+    limits: &RequestLimits,
+    client: &str,
     particulars: &Particulars,
     now: DateTime<Utc>,
 ) -> CoreResult<(Application, CodeSent)> {
     particulars.validate(now.date_naive())?;
-    check_lengths(particulars)?;
+    policy.check_mobile(&particulars.mobile)?;
+    let key = particulars.document.key();
+    let identifier = format!("doc:{key}");
+    let asking = CodeRequest {
+        client,
+        identifier: Some(&identifier),
+    };
+    code_requests::admit(conn, hasher, limits, &asking, now)?;
     write_tx(conn, |conn| {
-        let key = particulars.document.key();
-        if patients::find_by_document(conn, &key)?.is_some() {
-            return Err(CoreError::conflict(
-                "already_registered",
-                "a participant with this identity document is already registered",
-            ));
-        }
         if applications::open_for_document(conn, &key)?.is_some() {
-            return Err(CoreError::conflict(
-                "application_exists",
-                "there is already an open application for this identity document",
-            ));
+            return Err(already_open());
         }
         let app = new_application(particulars, now);
         // Two applications racing for one document: the unique index decides.
@@ -170,10 +130,7 @@ pub fn apply(
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
-            ) => CoreError::conflict(
-                "application_exists",
-                "there is already an open application for this identity document",
-            ),
+            ) => already_open(),
             other => other.into(),
         })?;
         audit_change(
@@ -182,9 +139,29 @@ pub fn apply(
             ApplicationStatus::PendingMobileVerification,
             now,
         )?;
-        let sent = send_code(conn, hasher, code_ttl, &app, now)?;
+        let sent = send_code(conn, hasher, policy, &app, now)?;
+        if let Some(patient) = patients::find_by_document(conn, &key)? {
+            tell_registered(conn, &patient, &app, now)?;
+        }
         Ok((app, sent))
     })
+}
+
+/// Someone applied with a registered person's document: they are told by their selected
+/// means (it was them and they forgot, or someone holds their document number).
+fn tell_registered(
+    conn: &mut DbConn,
+    patient: &Patient,
+    app: &Application,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let event = PatientEvent {
+        kind: NotificationKind::AppliedWhileRegistered,
+        event_id: format!("applied:{}", app.id),
+        facts: json!({}),
+    };
+    notify_patient(conn, patient, &event, now)?;
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> CoreResult<Application> {
@@ -202,17 +179,20 @@ fn awaiting_mobile(conn: &mut DbConn, id: &str) -> CoreResult<Application> {
     Ok(app)
 }
 
-/// Sends a fresh code (throttled).
+/// Sends a fresh code (throttled per application, destination and client).
 pub fn resend_code(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    code_ttl: Duration,
+    policy: &CodePolicy,
+    limits: &RequestLimits,
+    asking: &CodeRequest<'_>,
     id: &str,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
+    code_requests::admit(conn, hasher, limits, asking, now)?;
     write_tx(conn, |conn| {
         let app = awaiting_mobile(conn, id)?;
-        send_code(conn, hasher, code_ttl, &app, now)
+        send_code(conn, hasher, policy, &app, now)
     })
 }
 
@@ -260,39 +240,4 @@ pub fn verify_mobile(
     })?;
     outcome.1.into_result()?;
     find(conn, id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mobiles_are_kept_in_international_form() {
-        assert_eq!(parse_mobile("9123 4567").expect("hk"), "+85291234567");
-        assert_eq!(parse_mobile("+852-9123-4567").expect("hk"), "+85291234567");
-        assert_eq!(
-            parse_mobile("+44 7700 900123").expect("uk"),
-            "+447700900123"
-        );
-        for bad in [
-            "",
-            "12345",
-            "+12",
-            "call me",
-            "+852 9123 456a",
-            "+1234567890123456",
-        ] {
-            assert_eq!(parse_mobile(bad).expect_err(bad).field(), Some("mobile"));
-        }
-    }
-
-    #[test]
-    fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert_eq!(parse_email(" a@b.hk ").expect("ok"), "a@b.hk");
-        for bad in [
-            "", "a", "a@", "@b.hk", "a@b", "a b@c.hk", "a@.hk", "a@b.hk.", "a@b@c.hk",
-        ] {
-            assert!(parse_email(bad).is_err(), "{bad}");
-        }
-    }
 }

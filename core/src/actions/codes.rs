@@ -3,7 +3,12 @@
 //! - each code lives `code_ttl_minutes` and takes at most `MAX_TRIES` wrong tries, then it
 //!   is dead (locked) and a new one must be asked for;
 //! - resending is throttled: one code per `RESEND_GAP_SECS`, at most `MAX_PER_HOUR` an hour,
-//!   so at most `MAX_TRIES * MAX_PER_HOUR` guesses an hour against a million codes.
+//!   so at most `MAX_TRIES * MAX_PER_HOUR` guesses an hour against a million codes;
+//! - against SMS pumping, at most `codes_per_destination_per_hour` codes go to one number
+//!   (whatever the subject), and only to the country calling codes configured.
+//!
+//! A route that must not tell whether particulars match (sign-in) uses `send_or_cover`:
+//! when no code may be sent it answers with a challenge all the same (see `code_cover`).
 //!
 //! Every try is audited.
 
@@ -13,8 +18,11 @@ use serde_json::json;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::one_time_codes::{self, OneTimeCodeRecord};
 use crate::db::patients;
+use crate::config::SecurityConfig;
 use crate::db::{from_db, jobs, new_id, to_db, DbConn};
-use crate::domain::{Actor, AuditAction, AuditOutcome, Channel, Language, NotificationKind};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, NotificationKind,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
 use crate::secret::SecretHasher;
@@ -24,6 +32,36 @@ use super::notify::{notify_patient, PatientEvent, MAX_ATTEMPTS};
 pub const MAX_TRIES: i32 = 5;
 pub const RESEND_GAP_SECS: i64 = 60;
 pub const MAX_PER_HOUR: usize = 5;
+
+/// How codes are sent: their lifetime and the limits against SMS pumping.
+#[derive(Debug, Clone)]
+pub struct CodePolicy {
+    pub ttl: Duration,
+    /// Country calling codes (`852`) whose mobile numbers may receive codes.
+    pub sms_countries: Vec<String>,
+    pub per_destination_per_hour: usize,
+}
+
+impl CodePolicy {
+    pub fn of(security: &SecurityConfig) -> Self {
+        Self {
+            ttl: Duration::minutes(security.code_ttl_minutes),
+            sms_countries: security.sms_code_countries.clone(),
+            per_destination_per_hour: security.codes_per_destination_per_hour as usize,
+        }
+    }
+
+    /// Refuses a mobile number outside the countries codes are sent to.
+    pub fn check_mobile(&self, mobile: &MobileNumber) -> CoreResult<()> {
+        if mobile.in_countries(&self.sms_countries) {
+            return Ok(());
+        }
+        Err(CoreError::invalid(
+            MobileNumber::FIELD,
+            "eHealth does not send codes to mobile numbers of this country",
+        ))
+    }
+}
 
 /// What a code is for; part of the HMAC binding, so a code for one purpose is worthless
 /// for another.
@@ -47,7 +85,7 @@ impl CodePurpose {
         }
     }
 
-    fn channel(self) -> Channel {
+    pub fn channel(self) -> Channel {
         match self {
             Self::NewEmail => Channel::Email,
             _ => Channel::Sms,
@@ -72,34 +110,68 @@ pub struct CodeSent {
     pub expires_at: DateTime<Utc>,
 }
 
-fn binding(purpose: CodePurpose, subject_id: &str) -> String {
+pub(super) fn binding(purpose: CodePurpose, subject_id: &str) -> String {
     format!("{}:{subject_id}", purpose.as_str())
 }
 
-/// Refuses a resend that comes too soon or too often.
-fn throttle(conn: &mut DbConn, to: &CodeRecipient<'_>, now: DateTime<Utc>) -> CoreResult<()> {
-    let sent = one_time_codes::sent_since(
-        conn,
-        to.purpose.as_str(),
-        to.subject_id,
-        now - Duration::hours(1),
-    )?;
+/// Why no code may go to `to` now, if so: a destination outside the countries served, a
+/// resend too soon or too often for the subject, too many codes to the destination.
+pub fn refusal(
+    conn: &mut DbConn,
+    to: &CodeRecipient<'_>,
+    policy: &CodePolicy,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<CoreError>> {
+    if to.purpose.channel() == Channel::Sms {
+        let checked = MobileNumber::parse(to.destination).and_then(|m| policy.check_mobile(&m));
+        if let Err(e) = checked {
+            return Ok(Some(e));
+        }
+    }
+    let hour_ago = now - Duration::hours(1);
+    let sent = one_time_codes::sent_since(conn, to.purpose.as_str(), to.subject_id, hour_ago)?;
     if let Some(last) = sent.first() {
         let wait = RESEND_GAP_SECS - (now - from_db(*last)).num_seconds();
         if wait > 0 {
-            return Err(CoreError::RateLimited {
-                retry_after_secs: wait as u64,
-            });
+            return Ok(Some(rate_limited(wait)));
         }
     }
     if sent.len() >= MAX_PER_HOUR {
-        let oldest = sent.last().map(|t| from_db(*t)).unwrap_or(now);
-        let wait = (oldest + Duration::hours(1) - now).num_seconds().max(1);
-        return Err(CoreError::RateLimited {
-            retry_after_secs: wait as u64,
-        });
+        return Ok(Some(wait_an_hour_from(sent.last(), now)));
     }
-    Ok(())
+    let to_destination = one_time_codes::sent_to_since(conn, to.destination, hour_ago)?;
+    if to_destination.len() >= policy.per_destination_per_hour {
+        return Ok(Some(wait_an_hour_from(to_destination.last(), now)));
+    }
+    Ok(None)
+}
+
+fn rate_limited(secs: i64) -> CoreError {
+    CoreError::RateLimited {
+        retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
+    }
+}
+
+/// Until the oldest of an hour's sends is an hour old.
+fn wait_an_hour_from(oldest: Option<&chrono::NaiveDateTime>, now: DateTime<Utc>) -> CoreError {
+    let oldest = oldest.map(|t| from_db(*t)).unwrap_or(now);
+    rate_limited((oldest + Duration::hours(1) - now).num_seconds())
+}
+
+/// Sends a code if one may be sent now; otherwise answers as if it had: the subject's open
+/// code under a new challenge (the code already sent keeps working), or a decoy. For
+/// routes whose answer must not depend on whether the particulars matched.
+pub fn send_or_cover(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    policy: &CodePolicy,
+    to: &CodeRecipient<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<CodeSent> {
+    if refusal(conn, to, policy, now)?.is_none() {
+        return issue(conn, hasher, policy.ttl, to, now);
+    }
+    super::code_cover::reissue_or_decoy(conn, hasher, policy.ttl, to.purpose, to.subject_id, now)
 }
 
 /// Makes a new code (the open ones stop working) and enqueues it, in the caller's
@@ -107,11 +179,23 @@ fn throttle(conn: &mut DbConn, to: &CodeRecipient<'_>, now: DateTime<Utc>) -> Co
 pub fn send(
     conn: &mut DbConn,
     hasher: &SecretHasher,
+    policy: &CodePolicy,
+    to: &CodeRecipient<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<CodeSent> {
+    if let Some(refused) = refusal(conn, to, policy, now)? {
+        return Err(refused);
+    }
+    issue(conn, hasher, policy.ttl, to, now)
+}
+
+fn issue(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
     ttl: Duration,
     to: &CodeRecipient<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    throttle(conn, to, now)?;
     one_time_codes::retire_open(conn, to.purpose.as_str(), to.subject_id, now)?;
     let code = OneTimeCode::generate(&mut rand::rngs::OsRng);
     let record = OneTimeCodeRecord {

@@ -13,7 +13,8 @@ use crate::db::providers::{self, Provider};
 use crate::db::{matrix, new_id, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, ConsentChannel,
-    ConsentType, EstablishmentType, Language, NotificationMeans, Profession, ProviderStatus, Sex,
+    ConsentType, EmailAddress, EstablishmentType, Language, MobileNumber, NotificationMeans,
+    PersonName, PostalAddress, Profession, ProviderStatus, Sex,
 };
 use crate::error::CoreResult;
 use crate::ids::{IdentityDocument, ProviderId};
@@ -103,13 +104,15 @@ pub fn seed(
     let accounts = seed_accounts(conn, hasher, &clinic, now)?;
     let particulars = Particulars {
         document: IdentityDocument::parse("hkic", "A123456(3)", None)?,
-        name_en: "CHAN, Tai Man".to_owned(),
-        name_zh: Some("陳大文".to_owned()),
+        name_en: PersonName::parse_english("CHAN, Tai Man")?,
+        name_zh: Some(PersonName::parse_chinese("陳大文")?),
         date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default(),
         sex: Sex::Male,
-        mobile: "+85291234567".to_owned(),
-        email: Some("chan.taiman@example.com".to_owned()),
-        postal_address: Some("Flat A, 10/F, 1 Harbour Road, Wan Chai, Hong Kong".to_owned()),
+        mobile: MobileNumber::parse("+85291234567")?,
+        email: Some(EmailAddress::parse("chan.taiman@example.com")?),
+        postal_address: Some(PostalAddress::parse(
+            "Flat A, 10/F, 1 Harbour Road, Wan Chai, Hong Kong",
+        )?),
         language: Language::English,
         means: vec![NotificationMeans::Sms, NotificationMeans::Email],
     };

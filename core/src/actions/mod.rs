@@ -25,6 +25,8 @@ pub mod throttle;
 pub mod app_acts;
 pub mod application;
 pub mod approval_decision;
+pub mod code_cover;
+pub mod code_requests;
 pub mod codes;
 pub mod identity_verification;
 pub mod passkeys;

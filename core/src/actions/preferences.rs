@@ -1,11 +1,11 @@
 //! A patient's preferences: language and notification means take effect at once; a new
 //! mobile or email is used only after the code sent to it comes back.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::active_patient;
-use super::codes::{self, CodeCheck, CodePurpose, CodeRecipient, CodeTry};
+use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, CodeTry};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{one_time_codes, patient_settings, write_tx, DbConn};
@@ -62,7 +62,7 @@ fn reload(conn: &mut DbConn, id: &str) -> CoreResult<Patient> {
 pub fn change(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    code_ttl: Duration,
+    code_policy: &CodePolicy,
     patient_id: &str,
     change: &PreferenceChange,
     actor: &Actor,
@@ -96,7 +96,7 @@ pub fn change(
                 patient_id: None,
                 language,
             };
-            codes::send(conn, hasher, code_ttl, &to, now)?;
+            codes::send(conn, hasher, code_policy, &to, now)?;
             pending.push(name);
         }
         let entry = NewAuditEntry::new(AuditAction::PreferencesChanged, actor.clone(), AuditOutcome::Succeeded)

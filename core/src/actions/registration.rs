@@ -11,8 +11,9 @@ use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
 use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Language,
-    NotificationKind, NotificationMeans, PatientStatus, Sex,
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, EmailAddress,
+    Language, MobileNumber, NotificationKind, NotificationMeans, PatientStatus, PersonName,
+    PostalAddress, Sex,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
@@ -22,23 +23,67 @@ use crate::secret::SecretHasher;
 #[derive(Debug, Clone)]
 pub struct Particulars {
     pub document: IdentityDocument,
-    pub name_en: String,
-    pub name_zh: Option<String>,
+    pub name_en: PersonName,
+    pub name_zh: Option<PersonName>,
     pub date_of_birth: NaiveDate,
     pub sex: Sex,
-    pub mobile: String,
-    pub email: Option<String>,
-    pub postal_address: Option<String>,
+    pub mobile: MobileNumber,
+    pub email: Option<EmailAddress>,
+    pub postal_address: Option<PostalAddress>,
     pub language: Language,
     pub means: Vec<NotificationMeans>,
 }
 
+/// Particulars as a route receives them (JSON strings), for `Particulars::parse`: the
+/// app's application and the counter's walk-in parse the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct ParticularsText<'a> {
+    pub name_en: &'a str,
+    pub name_zh: Option<&'a str>,
+    pub date_of_birth: &'a str,
+    pub sex: &'a str,
+    pub mobile: &'a str,
+    pub email: Option<&'a str>,
+    pub postal_address: Option<&'a str>,
+    pub language: &'a str,
+    pub notification_means: &'a [String],
+}
+
+/// A date written `YYYY-MM-DD`.
+pub fn parse_date(field: &'static str, text: &str) -> CoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| CoreError::invalid(field, "must be a date written YYYY-MM-DD"))
+}
+
 impl Particulars {
-    /// Checks what parsing alone cannot: the chosen means must be reachable.
-    pub fn validate(&self, today: NaiveDate) -> CoreResult<()> {
-        if self.name_en.trim().is_empty() || self.name_en.len() > 200 {
-            return Err(CoreError::invalid("name_en", "must be 1 to 200 characters"));
+    /// Parses every field, naming the first one at fault.
+    pub fn parse(document: IdentityDocument, text: &ParticularsText<'_>) -> CoreResult<Self> {
+        if text.notification_means.len() > 3 {
+            return Err(CoreError::invalid(
+                "notification_means",
+                "at most sms, email, post",
+            ));
         }
+        Ok(Self {
+            document,
+            name_en: PersonName::parse_english(text.name_en)?,
+            name_zh: text.name_zh.map(PersonName::parse_chinese).transpose()?,
+            date_of_birth: parse_date("date_of_birth", text.date_of_birth)?,
+            sex: Sex::parse(text.sex)?,
+            mobile: MobileNumber::parse(text.mobile)?,
+            email: text.email.map(EmailAddress::parse).transpose()?,
+            postal_address: text.postal_address.map(PostalAddress::parse).transpose()?,
+            language: Language::parse(text.language)?,
+            means: text
+                .notification_means
+                .iter()
+                .map(|m| NotificationMeans::parse(m))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Checks what parsing alone cannot: the date is past, the chosen means reachable.
+    pub fn validate(&self, today: NaiveDate) -> CoreResult<()> {
         if self.date_of_birth > today {
             return Err(CoreError::invalid(
                 "date_of_birth",
@@ -157,13 +202,13 @@ fn new_patient(
         id_doc_number: p.document.number().to_owned(),
         id_doc_place: p.document.place().map(str::to_owned),
         id_doc_key: p.document.key(),
-        name_en: p.name_en.trim().to_owned(),
-        name_zh: p.name_zh.clone(),
+        name_en: p.name_en.to_string(),
+        name_zh: p.name_zh.as_ref().map(PersonName::to_string),
         date_of_birth: p.date_of_birth,
         sex: p.sex.as_str().to_owned(),
-        mobile: p.mobile.clone(),
-        email: p.email.clone(),
-        postal_address: p.postal_address.clone(),
+        mobile: p.mobile.to_string(),
+        email: p.email.as_ref().map(EmailAddress::to_string),
+        postal_address: p.postal_address.as_ref().map(PostalAddress::to_string),
         language: p.language.as_str().to_owned(),
         notify_sms: p.means.contains(&NotificationMeans::Sms),
         notify_email: p.means.contains(&NotificationMeans::Email),

@@ -7,10 +7,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
 use super::active_patient;
-use super::codes::{self, CodeCheck, CodePurpose, CodeRecipient, CodeTry};
+use super::code_cover::{self, is_decoy};
+use super::code_requests::{self, CodeRequest, RequestLimits};
+use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, CodeTry};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::sessions::{self, Session};
-use crate::db::{from_db, new_id, one_time_codes, patients, sdm, write_tx, DbConn};
+use crate::db::{from_db, one_time_codes, patients, sdm, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Language, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{EhrNumber, IdentityDocument, OneTimeCode};
@@ -28,6 +30,8 @@ pub enum SignInIdentifier {
 #[derive(Debug, Clone)]
 pub struct OtpRequest {
     pub who: SignInIdentifier,
+    /// The client's address, for the request limits.
+    pub client: String,
     pub date_of_birth: NaiveDate,
     /// Sign in as a substitute decision maker (then `who` must be a document).
     pub as_sdm: bool,
@@ -87,21 +91,42 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
     }))
 }
 
-/// Sends a sign-in code to the subject's mobile. Unknown particulars get a challenge id
-/// too (that no code will ever match), so the answer does not tell who is registered.
+impl SignInIdentifier {
+    /// The identifier as typed, for counting requests against it.
+    fn counted_as(&self) -> String {
+        match self {
+            Self::Ehr(n) => format!("ehr:{}", n.as_str()),
+            Self::Document(d) => format!("doc:{}", d.key()),
+        }
+    }
+}
+
+/// Sends a sign-in code to the subject's mobile. The answer, its cost and its limits are
+/// the same whether or not the particulars match (issue 11): every request is counted
+/// first (per identifier, client, in all); unknown particulars, and a subject who may not
+/// be sent a code now, get a challenge all the same (see `code_cover`).
 pub fn start_otp(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    code_ttl: Duration,
+    policy: &CodePolicy,
+    limits: &RequestLimits,
     req: &OtpRequest,
     now: DateTime<Utc>,
 ) -> CoreResult<OtpChallenge> {
-    write_tx(conn, |conn| {
+    let identifier = req.who.counted_as();
+    let asking = CodeRequest {
+        client: &req.client,
+        identifier: Some(&identifier),
+    };
+    code_requests::admit(conn, hasher, limits, &asking, now)?;
+    let sent = write_tx(conn, |conn| {
+        let purpose = if req.as_sdm {
+            CodePurpose::SdmSignIn
+        } else {
+            CodePurpose::PatientSignIn
+        };
         let Some(subject) = find_subject(conn, req)? else {
-            return Ok(OtpChallenge {
-                challenge_id: new_id(),
-                expires_at: now + code_ttl,
-            });
+            return code_cover::decoy(conn, hasher, policy.ttl, purpose, now);
         };
         let recipient = CodeRecipient {
             purpose: subject.purpose,
@@ -110,11 +135,11 @@ pub fn start_otp(
             patient_id: subject.patient_id.as_deref(),
             language: subject.language,
         };
-        let sent = codes::send(conn, hasher, code_ttl, &recipient, now)?;
-        Ok(OtpChallenge {
-            challenge_id: sent.id,
-            expires_at: sent.expires_at,
-        })
+        codes::send_or_cover(conn, hasher, policy, &recipient, now)
+    })?;
+    Ok(OtpChallenge {
+        challenge_id: sent.id,
+        expires_at: sent.expires_at,
     })
 }
 
@@ -138,7 +163,9 @@ pub fn verify_otp(
             (CodePurpose::PatientSignIn, ActorKind::Patient)
         };
         let actor = Actor::new(kind, record.subject_id.clone());
-        let patient_id = (kind == ActorKind::Patient).then_some(record.subject_id.as_str());
+        // A decoy names no one: its tries are audited without a patient.
+        let patient_id = (kind == ActorKind::Patient && !is_decoy(&record.subject_id))
+            .then_some(record.subject_id.as_str());
         let attempt = CodeTry {
             purpose,
             typed,

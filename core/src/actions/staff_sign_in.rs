@@ -123,10 +123,9 @@ fn try_sign_in(
             AuditOutcome::Failed,
             "totp_code_reused",
         )?;
-        return Ok(Attempt::Refused(CoreError::unauthenticated(
-            "code_already_used",
-            "this code has been used; wait for the next one",
-        )));
+        // Answered as any wrong try (issue 11): `code_already_used` confirmed the password
+        // to whoever held a used code. The audit entry keeps the reason.
+        return Ok(Attempt::Wrong);
     }
     let staff = match staff_accounts::authorise(conn, &account.id) {
         Ok(staff) => staff,

@@ -69,6 +69,21 @@ pub fn sent_since(
         .load(conn)
 }
 
+/// Codes sent to `destination` since `since` (any purpose and subject), newest first: for
+/// throttling codes per mobile number or email address.
+pub fn sent_to_since(
+    conn: &mut DbConn,
+    destination: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    otc::table
+        .filter(otc::destination.eq(destination))
+        .filter(otc::created_at.ge(to_db(since)))
+        .order(otc::created_at.desc())
+        .select(otc::created_at)
+        .load(conn)
+}
+
 /// A new code replaces the open ones: they stop working at once.
 pub fn retire_open(
     conn: &mut DbConn,

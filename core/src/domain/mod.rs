@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod consent;
+mod contact;
 mod data_type;
 mod notification;
 mod patient;
@@ -13,6 +14,7 @@ mod provider;
 pub use account::{AccountRole, AccountStatus};
 pub use audit::{AuditAction, AuditOutcome};
 pub use consent::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
+pub use contact::{EmailAddress, MobileNumber, PersonName, PostalAddress};
 pub use data_type::DataType;
 pub use notification::{Channel, NotificationKind};
 pub use patient::{ApplicationStatus, Language, NotificationMeans, PatientStatus, Sex};

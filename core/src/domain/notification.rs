@@ -14,6 +14,8 @@ text_enum! {
         RecordAccessed => "record_accessed",
         Withdrawal => "withdrawal",
         VerificationCode => "verification_code",
+        /// Someone applied to join with the identity document of a registered person.
+        AppliedWhileRegistered => "applied_while_registered",
     }
 }
 

@@ -54,7 +54,7 @@ pub fn add_providers(conn: &mut DbConn) {
     for (serial, kind) in list {
         let p = Provider {
             id: provider(serial).as_str().to_owned(),
-            name_en: format!("Provider {serial}"),
+            name_en: ehealth_core::domain::PersonName::parse_english(&format!("Provider {serial}")).unwrap(),
             name_zh: format!("機構 {serial}"),
             establishment_type: kind.as_str().to_owned(),
             public_body: kind.public_body().map(|b| b.as_str().to_owned()),
@@ -70,12 +70,12 @@ pub fn add_providers(conn: &mut DbConn) {
 pub fn particulars(n: u32) -> Particulars {
     Particulars {
         document: IdentityDocument::parse("passport", &format!("P{n}"), Some("GB")).unwrap(),
-        name_en: format!("TEST, Patient {n}"),
+        name_en: ehealth_core::domain::PersonName::parse_english(&format!("TEST, Patient {n}")).unwrap(),
         name_zh: None,
         date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
         sex: Sex::Female,
-        mobile: "+85291234567".to_owned(),
-        email: Some(format!("patient{n}@example.com")),
+        mobile: ehealth_core::domain::MobileNumber::parse("+85291234567").unwrap(),
+        email: Some(ehealth_core::domain::EmailAddress::parse(&format!("patient{n}@example.com")).unwrap()),
         postal_address: None,
         language: Language::English,
         means: vec![NotificationMeans::Sms, NotificationMeans::Email],

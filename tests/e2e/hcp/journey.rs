@@ -100,6 +100,7 @@ both_backends! {
 
     async fn a_pending_application_is_completed_at_the_counter_with_consent(app: TestApp) {
         use ehealth_core::actions::{application, registration::Particulars};
+        use ehealth_core::actions::{code_requests::RequestLimits, codes::CodePolicy};
         use ehealth_core::db::applications;
         use ehealth_core::domain::{ApplicationStatus, Language, NotificationMeans, Sex};
         use ehealth_core::ids::IdentityDocument;
@@ -108,13 +109,15 @@ both_backends! {
         let (_, nurse, _) = professional(&app, &admin, "nurse.ho", "nurse").await;
         let particulars = Particulars {
             document: IdentityDocument::parse("hkic", "C668668(9)", None).unwrap(),
-            name_en: "HO, Ka Yan".into(), name_zh: None,
+            name_en: ehealth_core::domain::PersonName::parse_english("HO, Ka Yan").unwrap(), name_zh: None,
             date_of_birth: chrono::NaiveDate::from_ymd_opt(1975, 3, 3).unwrap(),
-            sex: Sex::Female, mobile: "+85261234567".into(), email: None, postal_address: None,
+            sex: Sex::Female, mobile: ehealth_core::domain::MobileNumber::parse("+85261234567").unwrap(), email: None, postal_address: None,
             language: Language::English, means: vec![NotificationMeans::Sms],
         };
         let now = chrono::Utc::now();
-        let (app_row, _) = application::apply(&mut app.conn(), &app.services.hasher, chrono::Duration::minutes(10), &particulars, now).unwrap();
+        let security = &app.services.config.security;
+        let (policy, limits) = (CodePolicy::of(security), RequestLimits::of(security));
+        let (app_row, _) = application::apply(&mut app.conn(), &app.services.hasher, &policy, &limits, "127.0.0.1", &particulars, now).unwrap();
         // The mobile was verified in the app (the patient app's flow).
         assert!(applications::transition(&mut app.conn(), &app_row.id, ApplicationStatus::PendingMobileVerification,
             ApplicationStatus::PendingIdentityVerification, None, ehealth_core::db::to_db(now)).unwrap());

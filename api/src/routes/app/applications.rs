@@ -4,18 +4,20 @@
 //! registered; it shows the state of the application and nothing more.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, Utc};
-use ehealth_core::actions::application::{self, parse_email, parse_mobile};
-use ehealth_core::actions::registration::Particulars;
+use chrono::Utc;
+use ehealth_core::actions::application;
+use ehealth_core::actions::code_requests::{CodeRequest, RequestLimits};
+use ehealth_core::actions::codes::CodePolicy;
+use ehealth_core::actions::registration::{Particulars, ParticularsText};
 use ehealth_core::context::Services;
 use ehealth_core::db::applications::Application;
-use ehealth_core::domain::{Language, NotificationMeans, Sex};
 use ehealth_core::ids::OneTimeCode;
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::input::{self, ErrorBody, IdDocumentBody};
+use super::input::{ErrorBody, IdDocumentBody};
+use crate::http::client::ClientAddress;
 use crate::http::errors::{blocking, ApiError};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,37 +41,18 @@ pub struct ApplicationBody {
 
 impl ApplicationBody {
     fn parse(&self) -> Result<Particulars, CoreError> {
-        if self.notification_means.len() > 3 {
-            return Err(CoreError::invalid(
-                "notification_means",
-                "at most sms, email, post",
-            ));
-        }
-        let means = self
-            .notification_means
-            .iter()
-            .map(|m| NotificationMeans::parse(m))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Particulars {
-            document: self.id_document.parse()?,
-            name_en: input::text("name_en", &self.name_en, 200)?,
-            name_zh: self
-                .name_zh
-                .as_deref()
-                .map(|n| input::text("name_zh", n, 100))
-                .transpose()?,
-            date_of_birth: input::date("date_of_birth", &self.date_of_birth)?,
-            sex: Sex::parse(&self.sex)?,
-            mobile: parse_mobile(&self.mobile)?,
-            email: self.email.as_deref().map(parse_email).transpose()?,
-            postal_address: self
-                .postal_address
-                .as_deref()
-                .map(|a| input::text("postal_address", a, 500))
-                .transpose()?,
-            language: Language::parse(&self.language)?,
-            means,
-        })
+        let text = ParticularsText {
+            name_en: &self.name_en,
+            name_zh: self.name_zh.as_deref(),
+            date_of_birth: &self.date_of_birth,
+            sex: &self.sex,
+            mobile: &self.mobile,
+            email: self.email.as_deref(),
+            postal_address: self.postal_address.as_deref(),
+            language: &self.language,
+            notification_means: &self.notification_means,
+        };
+        Particulars::parse(self.id_document.parse()?, &text)
     }
 }
 
@@ -111,27 +94,27 @@ fn view(app: &Application, code_expires_at: Option<String>) -> ApplicationView {
     }
 }
 
-fn code_ttl(services: &Services) -> Duration {
-    Duration::minutes(services.config.security.code_ttl_minutes)
+fn limits(services: &Services) -> (CodePolicy, RequestLimits) {
+    let security = &services.config.security;
+    (CodePolicy::of(security), RequestLimits::of(security))
 }
 
-/// Apply to join; a 6-digit code is sent to the mobile.
+/// Apply to join; a 6-digit code is sent to the mobile. Limited per identity document,
+/// per client and in all (429), and per mobile number.
 #[utoipa::path(post, path = "/v1/app/applications", tag = "joining", request_body = ApplicationBody,
-    responses((status = 201, body = ApplicationView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = ApplicationView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(
     services: web::Data<Services>,
+    client: ClientAddress,
     body: web::Json<ApplicationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let particulars = body.parse()?;
     let (app, sent) = blocking(move || {
         let mut conn = services.db.get()?;
-        application::apply(
-            &mut conn,
-            &services.hasher,
-            code_ttl(&services),
-            &particulars,
-            Utc::now(),
-        )
+        let (policy, limits) = limits(&services);
+        let now = Utc::now();
+        let hasher = &services.hasher;
+        application::apply(&mut conn, hasher, &policy, &limits, &client.0, &particulars, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(view(&app, Some(sent.expires_at.to_rfc3339()))))
@@ -183,15 +166,23 @@ pub async fn verify_mobile(
     responses((status = 200, body = ApplicationView), (status = 429, body = ErrorBody)))]
 pub async fn resend_code(
     services: web::Data<Services>,
+    client: ClientAddress,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (app, sent) = blocking(move || {
         let mut conn = services.db.get()?;
+        let (policy, limits) = limits(&services);
+        let asking = CodeRequest {
+            client: &client.0,
+            identifier: None,
+        };
         let sent = application::resend_code(
             &mut conn,
             &services.hasher,
-            code_ttl(&services),
+            &policy,
+            &limits,
+            &asking,
             &id,
             Utc::now(),
         )?;

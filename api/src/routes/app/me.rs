@@ -1,14 +1,13 @@
 //! `GET /v1/app/me`, `PATCH /v1/app/me/preferences`, `POST /v1/app/me/contact-verification`.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use ehealth_core::actions::app_acts;
-use ehealth_core::actions::application::{parse_email, parse_mobile};
-use ehealth_core::actions::codes::CodePurpose;
+use ehealth_core::actions::codes::{CodePolicy, CodePurpose};
 use ehealth_core::actions::preferences::{self, PreferenceChange};
 use ehealth_core::context::Services;
 use ehealth_core::db::patients::Patient;
-use ehealth_core::domain::{Language, NotificationMeans};
+use ehealth_core::domain::{EmailAddress, Language, MobileNumber, NotificationMeans};
 use ehealth_core::ids::OneTimeCode;
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
@@ -105,8 +104,16 @@ impl PreferencesBody {
                 .as_deref()
                 .map(|a| input::text("postal_address", a, 500).map(Some))
                 .transpose()?,
-            new_mobile: self.mobile.as_deref().map(parse_mobile).transpose()?,
-            new_email: self.email.as_deref().map(parse_email).transpose()?,
+            new_mobile: self
+                .mobile
+                .as_deref()
+                .map(|m| MobileNumber::parse(m).map(String::from))
+                .transpose()?,
+            new_email: self
+                .email
+                .as_deref()
+                .map(|e| EmailAddress::parse(e).map(String::from))
+                .transpose()?,
         })
     }
 }
@@ -122,11 +129,11 @@ pub async fn update(
     let change = body.parse()?;
     let changed = blocking(move || {
         let mut conn = services.db.get()?;
-        let ttl = Duration::minutes(services.config.security.code_ttl_minutes);
+        let policy = CodePolicy::of(&services.config.security);
         preferences::change(
             &mut conn,
             &services.hasher,
-            ttl,
+            &policy,
             &acting.patient_id,
             &change,
             &acting.actor,

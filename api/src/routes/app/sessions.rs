@@ -3,6 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{Duration, Utc};
+use ehealth_core::actions::code_requests::RequestLimits;
+use ehealth_core::actions::codes::CodePolicy;
 use ehealth_core::actions::sign_in::{self, OtpRequest, SignInIdentifier, SignedIn};
 use ehealth_core::context::Services;
 use ehealth_core::ids::{EhrNumber, OneTimeCode};
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::input::{self, ErrorBody, IdDocumentBody};
 use crate::http::auth::Bearer;
+use crate::http::client::ClientAddress;
 use crate::http::errors::{blocking, ApiError};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -29,7 +32,7 @@ pub struct OtpStartBody {
 }
 
 impl OtpStartBody {
-    fn parse(&self) -> Result<OtpRequest, CoreError> {
+    fn parse(&self, client: ClientAddress) -> Result<OtpRequest, CoreError> {
         let who = match (&self.ehr_number, &self.id_document) {
             (Some(n), None) if !self.as_sdm => SignInIdentifier::Ehr(EhrNumber::parse(n)?),
             (None, Some(d)) => SignInIdentifier::Document(d.parse()?),
@@ -42,6 +45,7 @@ impl OtpStartBody {
         };
         Ok(OtpRequest {
             who,
+            client: client.0,
             date_of_birth: input::date("date_of_birth", &self.date_of_birth)?,
             as_sdm: self.as_sdm,
         })
@@ -55,19 +59,22 @@ pub struct OtpChallengeView {
     pub expires_at: String,
 }
 
-/// Sends a sign-in code to the registered mobile (the answer is the same whether or not
-/// the particulars match someone).
+/// Sends a sign-in code to the registered mobile. The answer, and its limits (per
+/// identifier, per client, in all: 429), are the same whether or not the particulars
+/// match someone.
 #[utoipa::path(post, path = "/v1/app/sessions/otp", tag = "sign-in", request_body = OtpStartBody,
     responses((status = 202, body = OtpChallengeView), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn start_otp(
     services: web::Data<Services>,
+    client: ClientAddress,
     body: web::Json<OtpStartBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.parse()?;
+    let req = body.parse(client)?;
     let challenge = blocking(move || {
         let mut conn = services.db.get()?;
-        let ttl = Duration::minutes(services.config.security.code_ttl_minutes);
-        sign_in::start_otp(&mut conn, &services.hasher, ttl, &req, Utc::now())
+        let security = &services.config.security;
+        let (policy, limits) = (CodePolicy::of(security), RequestLimits::of(security));
+        sign_in::start_otp(&mut conn, &services.hasher, &policy, &limits, &req, Utc::now())
     })
     .await?;
     Ok(HttpResponse::Accepted().json(OtpChallengeView {

@@ -4,13 +4,13 @@
 //! and the first access key, shown once (the patient is also sent them).
 
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use ehealth_core::actions::counter_registration::{
     self, IdentityVerification, Subject, Verification,
 };
-use ehealth_core::actions::registration::Particulars;
+use ehealth_core::actions::registration::{Particulars, ParticularsText};
 use ehealth_core::context::Services;
-use ehealth_core::domain::{AccountRole, ConsentType, Language, NotificationMeans, Sex};
+use ehealth_core::domain::{AccountRole, ConsentType};
 use ehealth_core::{CoreError, CoreResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -52,34 +52,20 @@ pub struct VerificationBody {
     pub consent: Option<ConsentBody>,
 }
 
+/// Parsed as the app's application is: the same types, the same limits.
 fn particulars(p: &ParticularsBody) -> CoreResult<Particulars> {
-    let mobile = p.mobile.trim();
-    if !(mobile.starts_with('+')
-        && (8..=16).contains(&mobile.len())
-        && mobile[1..].bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(CoreError::invalid(
-            "mobile",
-            "international format, e.g. +85291234567",
-        ));
-    }
-    Ok(Particulars {
-        document: p.id_document.parse()?,
-        name_en: p.name_en.clone(),
-        name_zh: p.name_zh.clone().filter(|n| !n.trim().is_empty()),
-        date_of_birth: NaiveDate::parse_from_str(&p.date_of_birth, "%Y-%m-%d")
-            .map_err(|_| CoreError::invalid("date_of_birth", "YYYY-MM-DD"))?,
-        sex: Sex::parse(&p.sex)?,
-        mobile: mobile.to_owned(),
-        email: p.email.clone().filter(|e| e.contains('@')),
-        postal_address: p.postal_address.clone().filter(|a| !a.trim().is_empty()),
-        language: Language::parse(&p.language)?,
-        means: p
-            .notification_means
-            .iter()
-            .map(|m| NotificationMeans::parse(m))
-            .collect::<Result<_, _>>()?,
-    })
+    let text = ParticularsText {
+        name_en: &p.name_en,
+        name_zh: p.name_zh.as_deref(),
+        date_of_birth: &p.date_of_birth,
+        sex: &p.sex,
+        mobile: &p.mobile,
+        email: p.email.as_deref(),
+        postal_address: p.postal_address.as_deref(),
+        language: &p.language,
+        notification_means: &p.notification_means,
+    };
+    Particulars::parse(p.id_document.parse()?, &text)
 }
 
 fn request(body: &VerificationBody) -> CoreResult<IdentityVerification> {
