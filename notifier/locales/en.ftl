@@ -26,5 +26,5 @@ record_accessed = { $folded ->
 }
 withdrawal = You have withdrawn from eHealth. All sharing consents have ended.
 verification_code = Your eHealth verification code is { $code }. Do not share it.
-subject-applied_while_registered = You applied to join eHealth, but are registered already
+subject-applied_while_registered = An application with your identity document
 applied_while_registered = Someone applied to join eHealth with your identity document, but you are registered already: sign in to the app with your eHR number or identity document. If this was not you, please call the hotline.

@@ -7,6 +7,7 @@ mod delivery;
 pub(crate) mod helpers;
 mod journey;
 mod openapi;
+mod oracles;
 mod outsiders;
 mod passkey;
 mod sdm;

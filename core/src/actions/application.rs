@@ -133,13 +133,15 @@ pub fn apply(
             ) => already_open(),
             other => other.into(),
         })?;
+        // The code first: its destination lock is taken before the audit chain's, in the
+        // order every other sender takes them.
+        let sent = send_code(conn, hasher, policy, &app, now)?;
         audit_change(
             conn,
             &app,
             ApplicationStatus::PendingMobileVerification,
             now,
         )?;
-        let sent = send_code(conn, hasher, policy, &app, now)?;
         if let Some(patient) = patients::find_by_document(conn, &key)? {
             tell_registered(conn, &patient, &app, now)?;
         }

@@ -6,7 +6,7 @@
 //!   left and then `code_locked`, like any challenge;
 //! - a subject asking again within the resend gap gets their **open code re-issued** under
 //!   a new challenge id (same digest and count of tries, a fresh lifetime): no second SMS,
-//!   and the code already received works with the new challenge.
+//!   and the code already received works with the new challenge (the old id stops).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -34,32 +34,30 @@ pub fn reissue_or_decoy(
 ) -> CoreResult<CodeSent> {
     match one_time_codes::latest_open(conn, purpose.as_str(), subject_id)? {
         Some(open) if open.attempts < MAX_TRIES && from_db(open.expires_at) > now => {
-            reissue(conn, &open, ttl, now)
+            reissue(conn, hasher, &open, purpose, ttl, now)
         }
         _ => decoy(conn, hasher, ttl, purpose, now),
     }
 }
 
-/// The open code under a new id; the old id stops working. `created_at` is kept, so a
-/// re-issue is not counted as a code sent.
+/// The open code under a new id (the old id stops working) and a fresh lifetime. The
+/// row is moved, not copied: a re-issue is not counted as a code sent.
 fn reissue(
     conn: &mut DbConn,
+    hasher: &SecretHasher,
     open: &OneTimeCodeRecord,
+    purpose: CodePurpose,
     ttl: Duration,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    one_time_codes::retire_open(conn, &open.purpose, &open.subject_id, now)?;
-    let copy = OneTimeCodeRecord {
-        id: new_id(),
-        expires_at: to_db(now + ttl),
-        consumed_at: None,
-        ..open.clone()
-    };
-    one_time_codes::insert(conn, &copy)?;
-    Ok(CodeSent {
-        id: copy.id,
-        expires_at: from_db(copy.expires_at),
-    })
+    let id = new_id();
+    // Through the stored form, as a real challenge's expiry is: the same precision.
+    let expires_at = from_db(to_db(now + ttl));
+    if !one_time_codes::reissue(conn, &open.id, &id, expires_at)? {
+        // Used or replaced meanwhile (the caller holds the destination's lock, so hardly).
+        return decoy(conn, hasher, ttl, purpose, now);
+    }
+    Ok(CodeSent { id, expires_at })
 }
 
 /// A challenge that nothing matches, written like a real one (same statements, same HMAC).

@@ -19,7 +19,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::one_time_codes::{self, OneTimeCodeRecord};
 use crate::db::patients;
 use crate::config::SecurityConfig;
-use crate::db::{from_db, jobs, new_id, to_db, DbConn};
+use crate::db::{attempts, from_db, jobs, new_id, to_db, DbConn};
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, NotificationKind,
 };
@@ -118,6 +118,7 @@ pub(super) fn binding(purpose: CodePurpose, subject_id: &str) -> String {
 /// resend too soon or too often for the subject, too many codes to the destination.
 pub fn refusal(
     conn: &mut DbConn,
+    hasher: &SecretHasher,
     to: &CodeRecipient<'_>,
     policy: &CodePolicy,
     now: DateTime<Utc>,
@@ -128,6 +129,11 @@ pub fn refusal(
             return Ok(Some(e));
         }
     }
+    // Sends to one destination are decided one after another: the destination's counter
+    // row is held until the transaction ends, so concurrent requests (12 applications, or
+    // one patient's double tap) cannot all read the same counts on PostgreSQL.
+    let scope = format!("code-dest:{}", hasher.code_digest("code-destination", to.destination));
+    attempts::load_for_update(conn, &scope, now)?;
     let hour_ago = now - Duration::hours(1);
     let sent = one_time_codes::sent_since(conn, to.purpose.as_str(), to.subject_id, hour_ago)?;
     if let Some(last) = sent.first() {
@@ -168,7 +174,7 @@ pub fn send_or_cover(
     to: &CodeRecipient<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    if refusal(conn, to, policy, now)?.is_none() {
+    if refusal(conn, hasher, to, policy, now)?.is_none() {
         return issue(conn, hasher, policy.ttl, to, now);
     }
     super::code_cover::reissue_or_decoy(conn, hasher, policy.ttl, to.purpose, to.subject_id, now)
@@ -183,7 +189,7 @@ pub fn send(
     to: &CodeRecipient<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    if let Some(refused) = refusal(conn, to, policy, now)? {
+    if let Some(refused) = refusal(conn, hasher, to, policy, now)? {
         return Err(refused);
     }
     issue(conn, hasher, policy.ttl, to, now)

@@ -118,6 +118,20 @@ pub fn take_try(conn: &mut DbConn, id: &str, max_tries: i32) -> QueryResult<Opti
         .map(Some)
 }
 
+/// Gives an open code a new id (the old one stops working) and a new expiry: a challenge
+/// re-issued for a code already sent, without a second row to count as a send.
+pub fn reissue(
+    conn: &mut DbConn,
+    id: &str,
+    new_id: &str,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::update(otc::table.find(id).filter(otc::consumed_at.is_null()))
+        .set((otc::id.eq(new_id), otc::expires_at.eq(to_db(expires_at))))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Marks the code used; false if it was used (or retired) already.
 pub fn consume(conn: &mut DbConn, id: &str, at: DateTime<Utc>) -> QueryResult<bool> {
     let n = diesel::update(otc::table.find(id).filter(otc::consumed_at.is_null()))

@@ -39,7 +39,8 @@ both_backends! {
         assert_eq!(status, 201, "{body}");
         let (status, body) = sign_in_raw(&app, Some(&clinic()), "nurse.lee", PASSWORD, &next).await;
         assert_eq!(status, 401, "{body}");
-        assert_eq!(body["error"]["code"], "code_already_used");
+        // Answered as any wrong try: a used code must not confirm the password (issue 11).
+        assert_eq!(body["error"]["code"], "wrong_credentials");
 
         let (ehr, key) = registered_patient(&app, &nurse, "B987654(0)").await;
         assert_eq!(ehr.len(), 12);

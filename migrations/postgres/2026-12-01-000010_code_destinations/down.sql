@@ -1,0 +1,1 @@
+DROP INDEX one_time_codes_destination;
