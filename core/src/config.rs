@@ -36,6 +36,17 @@ pub struct Config {
     pub webauthn: WebauthnConfig,
     /// Load the demo providers, accounts and patient on first start (development only).
     pub demo_on_first_start: bool,
+    /// Who may read `/metrics` (issue 11).
+    pub metrics: MetricsConfig,
+}
+
+/// `/metrics` of every service: open when no token is set (development); with a token,
+/// only for `Authorization: Bearer <token>` (the scraper's), so the public listener does
+/// not show it. Production needs a token.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +159,7 @@ impl Default for Config {
             security: SecurityConfig::default(),
             webauthn: WebauthnConfig::default(),
             demo_on_first_start: true,
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -372,6 +384,9 @@ impl Config {
             &mut self.webauthn.rp_origin,
             get("EHEALTH_WEBAUTHN_RP_ORIGIN"),
         );
+        if let Some(v) = get("EHEALTH_METRICS_TOKEN") {
+            self.metrics.token = Some(SecretString::from(v));
+        }
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -413,7 +428,18 @@ impl Config {
                 "production needs at least the default Argon2 cost",
             ));
         }
-        Ok(())
+        self.check_production_metrics()
+    }
+
+    /// The public listener must not show `/metrics` in production (issue 11).
+    fn check_production_metrics(&self) -> Result<(), CoreError> {
+        match &self.metrics.token {
+            Some(t) if t.expose_secret().len() >= 32 => Ok(()),
+            _ => Err(CoreError::invalid(
+                "EHEALTH_METRICS_TOKEN",
+                "production mode needs a metrics token of at least 32 characters",
+            )),
+        }
     }
 
     /// Production delivers through the real providers: without them the notifier would
@@ -534,6 +560,15 @@ mod tests {
         c.apply_env(env(&[(
             "EHEALTH_IVR_PUBLIC_URL",
             "https://ivr.ehealth.example",
+        )]))
+        .expect("env");
+        assert_eq!(
+            c.check().expect_err("metrics token").field(),
+            Some("EHEALTH_METRICS_TOKEN")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_METRICS_TOKEN",
+            "fedcba9876543210fedcba9876543210",
         )]))
         .expect("env");
         assert!(c.check().is_ok());

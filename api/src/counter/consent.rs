@@ -88,6 +88,9 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, ApiError> {
+    if !super::same_origin(&req) {
+        return Ok(super::cross_site());
+    }
     let token = token_of(&req);
     let form_body = body.into_inner();
     let result = blocking(move || {

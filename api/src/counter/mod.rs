@@ -3,8 +3,10 @@
 //! access key to give, renew, change or revoke their provider's sharing consent. The forms
 //! post to small handlers here that call the same core use cases as `/v1/hcp`.
 //!
-//! The session token lives in an HttpOnly, SameSite=Strict cookie scoped to `/counter`,
-//! so another site cannot make the browser post a form with it (no CSRF token needed).
+//! The session token lives in an HttpOnly, SameSite=Strict cookie scoped to `/counter`
+//! (and `Secure` when the page is served over https). SameSite alone is not the only
+//! defence against a forged form: every form post must come from this site's own page
+//! (its `Origin`, or failing that its `Referer`, names this site), else 403 (issue 11).
 
 mod consent;
 mod sign_in;
@@ -67,13 +69,49 @@ pub fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> Htt
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
         ))
         .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
         .body(html)
 }
 
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
+        .insert_header(("Referrer-Policy", "no-referrer"))
         .finish()
+}
+
+/// The session cookie's attributes: `Secure` when the page was served over https (the
+/// scheme as the load balancer reports it in `Forwarded` / `X-Forwarded-Proto`).
+pub fn cookie_attributes(req: &HttpRequest) -> &'static str {
+    if req.connection_info().scheme() == "https" {
+        "Path=/counter; HttpOnly; SameSite=Strict; Secure"
+    } else {
+        "Path=/counter; HttpOnly; SameSite=Strict"
+    }
+}
+
+/// Whether a form post came from this site's own page: its `Origin` (every current
+/// browser sends it on a form post) or, without one, its `Referer` names this site.
+/// Neither: refused, since a browser that sends neither cannot be told from a forgery.
+pub fn same_origin(req: &HttpRequest) -> bool {
+    let info = req.connection_info();
+    let ours = format!("{}://{}", info.scheme(), info.host());
+    let header_text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = header_text(header::ORIGIN) {
+        return origin == ours;
+    }
+    header_text(header::REFERER)
+        .is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
+}
+
+/// The answer to a form posted from elsewhere.
+pub fn cross_site() -> HttpResponse {
+    page(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "Refused",
+        "<p class=\"error\" id=\"error\" role=\"alert\">This form must be sent from the \
+         eHealth counter page itself. Open <a href=\"/counter\">the counter</a> and try again.</p>",
+    )
 }
 
 pub fn token_of(req: &HttpRequest) -> Option<String> {

@@ -58,8 +58,12 @@ pub async fn page(
 
 pub async fn submit(
     services: web::Data<Services>,
+    req: HttpRequest,
     body: web::Form<SignInForm>,
 ) -> Result<HttpResponse, ApiError> {
+    if !super::same_origin(&req) {
+        return Ok(super::cross_site());
+    }
     let body = body.into_inner();
     let (hcp_id, username) = (body.hcp_id.clone(), body.username.clone());
     let provider = match ProviderId::parse(&body.hcp_id) {
@@ -82,11 +86,13 @@ pub async fn submit(
     match result {
         Ok(signed_in) if signed_in.staff.role == ehealth_core::domain::AccountRole::Hcprof => {
             let cookie = format!(
-                "{COOKIE}={}; Path=/counter; HttpOnly; SameSite=Strict",
-                signed_in.token
+                "{COOKIE}={}; {}",
+                signed_in.token,
+                super::cookie_attributes(&req)
             );
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/counter/consent"))
+                .insert_header(("Referrer-Policy", "no-referrer"))
                 .insert_header((header::SET_COOKIE, cookie))
                 .finish())
         }
@@ -117,6 +123,9 @@ pub async fn sign_out(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    if !super::same_origin(&req) {
+        return Ok(super::cross_site());
+    }
     if let Some(token) = token_of(&req) {
         blocking(move || {
             let mut conn = services.db.get()?;
@@ -129,9 +138,10 @@ pub async fn sign_out(
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/counter"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
         .insert_header((
             header::SET_COOKIE,
-            format!("{COOKIE}=; Path=/counter; HttpOnly; SameSite=Strict; Max-Age=0"),
+            format!("{COOKIE}=; {}; Max-Age=0", super::cookie_attributes(&req)),
         ))
         .finish())
 }

@@ -17,8 +17,14 @@ pub enum ApiError {
     /// A request the extractors could not read (bad JSON, bad path...).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// Input refused by the HTTP layer's own checks, naming the field (path, query
+    /// parameter or JSON member).
+    #[error("{message}")]
+    Field { field: String, message: String },
     #[error("no such resource")]
     NotFound,
+    #[error("this path does not take that method")]
+    MethodNotAllowed,
     #[error("the operation was cancelled")]
     Blocking,
 }
@@ -35,7 +41,9 @@ impl ApiError {
         match self {
             Self::Core(e) => e.code(),
             Self::BadRequest { code, .. } => code,
+            Self::Field { .. } => "invalid_input",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Blocking => "internal_error",
         }
     }
@@ -59,8 +67,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Core(e) => status_of(e.kind()),
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRequest { .. } | Self::Field { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Blocking => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,6 +95,9 @@ impl ResponseError for ApiError {
             if let Some(field) = e.field() {
                 body["error"]["field"] = json!(field);
             }
+        }
+        if let Self::Field { field, .. } = self {
+            body["error"]["field"] = json!(field);
         }
         let mut response = HttpResponse::build(status);
         if let Self::Core(CoreError::RateLimited { retry_after_secs }) = self {
@@ -138,7 +150,12 @@ pub fn query_config() -> web::QueryConfig {
         .error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
 }
 
+/// The answer when no route matched: 405 when a route has this path but another method
+/// (so a client learns the path is right), else 404.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     tracing::debug!(path = req.path(), "no route");
+    if req.resource_map().has_resource(req.path()) {
+        return ApiError::MethodNotAllowed.error_response();
+    }
     ApiError::NotFound.error_response()
 }

@@ -1,6 +1,8 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers too) and `/metrics`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use ehealth_core::CoreError;
+use secrecy::ExposeSecret;
 use ehealth_core::context::Services;
 use serde_json::json;
 
@@ -25,11 +27,40 @@ async fn readyz(services: web::Data<Services>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": backend })))
 }
 
+/// Whether `req` may read `/metrics`: always without a configured token, else only with
+/// `Authorization: Bearer <token>` (compared in constant time).
+fn may_scrape(services: &Services, req: &HttpRequest) -> bool {
+    let Some(token) = &services.config.metrics.token else {
+        return true;
+    };
+    let sent = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let want = token.expose_secret().as_bytes();
+    sent.len() == want.len()
+        && sent
+            .bytes()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 async fn metrics(
+    req: HttpRequest,
     services: web::Data<Services>,
     http: web::Data<HttpMetrics>,
     extra: Option<web::Data<ExtraMetrics>>,
 ) -> HttpResponse {
+    if !may_scrape(&services, &req) {
+        return ApiError::Core(CoreError::unauthenticated(
+            "unauthenticated",
+            "send the metrics token: Authorization: Bearer <token>",
+        ))
+        .error_response();
+    }
     let (connections, idle) = services.db.pool_state();
     let mut text = http.render();
     text.push_str(&format!(

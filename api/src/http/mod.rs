@@ -1,8 +1,10 @@
 pub mod auth;
 pub mod client;
 pub mod errors;
+pub mod headers;
 pub mod health;
 pub mod metrics;
+pub mod text_input;
 
 use std::net::TcpListener;
 
@@ -31,6 +33,7 @@ pub fn server(
             .app_data(errors::json_config())
             .app_data(errors::path_config())
             .app_data(errors::query_config())
+            .wrap(from_fn(headers::security_headers))
             .wrap(from_fn(metrics::record))
             .configure(health::routes)
             .configure(configure)

@@ -4,12 +4,16 @@ pub(crate) mod admin;
 pub(crate) mod app;
 pub(crate) mod hcp;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
+use crate::http::text_input::refuse_control_characters as text_check;
+
+/// Every scope's input passes `text_input`'s one check before any handler runs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
-    cfg.service(web::scope("/v1/app").configure(app::configure))
-        .service(web::scope("/v1/hcp").configure(hcp::configure))
-        .service(web::scope("/v1/admin").configure(admin::configure))
-        .service(web::scope("/counter").configure(crate::counter::configure));
+    cfg.service(web::scope("/v1/app").wrap(from_fn(text_check)).configure(app::configure))
+        .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
+        .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))
+        .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure));
 }
