@@ -26,3 +26,5 @@ record_accessed = { $folded ->
 }
 withdrawal = You have withdrawn from eHealth. All sharing consents have ended.
 verification_code = Your eHealth verification code is { $code }. Do not share it.
+# Added to consent_given when a professional recorded it from a signed form or a card read.
+consent_given-not-you = It was recorded at the counter from your signed consent form or smart identity card. If this was not you, revoke it at once in the app or on the voice line, and call the hotline.

@@ -26,3 +26,5 @@ record_accessed = { $folded ->
 }
 withdrawal = 阁下已退出医健通，所有互通同意已终止。
 verification_code = 阁下的医健通验证码为 { $code }，切勿向他人透露。
+# 由医护人员按已签署的同意书或智能身份证记录时，附加于 consent_given。
+consent_given-not-you = 此同意由柜位按阁下已签署的同意书或智能身份证记录。如非阁下本人所为，请立即在应用程序或电话语音服务撤销，并致电热线。

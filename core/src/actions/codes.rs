@@ -17,6 +17,7 @@ use crate::db::{from_db, jobs, new_id, to_db, DbConn};
 use crate::domain::{Actor, AuditAction, AuditOutcome, Channel, Language, NotificationKind};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
+use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
 use super::notify::{notify_patient, PatientEvent, MAX_ATTEMPTS};
@@ -139,7 +140,11 @@ pub fn send(
             "destination": to.destination,
             "language": to.language.as_str(),
             "occurred_at": now.to_rfc3339(),
-            "facts": { "code": code.expose(), "purpose": to.purpose.as_str() },
+            // Sealed: the clear code is never written (see `seal`).
+            "facts": {
+                "code": seal_job_secret(hasher.sealer(), &record.id, "code", code.expose())?,
+                "purpose": to.purpose.as_str(),
+            },
         }),
         max_attempts: MAX_ATTEMPTS,
     };
