@@ -124,6 +124,35 @@ both_backends! {
         }
         assert!(totps.iter().flatten().all(|t| t.starts_with("ehs1.")), "{totps:?}");
     }
+
+    async fn clear_totp_secrets_are_sealed_at_start_up_and_resealed_after_a_rotation(app: TestApp) {
+        demo(&app);
+        let office = || accounts::table.filter(accounts::username.eq("office"));
+        // A row as it was stored before sealing existed.
+        diesel::update(office())
+            .set(accounts::totp_secret.eq(Some(DEMO_TOTP_SECRET)))
+            .execute(&mut app.conn())
+            .unwrap();
+        let stored = || office().select(accounts::totp_secret).first::<Option<String>>(&mut app.conn()).unwrap().unwrap();
+        let restarted = ehealth_core::context::Services::start(app.db.config()).expect("start");
+        let sealed = stored();
+        assert!(sealed.starts_with("ehs1.dev."), "{sealed}");
+        drop(restarted);
+        crate::hcp::helpers::office(&app).await; // signs in with a code from the secret
+
+        // Rotation: a new key first, the old one kept to open; a restart reseals.
+        let mut config = app.db.config();
+        config.security.seal_keys = format!("k2:{},{}", "Aw".repeat(21) + "A=", ehealth_core::seal::DEVELOPMENT_KEYS).into();
+        let rotated = ehealth_core::context::Services::start(config).expect("start");
+        let resealed = stored();
+        assert!(resealed.starts_with("ehs1.k2."), "{resealed}");
+        let id: String = office().select(accounts::id).first(&mut app.conn()).unwrap();
+        let opened = ehealth_core::db::account_factors::open_totp(rotated.hasher.sealer(), &id, &resealed).unwrap();
+        assert_eq!(opened, DEMO_TOTP_SECRET);
+        assert!(ehealth_core::db::account_factors::open_totp(app.services.hasher.sealer(), &id, &resealed).is_err(),
+            "the old key set cannot open what the new key sealed");
+    }
+
 }
 
 #[test]
