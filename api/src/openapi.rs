@@ -132,6 +132,7 @@ impl Modify for DescribeResponses {
         crate::routes::admin::notification_jobs::list,
         crate::routes::admin::notification_jobs::retry,
         crate::routes::admin::query_audit::verify,
+        crate::routes::admin::form_consents::list,
         crate::routes::admin::set_matrix_row::handle,
         crate::routes::admin::export_fhir::consents,
         crate::routes::admin::export_fhir::audit_events,

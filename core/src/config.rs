@@ -125,6 +125,9 @@ pub struct SecurityConfig {
     /// Key of the HMAC under which one-time codes are stored. Never the default in
     /// production.
     pub code_key: SecretString,
+    /// AES-256-GCM keys sealing secrets kept for later (`id:base64,...`; the first
+    /// seals, all open). Never the development keys in production.
+    pub seal_keys: SecretString,
     pub argon2: Argon2Cost,
     pub session_ttl_minutes: i64,
     pub code_ttl_minutes: i64,
@@ -243,6 +246,7 @@ impl Default for SecurityConfig {
     fn default() -> Self {
         Self {
             code_key: SecretString::from(DEFAULT_CODE_KEY),
+            seal_keys: SecretString::from(crate::seal::DEVELOPMENT_KEYS),
             argon2: Argon2Cost::default(),
             session_ttl_minutes: 30,
             code_ttl_minutes: 10,
@@ -364,6 +368,9 @@ impl Config {
         if let Some(v) = get("EHEALTH_CODE_KEY") {
             self.security.code_key = SecretString::from(v);
         }
+        if let Some(v) = get("EHEALTH_SEAL_KEYS") {
+            self.security.seal_keys = SecretString::from(v);
+        }
         if let Some(v) = get("EHEALTH_FOLD_WINDOW_SECS") {
             self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
         }
@@ -404,6 +411,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        let seal_keys = crate::seal::parse_keys(self.security.seal_keys.expose_secret())?;
         if self.mode != Mode::Production {
             return Ok(());
         }
@@ -413,6 +421,14 @@ impl Config {
             return Err(CoreError::invalid(
                 "EHEALTH_CODE_KEY",
                 "production mode needs a secret code key of at least 32 characters",
+            ));
+        }
+        if seal_keys.iter().any(|(id, key)| {
+            id == crate::seal::DEVELOPMENT_KEY_ID || crate::seal::is_development_key(key)
+        }) {
+            return Err(CoreError::invalid(
+                "EHEALTH_SEAL_KEYS",
+                "production mode needs sealing keys of its own, not the development key",
             ));
         }
         if self.demo_on_first_start {
@@ -536,6 +552,23 @@ mod tests {
         c.apply_env(env(&[(
             "EHEALTH_CODE_KEY",
             "0123456789abcdef0123456789abcdef",
+        )]))
+        .expect("env");
+        assert_eq!(
+            c.check().expect_err("dev seal keys").field(),
+            Some("EHEALTH_SEAL_KEYS")
+        );
+        // The development key under another id is refused too.
+        let dev_key = crate::seal::DEVELOPMENT_KEYS.replacen("dev:", "k1:", 1);
+        c.apply_env(env(&[("EHEALTH_SEAL_KEYS", &dev_key)]))
+            .expect("env");
+        assert_eq!(
+            c.check().expect_err("dev key renamed").field(),
+            Some("EHEALTH_SEAL_KEYS")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_SEAL_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         )]))
         .expect("env");
         assert_eq!(c.check().expect_err("demo").field(), Some("EHEALTH_DEMO"));

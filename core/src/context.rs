@@ -6,8 +6,9 @@ use chrono::Utc;
 
 use crate::actions::demo::{self, DemoSummary};
 use crate::config::Config;
-use crate::db::Database;
+use crate::db::{account_factors, write_tx, Database};
 use crate::error::CoreResult;
+use crate::seal::SecretBox;
 use crate::secret::SecretHasher;
 
 #[derive(Clone)]
@@ -29,7 +30,17 @@ impl Services {
                 "migrations applied"
             );
         }
-        let hasher = SecretHasher::new(config.security.argon2, config.security.code_key.clone())?;
+        let sealer = SecretBox::from_config(&config.security.seal_keys)?;
+        let hasher = SecretHasher::new(config.security.argon2, config.security.code_key.clone())?
+            .with_sealer(sealer);
+        // TOTP secrets stored in clear before sealing existed, or under a retired key,
+        // are (re)sealed once here, before any sign-in reads them.
+        let mut conn = db.get()?;
+        let resealed = write_tx(&mut conn, |c| account_factors::reseal_totp(c, hasher.sealer()))?;
+        drop(conn);
+        if resealed > 0 {
+            tracing::info!(resealed, "TOTP secrets sealed under the current key");
+        }
         Ok(Self {
             db,
             config: Arc::new(config),

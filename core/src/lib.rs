@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod rules;
+pub mod seal;
 pub mod secret;
 pub mod telemetry;
 #[cfg(feature = "test-support")]

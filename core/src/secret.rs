@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::CoreError;
+use crate::seal::SecretBox;
 
 /// Argon2id cost. The defaults follow OWASP's second recommended set (19 MiB, 2 passes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -39,6 +40,9 @@ pub struct SecretHasher {
     /// A hash of a random secret, verified against when there is no stored hash, so that
     /// "no such patient" costs the same time as "wrong key".
     decoy: String,
+    /// Seals the secrets that must be read back (see `seal`); development keys unless
+    /// `with_sealer` gives the configured ones.
+    sealer: SecretBox,
 }
 
 impl SecretHasher {
@@ -50,9 +54,19 @@ impl SecretHasher {
             argon2,
             code_key,
             decoy: String::new(),
+            sealer: SecretBox::development(),
         };
         hasher.decoy = hasher.hash(&random_token())?;
         Ok(hasher)
+    }
+
+    pub fn with_sealer(mut self, sealer: SecretBox) -> Self {
+        self.sealer = sealer;
+        self
+    }
+
+    pub fn sealer(&self) -> &SecretBox {
+        &self.sealer
     }
 
     /// PHC string (`$argon2id$v=19$m=...`) with a fresh random salt.

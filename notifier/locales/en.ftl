@@ -28,3 +28,5 @@ withdrawal = You have withdrawn from eHealth. All sharing consents have ended.
 verification_code = Your eHealth verification code is { $code }. Do not share it.
 subject-applied_while_registered = An application with your identity document
 applied_while_registered = Someone applied to join eHealth with your identity document, but you are registered already: sign in to the app with your eHR number or identity document. If this was not you, please call the hotline.
+# Added to consent_given when a professional recorded it from a signed form or a card read.
+consent_given-not-you = It was recorded at the counter from your signed consent form or smart identity card. If this was not you, revoke it at once in the app or on the voice line, and call the hotline.

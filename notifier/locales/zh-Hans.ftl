@@ -28,3 +28,5 @@ withdrawal = 阁下已退出医健通，所有互通同意已终止。
 verification_code = 阁下的医健通验证码为 { $code }，切勿向他人透露。
 subject-applied_while_registered = 阁下已登记医健通
 applied_while_registered = 有人以阁下的身份证明文件申请登记医健通，但阁下已经登记：请以医健通号码或身份证明文件登录应用程序。如非阁下本人所为，请致电热线。
+# 由医护人员按已签署的同意书或智能身份证记录时，附加于 consent_given。
+consent_given-not-you = 此同意由柜位按阁下已签署的同意书或智能身份证记录。如非阁下本人所为，请立即在应用程序或电话语音服务撤销，并致电热线。

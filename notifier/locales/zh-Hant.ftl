@@ -28,3 +28,5 @@ withdrawal = 閣下已退出醫健通，所有互通同意已終止。
 verification_code = 閣下的醫健通驗證碼為 { $code }，切勿向他人透露。
 subject-applied_while_registered = 閣下已登記醫健通
 applied_while_registered = 有人以閣下的身份證明文件申請登記醫健通，但閣下已經登記：請以醫健通號碼或身份證明文件登入應用程式。如非閣下本人所為，請致電熱線。
+# 由醫護人員按已簽署的同意書或智能身份證記錄時，附加於 consent_given。
+consent_given-not-you = 此同意由櫃位按閣下已簽署的同意書或智能身份證記錄。如非閣下本人所為，請即在應用程式或電話語音服務撤銷，並致電熱線。

@@ -110,7 +110,17 @@ pub fn render(kind: NotificationKind, language: Language, payload: &Value) -> Me
     let args = arguments(payload, language);
     let brand = text(&bundle, "brand", &args);
     let subject = text(&bundle, &format!("subject-{}", kind.as_str()), &args);
-    let line = text(&bundle, kind.as_str(), &args);
+    let mut line = text(&bundle, kind.as_str(), &args);
+    // Consent recorded for the patient by a professional: the patient learns of it only
+    // from this message, so it says what to do if it was not them.
+    if kind == NotificationKind::ConsentGiven
+        && matches!(fact(payload, "channel"), "form" | "smart_hkic")
+    {
+        if language == Language::English {
+            line.push(' ');
+        }
+        line.push_str(&text(&bundle, "consent_given-not-you", &args));
+    }
     let footer = text(&bundle, "footer", &args);
     Message {
         subject: format!("{brand}: {subject}"),
@@ -183,6 +193,30 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn a_consent_recorded_from_a_form_says_how_to_revoke_if_it_was_not_you() {
+        let mut p = payload();
+        let plain: Vec<String> = LANGUAGES
+            .iter()
+            .map(|l| render(NotificationKind::ConsentGiven, *l, &p).body)
+            .collect();
+        p["facts"]["channel"] = json!("form");
+        let texts: Vec<String> = LANGUAGES
+            .iter()
+            .map(|l| render(NotificationKind::ConsentGiven, *l, &p).body)
+            .collect();
+        insta::assert_snapshot!(texts.join("\n"));
+        for (form, plain) in texts.iter().zip(&plain) {
+            assert!(form.len() > plain.len() && !form.contains("not-you"), "{form}");
+        }
+        p["facts"]["channel"] = json!("app");
+        assert_eq!(
+            render(NotificationKind::ConsentGiven, Language::English, &p).body,
+            plain[0],
+            "the patient's own consent needs no warning"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn queue(
         address: to.address.clone(),
         language: to.language.as_str().to_owned(),
         subject: message.subject.clone(),
-        body: message.body.clone(),
+        body: postal_letters::seal_body(services.hasher.sealer(), &job.id, &message.body)?,
         created_at: to_db(now),
         printed_at: None,
     };
@@ -70,7 +70,8 @@ pub fn print_batch(
 ) -> Result<Option<PrintedBatch>, CoreError> {
     let day = date.format("%Y-%m-%d").to_string();
     let mut conn = services.db.get()?;
-    let letters = postal_letters::waiting(&mut conn, &day)?;
+    let mut letters = postal_letters::waiting(&mut conn, &day)?;
+    postal_letters::open_bodies(services.hasher.sealer(), &mut letters)?;
     if letters.is_empty() {
         return Ok(None);
     }

@@ -3,6 +3,7 @@
 
 mod counter;
 mod dead_jobs;
+mod form_consent;
 mod fhir;
 mod guessing;
 pub(crate) mod helpers;

@@ -7,6 +7,7 @@ mod email;
 mod folding;
 pub(crate) mod harness;
 mod postal;
+mod secrets_at_rest;
 pub(crate) mod processes;
 pub(crate) mod push;
 pub(crate) mod sms;

@@ -12,6 +12,7 @@ use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind};
 use crate::error::CoreResult;
 use crate::ids::AccessKey;
 use crate::rules::LockoutPolicy;
+use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
 /// Issues a new key (the old one stops working), audits it and sends it by the patient's
@@ -49,8 +50,9 @@ pub fn issue(
     let event = PatientEvent {
         kind: NotificationKind::AccessKeyIssued,
         event_id: record.id.clone(),
-        // The key travels in the job until delivered; the notifier scrubs it then.
-        facts: json!({ "access_key": key.expose() }),
+        // The key travels in the job sealed (never in clear, not even in the SQLite
+        // WAL) until delivered; the notifier opens it in memory and scrubs it then.
+        facts: json!({ "access_key": seal_job_secret(hasher.sealer(), &record.id, "access_key", key.expose())? }),
     };
     notify_patient(conn, patient, &event, now)?;
     Ok(key)

@@ -15,6 +15,7 @@ use crate::domain::{
     ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::seal::SecretBox;
 use crate::secret::SecretHasher;
 
 /// Sessions of accounts carry this subject kind.
@@ -289,6 +290,7 @@ pub fn disable(
 /// enrolment stop working.
 pub fn enrol_totp(
     conn: &mut DbConn,
+    sealer: &SecretBox,
     admin: &Staff,
     account_id: &str,
     secret_base32: &str,
@@ -296,7 +298,7 @@ pub fn enrol_totp(
 ) -> CoreResult<Account> {
     write_tx(conn, |conn| {
         let account = own_account(conn, admin, account_id)?;
-        account_factors::enrol_totp(conn, &account.id, secret_base32)?;
+        account_factors::enrol_totp(conn, sealer, &account.id, secret_base32)?;
         audit_change(conn, admin, &account, "totp_enrolled", now)?;
         Ok(account)
     })

@@ -25,6 +25,7 @@ use crate::domain::{
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
+use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
 use super::notify::{notify_patient, PatientEvent, MAX_ATTEMPTS};
@@ -229,7 +230,11 @@ fn issue(
             "destination": to.destination,
             "language": to.language.as_str(),
             "occurred_at": now.to_rfc3339(),
-            "facts": { "code": code.expose(), "purpose": to.purpose.as_str() },
+            // Sealed: the clear code is never written (see `seal`).
+            "facts": {
+                "code": seal_job_secret(hasher.sealer(), &record.id, "code", code.expose())?,
+                "purpose": to.purpose.as_str(),
+            },
         }),
         max_attempts: MAX_ATTEMPTS,
     };

@@ -46,68 +46,75 @@ pub fn give(
     req: &ConsentRequest,
     now: DateTime<Utc>,
 ) -> CoreResult<SharingConsent> {
+    write_tx(conn, |conn| give_in_tx(conn, req, now))
+}
+
+/// As `give`, in the caller's write transaction (for a caller that stores more with it).
+pub fn give_in_tx(
+    conn: &mut DbConn,
+    req: &ConsentRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<SharingConsent> {
     if req.consent_type == ConsentType::Deemed {
         return Err(CoreError::invalid("type", "must be one_year or indefinite"));
     }
-    write_tx(conn, |conn| {
-        patients::lock(conn, &req.patient_id)?;
-        let patient = active_patient(conn, &req.patient_id)?;
-        let provider = consentable_provider(conn, &req.provider_id)?;
-        if provider.status()? != ProviderStatus::Registered {
-            return Err(CoreError::refused(
-                "provider_not_registered",
-                "this provider is not registered with eHealth and cannot receive consent",
-            ));
-        }
-        let previous = consents::current(conn, &patient.id, &provider.id)?;
-        let consent = SharingConsent {
-            id: new_id(),
-            patient_id: patient.id.clone(),
-            provider_id: provider.id.clone(),
-            consent_type: req.consent_type.as_str().to_owned(),
-            channel: req.channel.as_str().to_owned(),
-            actor_kind: req.actor.kind.as_str().to_owned(),
-            actor_id: req.actor.id.clone(),
-            given_at: to_db(now),
-            expires_at: expiry_for(req.consent_type, now).map(to_db),
-            status: ConsentStatus::Active.as_str().to_owned(),
-            superseded_by: None,
-            ended_at: None,
-            ended_channel: None,
-            ended_actor_kind: None,
-            ended_actor_id: None,
-        };
-        if let Some(prev) = &previous {
-            consents::supersede(conn, &prev.id, &consent.id, to_db(now))?;
-        }
-        consents::insert(conn, &consent)?;
-        let facts = json!({
-            "consent_id": consent.id,
-            "provider_id": provider.id,
-            "provider_name_en": provider.name_en,
-            "provider_name_zh": provider.name_zh,
-            "type": consent.consent_type,
-            "channel": consent.channel,
-            "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
-            "supersedes": previous.as_ref().map(|p| p.id.clone()),
-        });
-        let entry = NewAuditEntry::new(
-            AuditAction::ConsentGiven,
-            req.actor.clone(),
-            AuditOutcome::Succeeded,
-        )
-        .patient(&patient.id)
-        .provider(&provider.id)
-        .details(facts.clone());
-        audit::append(conn, &entry, now)?;
-        let event = PatientEvent {
-            kind: NotificationKind::ConsentGiven,
-            event_id: consent.id.clone(),
-            facts,
-        };
-        notify_patient(conn, &patient, &event, now)?;
-        Ok(consent)
-    })
+    patients::lock(conn, &req.patient_id)?;
+    let patient = active_patient(conn, &req.patient_id)?;
+    let provider = consentable_provider(conn, &req.provider_id)?;
+    if provider.status()? != ProviderStatus::Registered {
+        return Err(CoreError::refused(
+            "provider_not_registered",
+            "this provider is not registered with eHealth and cannot receive consent",
+        ));
+    }
+    let previous = consents::current(conn, &patient.id, &provider.id)?;
+    let consent = SharingConsent {
+        id: new_id(),
+        patient_id: patient.id.clone(),
+        provider_id: provider.id.clone(),
+        consent_type: req.consent_type.as_str().to_owned(),
+        channel: req.channel.as_str().to_owned(),
+        actor_kind: req.actor.kind.as_str().to_owned(),
+        actor_id: req.actor.id.clone(),
+        given_at: to_db(now),
+        expires_at: expiry_for(req.consent_type, now).map(to_db),
+        status: ConsentStatus::Active.as_str().to_owned(),
+        superseded_by: None,
+        ended_at: None,
+        ended_channel: None,
+        ended_actor_kind: None,
+        ended_actor_id: None,
+    };
+    if let Some(prev) = &previous {
+        consents::supersede(conn, &prev.id, &consent.id, to_db(now))?;
+    }
+    consents::insert(conn, &consent)?;
+    let facts = json!({
+        "consent_id": consent.id,
+        "provider_id": provider.id,
+        "provider_name_en": provider.name_en,
+        "provider_name_zh": provider.name_zh,
+        "type": consent.consent_type,
+        "channel": consent.channel,
+        "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
+        "supersedes": previous.as_ref().map(|p| p.id.clone()),
+    });
+    let entry = NewAuditEntry::new(
+        AuditAction::ConsentGiven,
+        req.actor.clone(),
+        AuditOutcome::Succeeded,
+    )
+    .patient(&patient.id)
+    .provider(&provider.id)
+    .details(facts.clone());
+    audit::append(conn, &entry, now)?;
+    let event = PatientEvent {
+        kind: NotificationKind::ConsentGiven,
+        event_id: consent.id.clone(),
+        facts,
+    };
+    notify_patient(conn, &patient, &event, now)?;
+    Ok(consent)
 }
 
 /// Revokes the current consent at once. Refused for HA/DH and when there is none.

@@ -1,5 +1,5 @@
-//! Sharing consent taken at a provider's counter: with the patient's access key (give,
-//! renew, change, revoke), or recorded from a signed form or a smart HKIC read.
+//! Sharing consent taken at a provider's counter with the patient's access key (give,
+//! renew, change, revoke). A signed form or a smart HKIC read is `form_consent`.
 //!
 //! Guessing defences on the key: a wrong key counts against the patient (the key locks
 //! after the configured number of tries until the patient makes a new one, and the patient
@@ -60,7 +60,7 @@ pub fn find_patient(conn: &mut DbConn, who: &PatientRef) -> CoreResult<Option<Pa
     })
 }
 
-fn provider_of(staff: &Staff) -> CoreResult<ProviderId> {
+pub(crate) fn provider_of(staff: &Staff) -> CoreResult<ProviderId> {
     let id = staff.provider_id().ok_or_else(|| {
         CoreError::refused("wrong_role", "only a provider's account can take consent")
     })?;
@@ -229,28 +229,4 @@ fn audit_staff_try(
     }
     audit::append(conn, &entry, now)?;
     Ok(())
-}
-
-/// Records consent from a signed consent form or a smart HKIC read at the counter.
-pub fn recorded(
-    conn: &mut DbConn,
-    staff: &Staff,
-    who: &PatientRef,
-    channel: ConsentChannel,
-    consent_type: ConsentType,
-    now: DateTime<Utc>,
-) -> CoreResult<SharingConsent> {
-    if !matches!(channel, ConsentChannel::Form | ConsentChannel::SmartHkic) {
-        return Err(CoreError::invalid("channel", "must be form or smart_hkic"));
-    }
-    let provider = provider_of(staff)?;
-    let patient = find_patient(conn, who)?.ok_or(CoreError::NotFound("patient"))?;
-    let request = ConsentRequest {
-        patient_id: patient.id,
-        provider_id: provider,
-        consent_type,
-        channel,
-        actor: staff.actor(),
-    };
-    consent::give(conn, &request, now)
 }

@@ -10,7 +10,7 @@ use super::registration::{self, Particulars};
 use crate::db::accounts::{self, Account};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::providers::{self, Provider};
-use crate::db::{matrix, new_id, to_db, write_tx, DbConn};
+use crate::db::{account_factors, matrix, new_id, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, ConsentChannel,
     ConsentType, EmailAddress, EstablishmentType, Language, MobileNumber, NotificationMeans,
@@ -172,16 +172,18 @@ fn seed_accounts(
     write_tx(conn, |c| {
         let mut out = Vec::new();
         for (provider, role, username, name, profession) in specs {
+            let id = new_id();
+            let totp = account_factors::seal_totp(hasher.sealer(), &id, DEMO_TOTP_SECRET)?;
             accounts::insert(
                 c,
                 &Account {
-                    id: new_id(),
+                    id,
                     provider_id: provider.map(str::to_owned),
                     role: role.as_str().to_owned(),
                     username: username.to_owned(),
                     display_name: name.to_owned(),
                     password_hash: password_hash.clone(),
-                    totp_secret: Some(DEMO_TOTP_SECRET.to_owned()),
+                    totp_secret: Some(totp),
                     totp_enabled: true,
                     totp_last_step: None,
                     profession: profession.map(|p: Profession| p.as_str().to_owned()),

@@ -13,6 +13,7 @@ use crate::db::{jobs, new_id, to_db, DbConn};
 use crate::domain::{Channel, NotificationKind};
 use crate::error::CoreResult;
 use crate::ids::OneTimeCode;
+use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
 pub const PURPOSE: &str = "ivr_new_key";
@@ -79,8 +80,11 @@ pub fn send(
             "name_en": patient.name_en,
             "name_zh": patient.name_zh,
             "occurred_at": now.to_rfc3339(),
-            // The code travels in the job until delivered, like a new access key.
-            "facts": { "code": code.expose(), "destination": patient.mobile },
+            // The code travels sealed in the job until delivered, like a new access key.
+            "facts": {
+                "code": seal_job_secret(hasher.sealer(), &id, "code", code.expose())?,
+                "destination": patient.mobile,
+            },
         }),
         max_attempts: MAX_ATTEMPTS,
     };

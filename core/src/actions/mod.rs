@@ -10,6 +10,7 @@ pub mod counter_registration;
 pub mod dead_jobs;
 pub mod demo;
 pub mod fhir;
+pub mod form_consent;
 pub mod ivr;
 pub mod ivr_code;
 pub mod notify;

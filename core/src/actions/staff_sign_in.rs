@@ -157,7 +157,14 @@ fn second_factor(
     if !hasher.verify(&creds.password, &account.password_hash) || !account.totp_enabled {
         return None;
     }
-    let secret = account.totp_secret.as_deref()?;
+    let stored = account.totp_secret.as_deref()?;
+    let secret = match account_factors::open_totp(hasher.sealer(), &account.id, stored) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(account = %account.id, error = %e, "stored TOTP secret does not open");
+            return None;
+        }
+    };
     let unix = u64::try_from(now.timestamp()).ok()?;
-    totp_check(secret, &creds.totp_code, unix).and_then(|s| i64::try_from(s).ok())
+    totp_check(&secret, &creds.totp_code, unix).and_then(|s| i64::try_from(s).ok())
 }

@@ -16,6 +16,7 @@ pub mod calls;
 pub mod consents;
 pub mod devices;
 pub mod episodes;
+pub mod form_consents;
 pub mod inbox;
 pub mod jobs;
 pub mod matrix;
@@ -115,10 +116,12 @@ impl ManageConnection for ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)
                     .map_err(Error::ConnectionError)?;
                 // WAL lets readers work beside the one writer; the busy timeout makes a
-                // second writer wait instead of failing at once.
+                // second writer wait instead of failing at once. Secure delete zeroes
+                // what a scrub or delete frees (secrets are sealed anyway: see `seal`).
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA secure_delete = ON;",
                 )
                 .map_err(Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::postal_letters as pl;
 use super::{to_db, DbConn};
+use crate::error::CoreError;
+use crate::seal::SecretBox;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pl)]
@@ -17,9 +19,29 @@ pub struct PostalLetter {
     pub address: String,
     pub language: String,
     pub subject: String,
+    /// Sealed (`seal_body`): the text may hold a first access key, and the row waits
+    /// for the print batch. Cleared once printed.
     pub body: String,
     pub created_at: NaiveDateTime,
     pub printed_at: Option<NaiveDateTime>,
+}
+
+fn body_aad(job_id: &str) -> String {
+    format!("letter:{job_id}")
+}
+
+/// The letter text as stored: sealed to its job, so the clear key is never written.
+pub fn seal_body(sealer: &SecretBox, job_id: &str, body: &str) -> Result<String, CoreError> {
+    sealer.seal(&body_aad(job_id), body)
+}
+
+/// Opens the bodies of letters read for printing (in memory). A body that is not sealed
+/// (queued before sealing) is kept as it is.
+pub fn open_bodies(sealer: &SecretBox, letters: &mut [PostalLetter]) -> Result<(), CoreError> {
+    for letter in letters.iter_mut().filter(|l| SecretBox::is_sealed(&l.body)) {
+        letter.body = sealer.open(&body_aad(&letter.job_id), &letter.body)?;
+    }
+    Ok(())
 }
 
 /// Queues a letter; a job retried after its letter was queued does not queue a second.

@@ -377,7 +377,23 @@ diesel::table! {
     }
 }
 
+// issue 11: signed-form consent evidence
+diesel::table! {
+    form_consents (consent_id) {
+        consent_id -> Text,
+        patient_id -> Text,
+        provider_id -> Text,
+        account_id -> Text,
+        channel -> Text,
+        id_document_type -> Text,
+        form_number -> Nullable<Text>,
+        form_sha256 -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    form_consents,
     consent_reminders,
     postal_letters,
     providers,

@@ -7,6 +7,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::jobs::Job;
 use ehealth_core::db::{devices, patients};
 use ehealth_core::domain::{Channel, Language, NotificationKind};
+use ehealth_core::seal::{open_job_secrets, JOB_SECRETS};
 use ehealth_core::CoreError;
 use mobile_bridge::fcm::{PushError, PushOutcome};
 
@@ -49,10 +50,15 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 pub async fn deliver(services: &Services, channels: &Channels, job: &Job) -> Delivery {
-    let payload: serde_json::Value = match serde_json::from_str(&job.payload) {
+    let mut payload: serde_json::Value = match serde_json::from_str(&job.payload) {
         Ok(p) => p,
         Err(e) => return failed(format!("unreadable payload: {e}"), true),
     };
+    // Secrets are sealed in the row; they are opened here, in memory only. A secret that
+    // does not open (its key retired) can never be delivered.
+    if let Err(e) = open_job_secrets(services.hasher.sealer(), &mut payload) {
+        return failed(e.to_string(), true);
+    }
     let (Ok(kind), Ok(channel)) = (
         NotificationKind::parse(&job.job_type),
         Channel::parse(&job.channel),
@@ -250,12 +256,12 @@ fn recipient(
 
 fn scrub(payload: &serde_json::Value) -> Option<serde_json::Value> {
     let facts = payload.get("facts")?.as_object()?;
-    if !facts.contains_key("access_key") && !facts.contains_key("code") {
+    if !JOB_SECRETS.iter().any(|k| facts.contains_key(*k)) {
         return None;
     }
     let mut clean = payload.clone();
     if let Some(f) = clean.get_mut("facts").and_then(|f| f.as_object_mut()) {
-        for k in ["access_key", "code"] {
+        for k in JOB_SECRETS {
             if f.contains_key(k) {
                 f.insert(
                     k.to_owned(),

@@ -87,6 +87,11 @@ pub fn last_code(app: &TestApp, destination: &str) -> String {
         .iter()
         .map(|p| serde_json::from_str::<Value>(p).unwrap())
         .find(|p| p["destination"] == destination)
+        .map(|mut p| {
+            // The code is sealed in the job; open it as the notifier does.
+            ehealth_core::seal::open_job_secrets(app.services.hasher.sealer(), &mut p).unwrap();
+            p
+        })
         .and_then(|p| p["facts"]["code"].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no code sent to {destination}"))
 }

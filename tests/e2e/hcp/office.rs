@@ -137,7 +137,7 @@ both_backends! {
             ("/v1/hcp/accounts", json!({"username": "x", "display_name": "x", "password": "x"})),
             ("/v1/hcp/identity-verifications", json!({"verified_by": "smart_hkic", "contact_confirmed": true})),
             ("/v1/hcp/consents/access-key", json!({"ehr_number": ehr, "access_key": "12345678", "action": "give", "type": "one_year"})),
-            ("/v1/hcp/consents/form", json!({"ehr_number": ehr, "type": "one_year"})),
+            ("/v1/hcp/consents/form", json!({"ehr_number": ehr, "type": "one_year", "id_document": {"type": "hkic", "number": "A1234563"}, "form": {"document_number": "F-1", "sha256": "ab".repeat(32)}})),
             ("/v1/hcp/records", json!({"ehr_number": ehr, "data_type": "demographics", "document": {}})),
             ("/v1/hcp/record-views", json!({"ehr_number": ehr, "data_types": ["demographics"]})),
             ("/v1/hcp/care-episodes", json!({"ehr_number": ehr})),

@@ -24,7 +24,12 @@ fn newest_job(app: &TestApp, patient: &str, kind: &str, channel: &str) -> Option
         .into_iter()
         .filter(|j| j.job_type == kind && j.channel == channel)
         .max_by_key(|j| j.created_at)
-        .map(|j| serde_json::from_str(&j.payload).unwrap())
+        .map(|j| {
+            // Secrets are sealed in the job; open them as the notifier does.
+            let mut payload = serde_json::from_str(&j.payload).unwrap();
+            ehealth_core::seal::open_job_secrets(app.services.hasher.sealer(), &mut payload).unwrap();
+            payload
+        })
 }
 
 fn wrong_key(right: &str) -> String {

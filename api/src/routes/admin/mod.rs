@@ -3,6 +3,7 @@
 
 pub(crate) mod change_provider_status;
 pub(crate) mod export_fhir;
+pub(crate) mod form_consents;
 pub(crate) mod manage_accounts;
 pub(crate) mod notification_jobs;
 pub(crate) mod query_audit;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/notification-jobs/{id}/retry",
             web::post().to(notification_jobs::retry),
         )
+        .route("/form-consents", web::get().to(form_consents::list))
         .route("/audit", web::get().to(query_audit::search))
         .route("/audit/verify", web::get().to(query_audit::verify))
         .route(
