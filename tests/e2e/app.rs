@@ -9,5 +9,7 @@ mod journey;
 mod openapi;
 mod outsiders;
 mod passkey;
+mod passkey_clients;
+mod passkey_origins;
 mod sdm;
 mod settings;
