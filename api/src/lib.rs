@@ -6,6 +6,7 @@
 //! metrics, the server itself), so that the ivr and notifier answer the same way.
 
 mod counter;
+mod passkey_demo;
 pub mod http;
 pub mod openapi;
 mod routes;

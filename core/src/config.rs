@@ -10,6 +10,9 @@ use crate::error::CoreError;
 use crate::rules::LockoutPolicy;
 use crate::secret::Argon2Cost;
 
+mod webauthn;
+pub use webauthn::{AndroidApp, WebauthnConfig};
+
 const DEFAULT_CODE_KEY: &str = "insecure-development-key-change-me";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -163,26 +166,6 @@ impl Default for Config {
             webauthn: WebauthnConfig::default(),
             demo_on_first_start: true,
             metrics: MetricsConfig::default(),
-        }
-    }
-}
-
-/// The WebAuthn relying party: the app's domain and the origin its passkey requests come
-/// from. The defaults suit a local run only.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebauthnConfig {
-    pub rp_id: String,
-    pub rp_origin: String,
-    pub rp_name: String,
-}
-
-impl Default for WebauthnConfig {
-    fn default() -> Self {
-        Self {
-            rp_id: "localhost".to_owned(),
-            rp_origin: "http://localhost:8080".to_owned(),
-            rp_name: "eHealth".to_owned(),
         }
     }
 }
@@ -386,11 +369,7 @@ impl Config {
         if let Some(v) = get("EHEALTH_POSTAL_FONT") {
             self.notifier.postal_font = PathBuf::from(v);
         }
-        set(&mut self.webauthn.rp_id, get("EHEALTH_WEBAUTHN_RP_ID"));
-        set(
-            &mut self.webauthn.rp_origin,
-            get("EHEALTH_WEBAUTHN_RP_ORIGIN"),
-        );
+        self.webauthn.apply_env(&get);
         if let Some(v) = get("EHEALTH_METRICS_TOKEN") {
             self.metrics.token = Some(SecretString::from(v));
         }

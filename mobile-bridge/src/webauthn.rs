@@ -1,6 +1,9 @@
 //! WebAuthn passkey ceremonies over webauthn-rs. Ceremony state is serialised so that the
 //! caller keeps it server-side (the client only ever holds a ceremony id); passkeys are
 //! stored as JSON by the caller. Credential ids travel as base64url without padding.
+//! The options sent are webauthn-rs's, adjusted in `json` (see there why).
+
+mod json;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -38,6 +41,18 @@ pub struct Started {
 pub struct Enrolled {
     pub credential_id: String,
     pub passkey: String,
+    /// The transports the authenticator reported (known ones only).
+    pub transports: Vec<String>,
+    /// `credProps.rk`: whether the credential is discoverable (usernameless sign-in), if
+    /// the client said.
+    pub discoverable: Option<bool>,
+}
+
+/// A stored passkey to offer at sign-in: its webauthn-rs JSON and recorded transports.
+#[derive(Debug, Clone)]
+pub struct StoredPasskey {
+    pub passkey: String,
+    pub transports: Vec<String>,
 }
 
 /// Sign-in state: for a known patient's passkeys, or discoverable (the passkey names the
@@ -80,6 +95,7 @@ pub struct Assertion {
 
 impl Assertion {
     pub fn parse(response: &serde_json::Value) -> Result<Self, PasskeyError> {
+        json::check_base64url(response)?;
         let credential: PublicKeyCredential = serde_json::from_value(response.clone())
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
         let user_handle = credential
@@ -94,13 +110,28 @@ impl Assertion {
 }
 
 impl Passkeys {
-    pub fn new(rp_id: &str, rp_origin: &str, rp_name: &str) -> Result<Self, PasskeyError> {
-        let origin = Url::parse(rp_origin).map_err(|e| PasskeyError::Config(e.to_string()))?;
-        let webauthn = WebauthnBuilder::new(rp_id, &origin)
-            .map_err(|e| PasskeyError::Config(e.to_string()))?
-            .rp_name(rp_name)
-            .build()
-            .map_err(|e| PasskeyError::Config(e.to_string()))?;
+    /// `origins`: every origin a ceremony may come from. The first web origin (whose host
+    /// is `rp_id` or under it) starts the builder; the others, such as an Android app's
+    /// `android:apk-key-hash:...`, are appended and must then match exactly.
+    pub fn new(rp_id: &str, origins: &[String], rp_name: &str) -> Result<Self, PasskeyError> {
+        let config = |e: &dyn std::fmt::Display| PasskeyError::Config(e.to_string());
+        let urls = origins
+            .iter()
+            .map(|o| Url::parse(o).map_err(|e| config(&format!("origin {o}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let web = urls
+            .iter()
+            .position(|u| u.domain().is_some_and(|d| d == rp_id || d.ends_with(&format!(".{rp_id}"))))
+            .ok_or_else(|| config(&format!("no origin is a web origin of {rp_id}")))?;
+        let mut builder = WebauthnBuilder::new(rp_id, &urls[web])
+            .map_err(|e| config(&e))?
+            .rp_name(rp_name);
+        for (i, url) in urls.iter().enumerate() {
+            if i != web {
+                builder = builder.append_allowed_origin(url);
+            }
+        }
+        let webauthn = builder.build().map_err(|e| config(&e))?;
         Ok(Self {
             webauthn: std::sync::Arc::new(webauthn),
         })
@@ -122,8 +153,10 @@ impl Passkeys {
             .webauthn
             .start_passkey_registration(user, name, display_name, Some(exclude))
             .map_err(rejected)?;
+        let mut options = serde_json::to_value(options).map_err(state_err)?;
+        json::prefer_resident_key(&mut options);
         Ok(Started {
-            options: serde_json::to_value(options).map_err(state_err)?,
+            options,
             state: serde_json::to_string(&state).map_err(state_err)?,
         })
     }
@@ -134,38 +167,72 @@ impl Passkeys {
         response: &serde_json::Value,
     ) -> Result<Enrolled, PasskeyError> {
         let state: PasskeyRegistration = serde_json::from_str(state).map_err(state_err)?;
+        json::check_base64url(response)?;
         let credential: RegisterPublicKeyCredential = serde_json::from_value(response.clone())
             .map_err(|e| PasskeyError::Malformed(e.to_string()))?;
         let passkey = self
             .webauthn
             .finish_passkey_registration(&credential, &state)
             .map_err(rejected)?;
+        let discoverable = response
+            .pointer("/clientExtensionResults/credProps/rk")
+            .and_then(serde_json::Value::as_bool);
         Ok(Enrolled {
             credential_id: credential_id(passkey.cred_id()),
             passkey: serde_json::to_string(&passkey).map_err(state_err)?,
+            transports: json::known_transports(response.pointer("/response/transports")),
+            discoverable,
         })
     }
 
-    /// Sign-in with one of a known user's passkeys (JSON).
-    pub fn start_sign_in(&self, passkeys: &[String]) -> Result<Started, PasskeyError> {
-        let keys = passkeys
+    /// Sign-in with one of a known user's passkeys, offered with their transports.
+    pub fn start_sign_in(&self, stored: &[StoredPasskey]) -> Result<Started, PasskeyError> {
+        let keys = stored
             .iter()
-            .map(|p| parse_passkey(p))
+            .map(|p| parse_passkey(&p.passkey))
             .collect::<Result<Vec<_>, _>>()?;
         let (options, state) = self
             .webauthn
             .start_passkey_authentication(&keys)
             .map_err(rejected)?;
-        Self::started(options, SignInState::Identified(state))
+        let offered: Vec<_> = keys
+            .iter()
+            .zip(stored)
+            .map(|(k, s)| (k.cred_id().to_vec(), s.transports.clone()))
+            .collect();
+        let mut started = Self::started(options, SignInState::Identified(state))?;
+        json::offer_credentials(&mut started.options, &offered);
+        Ok(started)
     }
 
-    /// Sign-in where the passkey itself says whose it is.
+    /// A sign-in for an eHR number nobody can sign in with, shaped exactly like
+    /// `start_sign_in`'s (the decoy ids are the caller's). No passkey has these ids, and
+    /// the caller keeps a subject no passkey belongs to, so it cannot finish.
+    pub fn start_decoy_sign_in(&self, decoy_ids: &[Vec<u8>]) -> Result<Started, PasskeyError> {
+        let (options, state) = self
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(rejected)?;
+        let transports: Vec<String> = json::DECOY_TRANSPORTS.map(str::to_owned).to_vec();
+        let offered: Vec<_> = decoy_ids
+            .iter()
+            .map(|id| (id.clone(), transports.clone()))
+            .collect();
+        let mut started = Self::started(options, SignInState::Discoverable(state))?;
+        json::offer_credentials(&mut started.options, &offered);
+        Ok(started)
+    }
+
+    /// Sign-in where the passkey itself says whose it is (usernameless). Sent without
+    /// `mediation`: the client adds `"conditional"` itself for an autofill field.
     pub fn start_discoverable_sign_in(&self) -> Result<Started, PasskeyError> {
         let (options, state) = self
             .webauthn
             .start_discoverable_authentication()
             .map_err(rejected)?;
-        Self::started(options, SignInState::Discoverable(state))
+        let mut started = Self::started(options, SignInState::Discoverable(state))?;
+        json::without_mediation(&mut started.options);
+        Ok(started)
     }
 
     fn started(options: impl Serialize, state: SignInState) -> Result<Started, PasskeyError> {

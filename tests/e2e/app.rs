@@ -10,5 +10,7 @@ mod openapi;
 mod oracles;
 mod outsiders;
 mod passkey;
+mod passkey_clients;
+mod passkey_origins;
 mod sdm;
 mod settings;

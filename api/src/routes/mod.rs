@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod app;
 pub(crate) mod hcp;
+mod well_known;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -15,5 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/v1/app").wrap(from_fn(text_check)).configure(app::configure))
         .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
         .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))
-        .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure));
+        .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure))
+        .service(web::scope("/.well-known").configure(well_known::configure))
+        .service(web::scope("/passkey-demo").configure(crate::passkey_demo::configure));
 }

@@ -13,6 +13,7 @@ use crate::db::passkeys::{self, PasskeyRecord};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome};
 use crate::error::{CoreError, CoreResult};
+use crate::secret::SecretHasher;
 
 pub const REGISTRATION: &str = "passkey_registration";
 pub const SIGN_IN: &str = "passkey_sign_in";
@@ -59,14 +60,22 @@ pub fn of_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<Passkey
     Ok(passkeys::for_patient(conn, &patient.id)?)
 }
 
-/// Finishes an enrolment: `finish(state)` checks the authenticator's answer and gives
-/// (credential id, passkey JSON).
+/// What a checked enrolment answer gives to store.
+#[derive(Debug, Clone)]
+pub struct NewPasskey {
+    pub credential_id: String,
+    pub passkey: String,
+    /// The transports the authenticator reported (JSON array), if any.
+    pub transports: Option<String>,
+}
+
+/// Finishes an enrolment: `finish(state)` checks the authenticator's answer.
 pub fn enrol(
     conn: &mut DbConn,
     patient_id: &str,
     ceremony_id: &str,
     name: &str,
-    finish: impl FnOnce(&str) -> CoreResult<(String, String)>,
+    finish: impl FnOnce(&str) -> CoreResult<NewPasskey>,
     now: DateTime<Utc>,
 ) -> CoreResult<PasskeyRecord> {
     write_tx(conn, |conn| {
@@ -74,7 +83,11 @@ pub fn enrol(
             .filter(|c| c.subject_id.as_deref() == Some(patient_id))
             .ok_or_else(ceremony_gone)?;
         let patient = active_patient(conn, patient_id)?;
-        let (credential_id, passkey) = finish(&ceremony.state)?;
+        let NewPasskey {
+            credential_id,
+            passkey,
+            transports,
+        } = finish(&ceremony.state)?;
         if passkeys::find_by_credential(conn, &credential_id)?.is_some() {
             return Err(CoreError::conflict(
                 "passkey_exists",
@@ -89,6 +102,7 @@ pub fn enrol(
             name: name.to_owned(),
             created_at: to_db(now),
             last_used_at: None,
+            transports,
         };
         passkeys::insert(conn, &record)?;
         let entry = NewAuditEntry::new(
@@ -101,6 +115,59 @@ pub fn enrol(
         audit::append(conn, &entry, now)?;
         Ok(record)
     })
+}
+
+/// Whom a sign-in by eHR number is offered to: a registered patient's passkeys, or
+/// nobody (an unknown number, a withdrawn patient, or one without passkeys). The caller
+/// answers both with the same shape (decoy credential ids for nobody), so the answer does
+/// not tell who is registered or uses passkeys.
+pub enum Offer {
+    Passkeys {
+        patient_id: String,
+        keys: Vec<PasskeyRecord>,
+    },
+    Nobody {
+        /// A fresh id no passkey belongs to, kept as the ceremony's subject so that no
+        /// passkey can finish it.
+        subject_id: String,
+    },
+}
+
+/// Looks up whom to offer a sign-in by eHR number (one query in every case).
+pub fn offer(conn: &mut DbConn, ehr_number: &str) -> CoreResult<Offer> {
+    let keys = passkeys::for_registered_ehr_number(conn, ehr_number)?;
+    Ok(match keys.first() {
+        Some(first) => Offer::Passkeys {
+            patient_id: first.patient_id.clone(),
+            keys,
+        },
+        None => Offer::Nobody {
+            subject_id: new_id(),
+        },
+    })
+}
+
+/// Lengths of real credential ids (Google Password Manager 16 bytes, iCloud Keychain 20,
+/// Windows Hello and many security keys 32): a decoy takes one of them.
+const DECOY_ID_BYTES: [usize; 3] = [16, 20, 32];
+
+/// The credential ids offered for an eHR number nobody can sign in with: derived from the
+/// code key, so the same number always gets the same ids (asking twice tells nothing),
+/// usually one and sometimes two, as real patients have.
+pub fn decoy_credential_ids(hasher: &SecretHasher, ehr_number: &str) -> Vec<Vec<u8>> {
+    let digest = |i: u8| {
+        hex::decode(hasher.code_digest(&format!("passkey_decoy:{i}"), ehr_number)).unwrap_or_default()
+    };
+    let shape = digest(0);
+    let count = if shape.first().is_some_and(|b| b % 8 == 0) { 2 } else { 1 };
+    (1..=count)
+        .map(|i| {
+            let pick = shape.get(usize::from(i)).map_or(0, |b| usize::from(*b) % DECOY_ID_BYTES.len());
+            let mut id = digest(i);
+            id.truncate(DECOY_ID_BYTES[pick]);
+            id
+        })
+        .collect()
 }
 
 /// What the client's sign-in answer names.

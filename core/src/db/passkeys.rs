@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::passkeys as pk;
+use super::schema::patients as pt;
 use super::{to_db, DbConn};
+use crate::domain::PatientStatus;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pk)]
@@ -17,6 +19,8 @@ pub struct PasskeyRecord {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
+    /// JSON array of the transports reported at enrolment (`internal`, `hybrid`, ...).
+    pub transports: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, record: &PasskeyRecord) -> QueryResult<()> {
@@ -29,6 +33,22 @@ pub fn insert(conn: &mut DbConn, record: &PasskeyRecord) -> QueryResult<()> {
 pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<PasskeyRecord>> {
     pk::table
         .filter(pk::patient_id.eq(patient_id))
+        .order(pk::created_at)
+        .select(PasskeyRecord::as_select())
+        .load(conn)
+}
+
+/// The passkeys of the registered (not withdrawn) patient with this eHR number, in one
+/// query whether or not there is such a patient, so that the sign-in start costs the same
+/// for a patient with passkeys, one without and a number nobody has.
+pub fn for_registered_ehr_number(
+    conn: &mut DbConn,
+    ehr_number: &str,
+) -> QueryResult<Vec<PasskeyRecord>> {
+    pk::table
+        .inner_join(pt::table.on(pt::id.eq(pk::patient_id)))
+        .filter(pt::ehr_number.eq(ehr_number))
+        .filter(pt::status.eq(PatientStatus::Registered.as_str()))
         .order(pk::created_at)
         .select(PasskeyRecord::as_select())
         .load(conn)

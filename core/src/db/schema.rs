@@ -261,6 +261,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        transports -> Nullable<Text>,
     }
 }
 

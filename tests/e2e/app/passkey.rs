@@ -14,7 +14,7 @@ use crate::support::{json, TestApp};
 
 /// The origin the app's passkey requests come from (the configured default).
 fn origin(app: &TestApp) -> Url {
-    Url::parse(&app.services.config.webauthn.rp_origin).unwrap()
+    Url::parse(&app.services.config.webauthn.rp_origins[0]).unwrap()
 }
 
 /// A phone with a passkey for one patient.

@@ -10,6 +10,7 @@ pub mod consents;
 pub mod devices;
 pub mod input;
 pub mod me;
+pub mod passkey_json;
 pub mod passkeys;
 pub mod providers;
 pub mod sessions;

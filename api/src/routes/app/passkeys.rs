@@ -5,23 +5,27 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::app_acts;
-use ehealth_core::actions::passkeys::{self, PasskeyAnswer};
+use ehealth_core::actions::passkeys::{self, NewPasskey, Offer, PasskeyAnswer};
 use ehealth_core::context::Services;
-use ehealth_core::db::patients;
+use ehealth_core::db::passkeys::PasskeyRecord;
 use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
-use mobile_bridge::webauthn::{Assertion, PasskeyError, Passkeys, Started, Uuid};
+use mobile_bridge::webauthn::{Assertion, PasskeyError, Passkeys, Started, StoredPasskey, Uuid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::acting::Acting;
+#[allow(unused_imports)] // named by the utoipa annotations
+use super::passkey_json::{
+    AuthenticationResponseJson, RegistrationCeremony, RegistrationResponseJson, SignInCeremony,
+};
 use super::input::{self, ErrorBody};
 use super::sessions::{session_ttl, session_view, SessionView};
 use crate::http::errors::{blocking, ApiError};
 
 fn relying_party(services: &Services) -> Result<Passkeys, CoreError> {
     let c = &services.config.webauthn;
-    Passkeys::new(&c.rp_id, &c.rp_origin, &c.rp_name)
+    Passkeys::new(&c.rp_id, &c.rp_origins, &c.rp_name)
         .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
@@ -37,18 +41,16 @@ fn user_uuid(patient_id: &str) -> Result<Uuid, CoreError> {
     Uuid::parse_str(patient_id).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// A started ceremony, documented as `RegistrationCeremony` / `SignInCeremony`.
+#[derive(Debug, Serialize)]
 pub struct CeremonyView {
-    /// Send back with the authenticator's answer.
     pub ceremony_id: String,
-    /// The WebAuthn options to hand to `navigator.credentials.create/get`.
-    #[schema(value_type = Object)]
     pub options: serde_json::Value,
 }
 
 /// Starts enrolling a passkey for the signed-in patient.
 #[utoipa::path(post, path = "/v1/app/passkeys/registration/start", tag = "sign-in", security(("bearer" = [])),
-    responses((status = 200, body = CeremonyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = RegistrationCeremony), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn registration_start(
     services: web::Data<Services>,
     acting: Acting,
@@ -91,8 +93,8 @@ pub struct RegistrationFinishBody {
     pub ceremony_id: String,
     /// A name for this passkey, e.g. the phone's.
     pub name: Option<String>,
-    /// The `PublicKeyCredential` from `navigator.credentials.create`.
-    #[schema(value_type = Object)]
+    /// `credential.toJSON()` of `navigator.credentials.create` (base64url throughout).
+    #[schema(value_type = RegistrationResponseJson)]
     pub credential: serde_json::Value,
 }
 
@@ -100,6 +102,10 @@ pub struct RegistrationFinishBody {
 pub struct PasskeyView {
     pub id: String,
     pub name: String,
+    /// Whether the authenticator stored a discoverable credential (`credProps.rk`), so that
+    /// the patient can sign in without typing the eHR number; absent if the client did not
+    /// say. A `false` passkey signs in by eHR number only.
+    pub discoverable: Option<bool>,
 }
 
 /// Finishes enrolling the passkey.
@@ -114,28 +120,37 @@ pub async fn registration_finish(
     let ceremony_id = input::text("ceremony_id", &body.ceremony_id, 64)?;
     let name = input::text("name", body.name.as_deref().unwrap_or("passkey"), 100)?;
     let body = body.into_inner();
-    let record = blocking(move || {
+    let view = blocking(move || {
         let rp = relying_party(&services)?;
         let mut conn = services.db.get()?;
+        let mut discoverable = None;
         let finish = |state: &str| {
-            rp.finish_registration(state, &body.credential)
-                .map(|e| (e.credential_id, e.passkey))
-                .map_err(refused)
+            let enrolled = rp
+                .finish_registration(state, &body.credential)
+                .map_err(refused)?;
+            discoverable = enrolled.discoverable;
+            Ok(NewPasskey {
+                credential_id: enrolled.credential_id,
+                passkey: enrolled.passkey,
+                transports: Some(serde_json::Value::from(enrolled.transports).to_string()),
+            })
         };
-        passkeys::enrol(
+        let record = passkeys::enrol(
             &mut conn,
             &acting.patient_id,
             &ceremony_id,
             &name,
             finish,
             Utc::now(),
-        )
+        )?;
+        Ok(PasskeyView {
+            id: record.id,
+            name: record.name,
+            discoverable,
+        })
     })
     .await?;
-    Ok(HttpResponse::Created().json(PasskeyView {
-        id: record.id,
-        name: record.name,
-    }))
+    Ok(HttpResponse::Created().json(view))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -147,7 +162,7 @@ pub struct PasskeyStartBody {
 
 /// Starts a passkey sign-in.
 #[utoipa::path(post, path = "/v1/app/sessions/passkey/start", tag = "sign-in", request_body = PasskeyStartBody,
-    responses((status = 200, body = CeremonyView), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SignInCeremony), (status = 400, body = ErrorBody)))]
 pub async fn sign_in_start(
     services: web::Data<Services>,
     body: web::Json<PasskeyStartBody>,
@@ -160,27 +175,20 @@ pub async fn sign_in_start(
     let view = blocking(move || {
         let rp = relying_party(&services)?;
         let mut conn = services.db.get()?;
-        let patient = match &ehr {
-            Some(n) => patients::find_by_ehr_number(&mut conn, n.as_str())?,
-            None => None,
-        };
-        let keys: Vec<String> = match &patient {
-            Some(p) => passkeys::of_patient(&mut conn, &p.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|k| k.passkey)
-                .collect(),
-            None => Vec::new(),
-        };
-        // An unknown patient, or one without passkeys, gets a discoverable ceremony: the
-        // answer does not tell who has passkeys.
-        let (started, subject) = if keys.is_empty() {
-            (rp.start_discoverable_sign_in().map_err(refused)?, None)
-        } else {
-            (
-                rp.start_sign_in(&keys).map_err(refused)?,
-                patient.map(|p| p.id),
-            )
+        // By eHR number, every well-formed number gets the same shape of answer: its
+        // patient's passkeys, or (unknown, withdrawn, no passkeys) deterministic decoys.
+        let (started, subject) = match &ehr {
+            Some(n) => match passkeys::offer(&mut conn, n.as_str())? {
+                Offer::Passkeys { patient_id, keys } => {
+                    let stored: Vec<StoredPasskey> = keys.into_iter().map(stored).collect();
+                    (rp.start_sign_in(&stored).map_err(refused)?, Some(patient_id))
+                }
+                Offer::Nobody { subject_id } => {
+                    let decoys = passkeys::decoy_credential_ids(&services.hasher, n.as_str());
+                    (rp.start_decoy_sign_in(&decoys).map_err(refused)?, Some(subject_id))
+                }
+            },
+            None => (rp.start_discoverable_sign_in().map_err(refused)?, None),
         };
         let ceremony_id = passkeys::save_ceremony(
             &mut conn,
@@ -198,12 +206,24 @@ pub async fn sign_in_start(
     Ok(HttpResponse::Ok().json(view))
 }
 
+fn stored(record: PasskeyRecord) -> StoredPasskey {
+    let transports = record
+        .transports
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    StoredPasskey {
+        passkey: record.passkey,
+        transports,
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasskeyFinishBody {
     pub ceremony_id: String,
-    /// The `PublicKeyCredential` from `navigator.credentials.get`.
-    #[schema(value_type = Object)]
+    /// `credential.toJSON()` of `navigator.credentials.get` (base64url throughout).
+    #[schema(value_type = AuthenticationResponseJson)]
     pub credential: serde_json::Value,
 }
 
