@@ -12,6 +12,7 @@ pub mod demo;
 pub mod fhir;
 pub mod ivr;
 pub mod ivr_code;
+pub mod ivr_refusals;
 pub mod notify;
 pub mod provider_lifecycle;
 pub mod record_view;
