@@ -76,6 +76,55 @@ pub struct IvrConfig {
     /// The URL Twilio calls; signatures are computed over it.
     pub public_url: String,
     pub operator_number: Option<String>,
+    /// The header a trusted proxy puts the client's address in (e.g. `X-Forwarded-For`,
+    /// rightmost entry); without it, the TCP peer is the source of a refused webhook.
+    pub forwarded_header: Option<String>,
+    /// Refused (badly signed) webhooks from one source within the window: the first is
+    /// audited, the repeats are counted into one entry; past the maximum, 429.
+    pub refused_max_per_source: u32,
+    pub refused_window_secs: i64,
+    /// The `<Say>` voice of each language (issue 19).
+    pub voices: IvrVoices,
+}
+
+/// A `<Say voice language>` pair; the voice must be one Twilio lists for the language.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SayVoice {
+    pub voice: String,
+    pub language: String,
+}
+
+impl SayVoice {
+    fn new(voice: &str, language: &str) -> Self {
+        Self {
+            voice: voice.to_owned(),
+            language: language.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IvrVoices {
+    pub cantonese: SayVoice,
+    pub putonghua: SayVoice,
+    pub english_gb: SayVoice,
+    pub english_us: SayVoice,
+    /// Which English callers hear: `en-GB` (default) or `en-US`.
+    pub english: String,
+}
+
+impl Default for IvrVoices {
+    fn default() -> Self {
+        Self {
+            cantonese: SayVoice::new("Google.yue-HK-Standard-A", "yue-HK"),
+            putonghua: SayVoice::new("Polly.Zhiyu-Neural", "cmn-CN"),
+            english_gb: SayVoice::new("Polly.Amy-Neural", "en-GB"),
+            english_us: SayVoice::new("Polly.Joanna-Neural", "en-US"),
+            english: "en-GB".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -85,6 +134,9 @@ pub struct TwilioConfig {
     pub auth_token: Option<SecretString>,
     pub api_base: Option<String>,
     pub from_number: Option<String>,
+    /// The secret of a Webhooks-Rule SharedKey, when Twilio signs the voice line's
+    /// webhooks with it (HMAC-SHA256) instead of the auth token.
+    pub webhook_shared_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -195,6 +247,10 @@ impl Default for IvrConfig {
             addr: "127.0.0.1:8081".to_owned(),
             public_url: "http://127.0.0.1:8081".to_owned(),
             operator_number: None,
+            forwarded_header: None,
+            refused_max_per_source: 30,
+            refused_window_secs: 300,
+            voices: IvrVoices::default(),
         }
     }
 }
@@ -329,6 +385,19 @@ impl Config {
             &mut self.ivr.operator_number,
             get("EHEALTH_IVR_OPERATOR_NUMBER"),
         );
+        set_opt(
+            &mut self.ivr.forwarded_header,
+            get("EHEALTH_IVR_FORWARDED_HEADER"),
+        );
+        let voices = &mut self.ivr.voices;
+        set(&mut voices.cantonese.voice, get("EHEALTH_IVR_VOICE_CANTONESE"));
+        set(&mut voices.putonghua.voice, get("EHEALTH_IVR_VOICE_PUTONGHUA"));
+        set(&mut voices.english_gb.voice, get("EHEALTH_IVR_VOICE_EN_GB"));
+        set(&mut voices.english_us.voice, get("EHEALTH_IVR_VOICE_EN_US"));
+        set(&mut voices.english, get("EHEALTH_IVR_ENGLISH"));
+        if let Some(v) = get("TWILIO_WEBHOOK_SHARED_KEY") {
+            self.twilio.webhook_shared_key = Some(SecretString::from(v));
+        }
         set_opt(&mut self.twilio.account_sid, get("TWILIO_ACCOUNT_SID"));
         if let Some(v) = get("TWILIO_AUTH_TOKEN") {
             self.twilio.auth_token = Some(SecretString::from(v));
@@ -388,6 +457,12 @@ impl Config {
             return Err(CoreError::invalid(
                 "database.pool_size",
                 "must be at least 1",
+            ));
+        }
+        if !matches!(self.ivr.voices.english.as_str(), "en-GB" | "en-US") {
+            return Err(CoreError::invalid(
+                "EHEALTH_IVR_ENGLISH",
+                "en-GB or en-US",
             ));
         }
         let seal_keys = crate::seal::parse_keys(self.security.seal_keys.expose_secret())?;

@@ -1,10 +1,12 @@
 //! Our own TwiML writer. Every attribute and text is XML-escaped, so that a provider name
 //! or a configured number can never break the document a caller's call depends on.
 
-/// One `<Say>`: text in a voice language (`zh-HK`, `en-GB`, `cmn-CN`...).
+pub use ehealth_core::config::SayVoice;
+
+/// One `<Say>`: text in a named voice and its language (`Polly.Amy-Neural`, `en-GB`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Say {
-    pub language: &'static str,
+    pub voice: SayVoice,
     pub text: String,
 }
 
@@ -43,9 +45,9 @@ impl Response {
         self
     }
 
-    pub fn say(self, language: &'static str, text: impl Into<String>) -> Self {
+    pub fn say(self, voice: &SayVoice, text: impl Into<String>) -> Self {
         self.push(Verb::Say(Say {
-            language,
+            voice: voice.clone(),
             text: text.into(),
         }))
     }
@@ -67,8 +69,9 @@ impl Response {
 
 fn render_say(out: &mut String, say: &Say, indent: &str) {
     out.push_str(&format!(
-        "{indent}<Say language=\"{}\">{}</Say>\n",
-        escape(say.language),
+        "{indent}<Say voice=\"{}\" language=\"{}\">{}</Say>\n",
+        escape(&say.voice.voice),
+        escape(&say.voice.language),
         escape(&say.text)
     ));
 }
@@ -118,6 +121,13 @@ pub fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn english() -> SayVoice {
+        SayVoice {
+            voice: "Polly.Amy-Neural".to_owned(),
+            language: "en-GB".to_owned(),
+        }
+    }
+
     #[test]
     fn escapes_the_five_special_characters() {
         assert_eq!(
@@ -130,14 +140,14 @@ mod tests {
     #[test]
     fn hostile_text_and_urls_stay_inside_their_element() {
         let twiml = Response::new()
-            .say("en-GB", "</Say><Dial>+85200000000</Dial><Say>")
+            .say(&english(), "</Say><Dial>+85200000000</Dial><Say>")
             .push(Verb::Gather(Gather {
                 action: "https://ivr.example/ivr/voice/menu?a=1&b=\"2\"".to_owned(),
                 num_digits: 1,
                 timeout_secs: 6,
                 finish_on_key: "#",
                 prompts: vec![Say {
-                    language: "zh-HK",
+                    voice: english(),
                     text: "請按 1 & 2".to_owned(),
                 }],
             }))

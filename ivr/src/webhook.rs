@@ -1,17 +1,18 @@
 //! Reading a Twilio webhook: the form parameters, and the proof that Twilio sent them.
-//! A request whose `X-Twilio-Signature` is missing or wrong is answered 403 and audited.
+//! A request whose `X-Twilio-Signature` is missing or wrong is answered 403 and audited
+//! (repeats from one source counted into one entry, and 429 past a limit).
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use ehealth_api::http::errors::blocking;
-use ehealth_core::actions::ivr as ivr_actions;
+use ehealth_core::actions::ivr_refusals::{self, Refusal, RefusalPolicy};
 use ehealth_core::config::Config;
 use ehealth_core::context::Services;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::signature;
+use crate::signature::{self, Algorithm};
 
 /// The signing key used in development when `TWILIO_AUTH_TOKEN` is unset, so that a local
 /// simulator can sign requests. Production without a token refuses every webhook.
@@ -53,7 +54,43 @@ pub fn public_url(config: &Config, path_and_query: &str) -> String {
     )
 }
 
-/// Parses and checks the webhook; the `Err` is the 403 to send.
+/// The algorithm and key a webhook is signed with: the auth token and HMAC-SHA1, or,
+/// when `X-Twilio-Webhooks-Signature-Settings` names one, the configured shared key and
+/// its algorithm. `None`: nothing to check against (refused).
+pub fn signing(config: &Config, settings: Option<&str>) -> Option<(Algorithm, Vec<u8>)> {
+    let algorithm = Algorithm::from_settings(settings)?;
+    let key = match settings {
+        None => signing_key(config)?,
+        Some(_) => {
+            let shared = config.twilio.webhook_shared_key.as_ref()?;
+            shared.expose_secret().as_bytes().to_vec()
+        }
+    };
+    Some((algorithm, key))
+}
+
+fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Where a request came from: the rightmost address in the configured forwarded header
+/// (the one our own proxy added), else the TCP peer. Never a form parameter.
+pub fn source(config: &Config, req: &HttpRequest) -> String {
+    let forwarded = config
+        .ivr
+        .forwarded_header
+        .as_deref()
+        .and_then(|name| header(req, name))
+        .and_then(|v| v.rsplit(',').map(str::trim).find(|a| !a.is_empty()));
+    match forwarded {
+        Some(address) => address.to_owned(),
+        None => req
+            .peer_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string()),
+    }
+}
+
+/// Parses and checks the webhook; the `Err` is the 403 (or 429) to send.
 pub async fn verify(
     services: &Services,
     req: &HttpRequest,
@@ -64,48 +101,58 @@ pub async fn verify(
         .path_and_query()
         .map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    let presented = req
-        .headers()
-        .get("X-Twilio-Signature")
-        .and_then(|v| v.to_str().ok());
     let url = public_url(&services.config, &path_and_query);
-    let valid = match (signing_key(&services.config), presented) {
-        (Some(key), Some(sig)) => signature::is_valid(&key, &url, &params, sig),
+    let signed_with = signing(&services.config, header(req, signature::SETTINGS_HEADER));
+    let valid = match (signed_with, header(req, "X-Twilio-Signature")) {
+        (Some((algorithm, key)), Some(sig)) => {
+            signature::is_valid_with(algorithm, &key, &url, &params, sig)
+        }
         _ => false,
     };
-    let webhook = Webhook {
-        path_and_query,
-        params,
-    };
     if valid {
-        return Ok(webhook);
+        return Ok(Webhook {
+            path_and_query,
+            params,
+        });
     }
-    Err(refuse(services, &webhook).await)
+    let source = source(&services.config, req);
+    Err(refuse(services, source, path_and_query).await)
 }
 
-async fn refuse(services: &Services, webhook: &Webhook) -> HttpResponse {
-    let caller = webhook.param("From").map(str::to_owned);
-    let path = webhook.path_and_query.clone();
+async fn refuse(services: &Services, source: String, path: String) -> HttpResponse {
     tracing::warn!(
         path,
+        source,
         "webhook with a missing or wrong Twilio signature refused"
     );
+    let ivr = &services.config.ivr;
+    let policy = RefusalPolicy {
+        max_per_window: ivr.refused_max_per_source,
+        window: Duration::seconds(ivr.refused_window_secs),
+    };
     let services = services.clone();
-    let audited = blocking(move || {
+    let counted = blocking(move || {
         let mut conn = services.db.get()?;
-        ivr_actions::signature_rejected(&mut conn, &path, caller.as_deref(), Utc::now())
+        ivr_refusals::refused(&mut conn, &policy, &source, &path, Utc::now())
     })
     .await;
-    if let Err(e) = audited {
-        tracing::error!(error = %e, "could not audit a refused webhook");
-    }
-    HttpResponse::Forbidden().json(json!({
-        "error": {
-            "code": "signature_invalid",
-            "message": "the X-Twilio-Signature header is missing or does not match",
+    let (mut response, code, message) = match counted {
+        Ok(Refusal::RateLimited) => (
+            HttpResponse::TooManyRequests(),
+            "too_many_refused_webhooks",
+            "too many refused webhooks from this address; try again later",
+        ),
+        Ok(Refusal::Refused) => (HttpResponse::Forbidden(), SIGNATURE_INVALID, SIGNATURE_MESSAGE),
+        Err(e) => {
+            tracing::error!(error = %e, "could not count a refused webhook");
+            (HttpResponse::Forbidden(), SIGNATURE_INVALID, SIGNATURE_MESSAGE)
         }
-    }))
+    };
+    response.json(json!({ "error": { "code": code, "message": message } }))
 }
+
+const SIGNATURE_INVALID: &str = "signature_invalid";
+const SIGNATURE_MESSAGE: &str = "the X-Twilio-Signature header is missing or does not match";
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 
 pub(crate) mod call;
 mod callbacks;
+mod concurrency;
 mod consent;
 mod identity;
 mod security;

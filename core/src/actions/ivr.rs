@@ -366,26 +366,6 @@ fn audit_try(
     Ok(())
 }
 
-/// A webhook whose signature is missing or wrong, audited so that an operator sees probes.
-pub fn signature_rejected(
-    conn: &mut DbConn,
-    path: &str,
-    caller: Option<&str>,
-    now: DateTime<Utc>,
-) -> CoreResult<AuditEntry> {
-    write_tx(conn, |conn| {
-        let actor = Actor {
-            kind: ActorKind::Caller,
-            id: caller.map(str::to_owned),
-        };
-        let entry =
-            NewAuditEntry::new(AuditAction::SignatureRejected, actor, AuditOutcome::Refused)
-                .reason("twilio_signature")
-                .details(json!({ "path": path }));
-        Ok(audit::append(conn, &entry, now)?)
-    })
-}
-
 /// The latest granted views of the patient's record, newest first.
 pub fn latest_accesses(
     conn: &mut DbConn,

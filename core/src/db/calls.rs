@@ -43,6 +43,36 @@ pub fn insert(conn: &mut DbConn, call: &VoiceCall) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Takes the call's row lock until the transaction ends (inserting `fresh` first if the
+/// call is new) and reads the row. Every webhook of a call is answered under this lock,
+/// so copies of one webhook arriving at once, at one instance or several, are answered
+/// one after the other: the first does the step, the others find its answer stored.
+/// SQLite's write transactions are serial already; the lock matters on PostgreSQL.
+pub fn lock_or_insert(conn: &mut DbConn, fresh: &VoiceCall) -> QueryResult<VoiceCall> {
+    let sid = fresh.call_sid.as_str();
+    if touch(conn, sid)? == 0 {
+        // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
+        let insert = diesel::insert_into(vc::table)
+            .values(fresh)
+            .on_conflict(vc::call_sid)
+            .do_nothing();
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+        // A concurrent first webhook may have made the row: wait for its lock.
+        touch(conn, sid)?;
+    }
+    find(conn, sid)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// A no-op update: it takes the row lock on PostgreSQL (and the write lock on SQLite).
+fn touch(conn: &mut DbConn, call_sid: &str) -> QueryResult<usize> {
+    diesel::update(vc::table.find(call_sid))
+        .set(vc::call_sid.eq(vc::call_sid))
+        .execute(conn)
+}
+
 /// Writes the call back. Refused (0 rows) if another request moved the call on since it
 /// was read (`updated_at` is the version), so two instances never both advance a step.
 pub fn save(conn: &mut DbConn, call: &VoiceCall, read_at: NaiveDateTime) -> QueryResult<usize> {

@@ -237,7 +237,9 @@ pub fn write_tx<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
-    if !matches!(conn, DbConn::Sqlite(_)) {
+    // Nested in a write transaction already (the voice line answers a whole webhook in
+    // one, around the use case's own): a savepoint, as on PostgreSQL.
+    if !matches!(conn, DbConn::Sqlite(_)) || in_sqlite_transaction(conn)? {
         return conn.transaction(f);
     }
     with_sqlite(conn, |c| {
@@ -255,6 +257,15 @@ pub fn write_tx<T>(
             with_sqlite(conn, AnsiTransactionManager::rollback_transaction)?;
             Err(e)
         }
+    }
+}
+
+fn in_sqlite_transaction(conn: &mut DbConn) -> QueryResult<bool> {
+    match conn {
+        DbConn::Sqlite(c) => Ok(AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_some()),
+        DbConn::Postgres(_) => Ok(false),
     }
 }
 

@@ -10,8 +10,8 @@ pub mod turn;
 use chrono::{DateTime, Utc};
 use ehealth_core::context::Services;
 use ehealth_core::db::calls::{self, VoiceCall};
-use ehealth_core::db::{to_db, DbConn};
-use ehealth_core::error::CoreResult;
+use ehealth_core::db::{to_db, write_tx, DbConn};
+use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::secret::sha256_hex;
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +96,10 @@ pub struct CallState {
     pub identity_failures: u32,
 }
 
-/// Answers one voice webhook: the TwiML to send.
+/// Answers one voice webhook: the TwiML to send. The whole answer is one transaction
+/// under the call's row lock, the step's use case (consent, key, identity check)
+/// included: a copy of the webhook arriving meanwhile waits, then finds this answer
+/// stored and is given it, so the step is done once however many copies arrive.
 pub fn answer(
     services: &Services,
     conn: &mut DbConn,
@@ -108,32 +111,26 @@ pub fn answer(
         return Ok(Response::new().push(crate::twiml::Verb::Hangup).render());
     };
     let digest = request_digest(webhook);
-    let call = match calls::find(conn, call_sid)? {
-        Some(call) => call,
-        None => {
-            let call = new_call(call_sid, webhook.param("From").unwrap_or(""), now)?;
-            calls::insert(conn, &call)?;
-            call
+    let fresh = new_call(call_sid, webhook.param("From").unwrap_or(""), now)?;
+    write_tx(conn, |conn| {
+        let call = calls::lock_or_insert(conn, &fresh)?;
+        if let Some(replay) = replay(&call, &digest, webhook) {
+            return Ok(replay);
         }
-    };
-    if let Some(replay) = replay(&call, &digest, webhook) {
-        return Ok(replay);
-    }
-    let read_at = call.updated_at;
-    let mut turn = Turn::new(services, conn, call, now)?;
-    let response = turn.advance(step.and_then(Step::parse), webhook.param("Digits"))?;
-    let twiml = response.render();
-    let mut call = turn.finish()?;
-    call.last_request_digest = Some(digest);
-    call.last_response = Some(twiml.clone());
-    call.updated_at = to_db(now);
-    if calls::save(conn, &call, read_at)? == 0 {
-        // Another instance answered this call meanwhile; follow its answer.
-        if let Some(latest) = calls::find(conn, call_sid)?.and_then(|c| c.last_response) {
-            return Ok(latest);
+        let read_at = call.updated_at;
+        let mut turn = Turn::new(services, conn, call, now)?;
+        let response = turn.advance(step.and_then(Step::parse), webhook.param("Digits"))?;
+        let twiml = response.render();
+        let mut call = turn.finish()?;
+        call.last_request_digest = Some(digest);
+        call.last_response = Some(twiml.clone());
+        call.updated_at = to_db(now);
+        if calls::save(conn, &call, read_at)? == 0 {
+            // Cannot happen under the row lock; refuse rather than answer unrecorded.
+            return Err(CoreError::Internal("voice call changed under its lock".into()));
         }
-    }
-    Ok(twiml)
+        Ok(twiml)
+    })
 }
 
 /// The answer already given, for a retried or stale webhook.
@@ -171,7 +168,7 @@ fn request_digest(webhook: &Webhook) -> String {
 
 fn new_call(call_sid: &str, from: &str, now: DateTime<Utc>) -> CoreResult<VoiceCall> {
     let state = serde_json::to_string(&CallState::default())
-        .map_err(|e| ehealth_core::CoreError::Internal(e.to_string()))?;
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok(VoiceCall {
         call_sid: call_sid.to_owned(),
         from_number: from.to_owned(),

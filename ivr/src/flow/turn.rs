@@ -9,7 +9,8 @@ use ehealth_core::error::{CoreError, CoreResult};
 
 use super::{identify, menu, CallState, Step};
 use crate::texts::{fill, grouped_digits, Script, Voice};
-use crate::twiml::{Gather, Response, Say, Verb};
+use crate::twiml::{Gather, Response, Say, SayVoice, Verb};
+use ehealth_core::config::IvrVoices;
 
 /// Wrong or missing entries at one step before the call is ended politely.
 pub const MAX_TRIES: i32 = 3;
@@ -93,6 +94,13 @@ impl<'a> Turn<'a> {
             .unwrap_or(Voice::English)
     }
 
+    /// The configured `<Say>` voice of the caller's language.
+    pub fn speaker(&self) -> SayVoice {
+        self.voice()
+            .say_voice(&self.services.config.ivr.voices)
+            .clone()
+    }
+
     pub fn script(&self) -> &'static Script {
         self.voice().script()
     }
@@ -126,7 +134,7 @@ impl<'a> Turn<'a> {
             } else {
                 script.not_understood
             };
-            r.say(voice.code(), line)
+            r.say(voice.say_voice(&self.services.config.ivr.voices), line)
         });
         if finished {
             self.call.step = Step::Goodbye.as_str().to_owned();
@@ -143,10 +151,10 @@ impl<'a> Turn<'a> {
             lines.push(script.goodbye.to_owned());
         }
         self.call.step = Step::Goodbye.as_str().to_owned();
-        let language = self.voice().code();
+        let language = self.speaker();
         lines
             .into_iter()
-            .fold(Response::new(), |r, line| r.say(language, line))
+            .fold(Response::new(), |r, line| r.say(&language, line))
             .push(Verb::Hangup)
     }
 
@@ -161,14 +169,14 @@ impl<'a> Turn<'a> {
                 None => self.end(lines),
             };
         };
-        let language = self.voice().code();
+        let language = self.speaker();
         self.call.step = Step::Goodbye.as_str().to_owned();
         before
             .into_iter()
-            .fold(Response::new(), |r, line| r.say(language, line))
-            .say(language, script.operator)
+            .fold(Response::new(), |r, line| r.say(&language, line))
+            .say(&language, script.operator)
             .push(Verb::Dial(number))
-            .say(language, script.goodbye)
+            .say(&language, script.goodbye)
             .push(Verb::Hangup)
     }
 
@@ -184,12 +192,12 @@ impl<'a> Turn<'a> {
     /// The prompt of `step`, after `before`; if nothing is keyed, Twilio comes back to the
     /// same action with no digits, which counts as a missing entry.
     pub fn ask(&self, step: Step, before: Vec<String>) -> Response {
-        let language = self.voice().code();
+        let language = self.speaker();
         let (prompts, num_digits) = self.prompt(step);
         let action = self.action_url(step);
         before
             .into_iter()
-            .fold(Response::new(), |r, line| r.say(language, line))
+            .fold(Response::new(), |r, line| r.say(&language, line))
             .push(Verb::Gather(Gather {
                 action: action.clone(),
                 num_digits,
@@ -202,8 +210,11 @@ impl<'a> Turn<'a> {
 
     fn prompt(&self, step: Step) -> (Vec<Say>, u8) {
         let s = self.script();
-        let language = self.voice().code();
-        let one = |text: String, digits: u8| (vec![Say { language, text }], digits);
+        let language = self.speaker();
+        let one = |text: String, digits: u8| {
+            let voice = language.clone();
+            (vec![Say { voice, text }], digits)
+        };
         let provider = self.state.provider_name.clone().unwrap_or_default();
         let readback = fill(
             s.provider_readback,
@@ -216,7 +227,7 @@ impl<'a> Turn<'a> {
             ],
         );
         match step {
-            Step::Language => (language_menu(), 1),
+            Step::Language => (language_menu(&self.services.config.ivr.voices), 1),
             Step::EhrNumber => one(s.ask_ehr.to_owned(), 12),
             Step::DateOfBirth => one(s.ask_dob.to_owned(), 8),
             Step::AccessKey => one(s.ask_key.to_owned(), 8),
@@ -247,11 +258,11 @@ impl<'a> Turn<'a> {
 }
 
 /// Welcome and choice, each in its own voice.
-fn language_menu() -> Vec<Say> {
+fn language_menu(voices: &IvrVoices) -> Vec<Say> {
     Voice::ALL
         .into_iter()
         .map(|voice| Say {
-            language: voice.code(),
+            voice: voice.say_voice(voices).clone(),
             text: format!("{} {}", voice.script().welcome, voice.script().choose_me),
         })
         .collect()
@@ -261,14 +272,14 @@ fn language_menu() -> Vec<Say> {
 /// "application error" when something fails on our side.
 pub fn apology(services: &Services, voice: Voice) -> Response {
     let script = voice.script();
-    let language = voice.code();
-    let response = Response::new().say(language, script.apology);
+    let language = voice.say_voice(&services.config.ivr.voices).clone();
+    let response = Response::new().say(&language, script.apology);
     match services.config.ivr.operator_number.clone() {
         Some(number) => response
-            .say(language, script.operator)
+            .say(&language, script.operator)
             .push(Verb::Dial(number))
-            .say(language, script.goodbye)
+            .say(&language, script.goodbye)
             .push(Verb::Hangup),
-        None => response.say(language, script.goodbye).push(Verb::Hangup),
+        None => response.say(&language, script.goodbye).push(Verb::Hangup),
     }
 }

@@ -7,6 +7,7 @@ mod putonghua;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Hong_Kong;
+use ehealth_core::config::{IvrVoices, SayVoice};
 
 /// The three voice languages of the line, in the order of the language menu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,18 @@ impl Voice {
         }
     }
 
-    /// Twilio's `<Say language>` code; also how the call row stores the choice.
+    /// The configured `<Say voice language>` of this language; English is en-GB or en-US
+    /// as configured.
+    pub fn say_voice(self, voices: &IvrVoices) -> &SayVoice {
+        match self {
+            Self::Cantonese => &voices.cantonese,
+            Self::Putonghua => &voices.putonghua,
+            Self::English if voices.english == "en-US" => &voices.english_us,
+            Self::English => &voices.english_gb,
+        }
+    }
+
+    /// How the call row stores the choice (the line's own names, not Twilio's codes).
     pub fn code(self) -> &'static str {
         match self {
             Self::Cantonese => "zh-HK",
@@ -131,6 +143,45 @@ mod tests {
     fn digits_are_read_in_groups_of_four() {
         assert_eq!(grouped_digits("123456789"), "1 2 3 4, 5 6 7 8, 9");
         assert_eq!(grouped_digits(""), "");
+    }
+
+    /// A fixed-length entry ends at its last digit (`numDigits`): a `#` keyed after it
+    /// would fall into the next prompt. Only the shorter forms (six HKIC digits, `0` for
+    /// a new key) need the hash.
+    #[test]
+    fn fixed_length_entries_do_not_ask_for_hash() {
+        let hash = ["hash", "井"];
+        for voice in Voice::ALL {
+            let s = voice.script();
+            for fixed in [s.ask_dob, s.ask_code, s.ask_provider] {
+                assert!(!hash.iter().any(|h| fixed.contains(h)), "{voice:?}: {fixed}");
+            }
+            // The full-length forms come first, in a sentence of their own.
+            for shorter in [s.ask_ehr, s.ask_key] {
+                let full = shorter.split(['.', '。', '；']).next().unwrap_or("");
+                assert!(!hash.iter().any(|h| full.contains(h)), "{voice:?}: {full}");
+            }
+            for shorter in [s.ask_ehr, s.ask_key] {
+                assert_eq!(hash.iter().filter(|h| shorter.contains(*h)).count(), 1, "{voice:?}: {shorter}");
+                assert!(hash.iter().all(|h| shorter.matches(h).count() <= 1), "{voice:?}: {shorter}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_names_a_voice_for_its_own_language() {
+        let mut voices = IvrVoices::default();
+        for voice in Voice::ALL {
+            let say = voice.say_voice(&voices);
+            assert!(say.voice.starts_with("Polly.") || say.voice.starts_with("Google."), "{say:?}");
+            if let Some(google) = say.voice.strip_prefix("Google.") {
+                assert!(google.starts_with(&say.language), "a Google voice is named by its language: {say:?}");
+            }
+        }
+        assert_eq!(Voice::English.say_voice(&voices).language, "en-GB");
+        voices.english = "en-US".to_owned();
+        assert_eq!(Voice::English.say_voice(&voices).language, "en-US");
+        assert_eq!(Voice::Cantonese.say_voice(&voices).language, "yue-HK");
     }
 
     #[test]

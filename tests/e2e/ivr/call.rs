@@ -58,6 +58,17 @@ pub async fn start(backend: Backend) -> Option<TestApp> {
     TestApp::start_with(backend, configure).await
 }
 
+/// A second ivr service on the same database, with its own pool: another instance
+/// behind the load balancer. Returns its base URL.
+pub fn second_ivr(app: &TestApp) -> String {
+    let config = (*app.services.config).clone();
+    let services = ehealth_core::context::Services::start(config).expect("second instance starts");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(ehealth_ivr::serve(services, listener).expect("second ivr starts"));
+    base
+}
+
 /// Loads the demo data: HA, DH, a clinic and a dental company, and a patient (born
 /// 1 January 1980) with a one-year consent for the clinic.
 pub fn demo(app: &TestApp) -> DemoSummary {
@@ -90,7 +101,19 @@ pub async fn post_signed(
     token: Option<&str>,
     signed_url: &str,
 ) -> reqwest::Response {
-    let mut request = app.client.post(format!("{}{path}", app.ivr)).form(params);
+    post_signed_to(app, &app.ivr, path, params, token, signed_url).await
+}
+
+/// As `post_signed`, to the ivr instance at `base`.
+pub async fn post_signed_to(
+    app: &TestApp,
+    base: &str,
+    path: &str,
+    params: &[(String, String)],
+    token: Option<&str>,
+    signed_url: &str,
+) -> reqwest::Response {
+    let mut request = app.client.post(format!("{base}{path}")).form(params);
     if let Some(token) = token {
         let signature = ehealth_ivr::signature::expected(token.as_bytes(), signed_url, params);
         request = request.header("X-Twilio-Signature", signature);
@@ -196,6 +219,34 @@ impl<'a> Call<'a> {
         let response = post_as_twilio(self.app, &self.last_path, &self.last_request).await;
         assert_eq!(response.status(), 200);
         response.text().await.expect("body")
+    }
+
+    /// The caller keys `digits` once, but `copies` copies of the webhook arrive at once,
+    /// spread over the ivr instances at `bases` (Twilio's retry on a timeout, a load
+    /// balancer's retry at another instance). Returns each copy's status and body; the
+    /// call goes on from the first copy's answer.
+    pub async fn press_in_copies(&mut self, digits: &str, copies: usize, bases: &[String]) -> Vec<(u16, String)> {
+        let path = self.next.clone().expect("the last answer asks for input");
+        let params = self.params(Some(digits));
+        let signed = format!("{PUBLIC_URL}{path}");
+        let app = self.app;
+        let sends = (0..copies).map(|i| {
+            let (path, params, signed) = (&path, &params, &signed);
+            let base = &bases[i % bases.len()];
+            async move {
+                let response = post_signed_to(app, base, path, params, Some(AUTH_TOKEN), signed).await;
+                let status = response.status().as_u16();
+                (status, response.text().await.expect("body"))
+            }
+        });
+        let answers = futures::future::join_all(sends).await;
+        let first = answers[0].1.clone();
+        self.next = next_action(&first);
+        self.transcript.push_str(&format!("### {} <- {digits} (x{copies})\n{first}\n", path.split('?').next().unwrap_or(&path)));
+        self.last_twiml = first;
+        self.last_request = params;
+        self.last_path = path;
+        answers
     }
 
     async fn exchange(&mut self, path: String, params: Vec<(String, String)>, shown: &str) {
