@@ -17,6 +17,7 @@ consent_given = You gave sharing consent to { $provider }.
 consent_revoked = Your sharing consent to { $provider } has been revoked.
 consent_expiring = Your one-year sharing consent to { $provider } expires on { $expires_on }. To keep sharing, renew it in the app, on the voice line or at the provider's counter.
 access_key_issued = Your new eHealth access key is { $access_key }. Keep it secret; the old key no longer works.
+access_key_issued-push = A new eHealth access key was issued and sent to you by the means you chose. The old key no longer works. If this was not you, please call the hotline.
 access_key_locked = Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.
 code_locked = An eHealth verification code sent to you was typed wrongly too many times and no longer works. If this was not you, please call the hotline.
 approval_requested = { $provider } asks for your approval to see restricted data in your eHealth record. Open the eHealth app to approve or refuse; the request lapses after 24 hours.
@@ -26,3 +27,4 @@ record_accessed = { $folded ->
 }
 withdrawal = You have withdrawn from eHealth. All sharing consents have ended.
 verification_code = Your eHealth verification code is { $code }. Do not share it.
+verification_code-push = An eHealth verification code was sent to you by the means you chose. Do not share it.
