@@ -9,5 +9,7 @@ pub(crate) mod harness;
 mod postal;
 pub(crate) mod processes;
 pub(crate) mod push;
+mod push_fcm;
 pub(crate) mod sms;
+mod sms_volume;
 mod wakeup;
