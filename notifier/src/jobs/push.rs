@@ -6,7 +6,6 @@
 //! every device refused it for good.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use ehealth_core::context::Services;
 use ehealth_core::db::devices;
@@ -59,13 +58,21 @@ pub(super) async fn push(
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or_default();
     let (s, patient_id) = (services.clone(), job.patient_id.clone().unwrap_or_default());
-    let found = blocking(move || Ok(devices::for_patient(&mut s.db.get()?, &patient_id)?)).await;
+    let found = blocking(move || {
+        let mut conn = s.db.get()?;
+        Ok(devices::for_patient(&mut conn, &patient_id)?)
+    })
+    .await;
     let devices = match found {
         Ok(d) => d,
         Err(e) => return super::failed(e.to_string(), false),
     };
     let mut waiting = Vec::new();
-    for device in devices.iter().filter(|d| !progress.settled(&d.id)) {
+    let owed: Vec<_> = devices
+        .into_iter()
+        .filter(|d| !progress.settled(&d.id))
+        .collect();
+    for device in &owed {
         let push = Push {
             device_token: &device.fcm_token,
             title: &message.subject,
@@ -143,7 +150,8 @@ fn retry_later(progress: &Progress, waiting: &[PushError]) -> Delivery {
 async fn drop_device(services: &Services, token: String) -> Result<(), String> {
     let s = services.clone();
     blocking(move || {
-        devices::remove_token(&mut s.db.get()?, &token)?;
+        let mut conn = s.db.get()?;
+        devices::remove_token(&mut conn, &token)?;
         Ok(())
     })
     .await
@@ -152,6 +160,8 @@ async fn drop_device(services: &Services, token: String) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
