@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packages the notifier's tests need beyond cargo: a real SMTP server (aiosmtpd) that
 # the e2e tests start on loopback, and openssl to make a throwaway service-account key
-# for the FCM tests, and a CJK font for the postal batch.
+# for the FCM tests (whose JWT assertion Google's own auth library, google-auth, checks),
+# and a CJK font for the postal batch.
 set -euo pipefail
-python3 -m pip install --quiet aiosmtpd openapi-spec-validator
+python3 -m pip install --quiet aiosmtpd openapi-spec-validator google-auth
 if ! command -v openssl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openssl
 fi

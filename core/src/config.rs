@@ -137,6 +137,23 @@ pub struct TwilioConfig {
     /// The secret of a Webhooks-Rule SharedKey, when Twilio signs the voice line's
     /// webhooks with it (HMAC-SHA256) instead of the auth token.
     pub webhook_shared_key: Option<SecretString>,
+    /// A pool of sender numbers used in turn, each paced on its own (instead of
+    /// `from_number`).
+    pub from_numbers: Vec<String>,
+    /// A Messaging Service (Twilio pools the senders); wins over the numbers.
+    pub messaging_service_sid: Option<String>,
+    /// How many senders the Messaging Service has: we pace at that many times the
+    /// per-sender rate.
+    pub messaging_service_senders: u32,
+}
+
+impl TwilioConfig {
+    /// Whether SMS has someone to be sent as: a number, a pool, or a Messaging Service.
+    pub fn has_sender(&self) -> bool {
+        self.from_number.is_some()
+            || !self.from_numbers.is_empty()
+            || self.messaging_service_sid.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -404,6 +421,19 @@ impl Config {
         }
         set_opt(&mut self.twilio.api_base, get("TWILIO_API_BASE"));
         set_opt(&mut self.twilio.from_number, get("TWILIO_FROM_NUMBER"));
+        if let Some(v) = get("TWILIO_FROM_NUMBERS") {
+            self.twilio.from_numbers = v.split(',').map(|n| n.trim().to_owned()).collect();
+        }
+        set_opt(
+            &mut self.twilio.messaging_service_sid,
+            get("TWILIO_MESSAGING_SERVICE_SID"),
+        );
+        if let Some(v) = get("TWILIO_MESSAGING_SERVICE_SENDERS") {
+            self.twilio.messaging_service_senders =
+                u32::try_from(parse_num("TWILIO_MESSAGING_SERVICE_SENDERS", v)?).map_err(|_| {
+                    CoreError::invalid("TWILIO_MESSAGING_SERVICE_SENDERS", "too large")
+                })?;
+        }
         if let Some(v) = get("SMTP_URL") {
             self.smtp.url = Some(SecretString::from(v));
         }
@@ -520,7 +550,7 @@ impl Config {
         let needed: [(&'static str, bool); 6] = [
             ("TWILIO_ACCOUNT_SID", self.twilio.account_sid.is_some()),
             ("TWILIO_AUTH_TOKEN", self.twilio.auth_token.is_some()),
-            ("TWILIO_FROM_NUMBER", self.twilio.from_number.is_some()),
+            ("TWILIO_FROM_NUMBER", self.twilio.has_sender()),
             ("SMTP_URL", self.smtp.url.is_some()),
             ("FCM_PROJECT_ID", self.fcm.project_id.is_some()),
             ("FCM_CREDENTIALS_FILE", self.fcm.credentials_file.is_some()),

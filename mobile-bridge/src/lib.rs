@@ -2,6 +2,7 @@
 //! QR codes (SVG), and the FCM HTTP v1 push client.
 
 pub mod fcm;
+pub mod google_token;
 pub mod qr;
 pub mod totp;
 pub mod webauthn;

@@ -17,6 +17,7 @@ consent_given = You gave sharing consent to { $provider }.
 consent_revoked = Your sharing consent to { $provider } has been revoked.
 consent_expiring = Your one-year sharing consent to { $provider } expires on { $expires_on }. To keep sharing, renew it in the app, on the voice line or at the provider's counter.
 access_key_issued = Your new eHealth access key is { $access_key }. Keep it secret; the old key no longer works.
+access_key_issued-push = A new eHealth access key was issued and sent to you by the means you chose. The old key no longer works. If this was not you, please call the hotline.
 access_key_locked = Your access key was locked after too many wrong tries. Generate a new one in the app or on the voice line.
 code_locked = An eHealth verification code sent to you was typed wrongly too many times and no longer works. If this was not you, please call the hotline.
 approval_requested = { $provider } asks for your approval to see restricted data in your eHealth record. Open the eHealth app to approve or refuse; the request lapses after 24 hours.
@@ -30,3 +31,4 @@ subject-applied_while_registered = An application with your identity document
 applied_while_registered = Someone applied to join eHealth with your identity document, but you are registered already: sign in to the app with your eHR number or identity document. If this was not you, please call the hotline.
 # Added to consent_given when a professional recorded it from a signed form or a card read.
 consent_given-not-you = It was recorded at the counter from your signed consent form or smart identity card. If this was not you, revoke it at once in the app or on the voice line, and call the hotline.
+verification_code-push = An eHealth verification code was sent to you by the means you chose. Do not share it.

@@ -17,6 +17,7 @@ consent_given = 阁下已给予{ $provider }互通同意。
 consent_revoked = 阁下给予{ $provider }的互通同意已撤销。
 consent_expiring = 阁下给予{ $provider }的一年互通同意将于{ $expires_on }届满。如欲继续互通，请在应用程序、电话热线或医护提供者柜台续期。
 access_key_issued = 阁下的新医健通存取钥匙为 { $access_key }，请妥为保管；旧钥匙已失效。
+access_key_issued-push = 阁下的新医健通存取钥匙已经发出，并以阁下选择的方式送达；旧钥匙已失效。如非阁下本人所为，请致电热线。
 access_key_locked = 阁下的存取钥匙因多次输入错误已被锁定，请在应用程序或电话热线产生新钥匙。
 code_locked = 发送给阁下的医健通验证码被多次输入错误，已经失效。如非阁下本人所为，请致电热线。
 approval_requested = { $provider }请求阁下批准查阅阁下医健通纪录中受限制的资料。请开启医健通应用程序批准或拒绝；请求将于24小时后失效。
@@ -30,3 +31,4 @@ subject-applied_while_registered = 阁下已登记医健通
 applied_while_registered = 有人以阁下的身份证明文件申请登记医健通，但阁下已经登记：请以医健通号码或身份证明文件登录应用程序。如非阁下本人所为，请致电热线。
 # 由医护人员按已签署的同意书或智能身份证记录时，附加于 consent_given。
 consent_given-not-you = 此同意由柜位按阁下已签署的同意书或智能身份证记录。如非阁下本人所为，请立即在应用程序或电话语音服务撤销，并致电热线。
+verification_code-push = 医健通验证码已经以阁下选择的方式送达，切勿向他人透露。

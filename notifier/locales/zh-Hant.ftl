@@ -17,6 +17,7 @@ consent_given = 閣下已給予{ $provider }互通同意。
 consent_revoked = 閣下給予{ $provider }的互通同意已撤銷。
 consent_expiring = 閣下給予{ $provider }的一年互通同意將於{ $expires_on }屆滿。如欲繼續互通，請在應用程式、電話熱線或醫護提供者櫃檯續期。
 access_key_issued = 閣下的新醫健通存取鑰匙為 { $access_key }，請妥為保管；舊鑰匙已失效。
+access_key_issued-push = 閣下的新醫健通存取鑰匙已經發出，並以閣下選擇的方式送達；舊鑰匙已失效。如非閣下本人所為，請致電熱線。
 access_key_locked = 閣下的存取鑰匙因多次輸入錯誤已被鎖定，請在應用程式或電話熱線產生新鑰匙。
 code_locked = 發送給閣下的醫健通驗證碼被多次輸入錯誤，已經失效。如非閣下本人所為，請致電熱線。
 approval_requested = { $provider }請求閣下批准查閱閣下醫健通紀錄中受限制的資料。請開啟醫健通應用程式批准或拒絕；請求將於24小時後失效。
@@ -30,3 +31,4 @@ subject-applied_while_registered = 閣下已登記醫健通
 applied_while_registered = 有人以閣下的身份證明文件申請登記醫健通，但閣下已經登記：請以醫健通號碼或身份證明文件登入應用程式。如非閣下本人所為，請致電熱線。
 # 由醫護人員按已簽署的同意書或智能身份證記錄時，附加於 consent_given。
 consent_given-not-you = 此同意由櫃位按閣下已簽署的同意書或智能身份證記錄。如非閣下本人所為，請即在應用程式或電話語音服務撤銷，並致電熱線。
+verification_code-push = 醫健通驗證碼已經以閣下選擇的方式送達，切勿向他人透露。

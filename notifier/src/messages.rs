@@ -106,11 +106,36 @@ fn arguments(payload: &Value, language: Language) -> FluentArgs<'static> {
 }
 
 pub fn render(kind: NotificationKind, language: Language, payload: &Value) -> Message {
+    render_as(kind, kind.as_str(), language, payload)
+}
+
+/// Facts never put on a lock screen nor passed through Google and Apple.
+pub const SECRET_FACTS: [&str; 2] = ["access_key", "code"];
+
+/// The text of a push: secrets removed from the facts, and a kind that carries one told
+/// by its `<kind>-push` entry ("a new key was sent by your chosen means").
+pub fn render_push(kind: NotificationKind, language: Language, payload: &Value) -> Message {
+    let mut clean = payload.clone();
+    if let Some(facts) = clean.get_mut("facts").and_then(Value::as_object_mut) {
+        for secret in SECRET_FACTS {
+            facts.remove(secret);
+        }
+    }
+    let push_id = format!("{}-push", kind.as_str());
+    let id = if bundle(language).has_message(&push_id) {
+        push_id
+    } else {
+        kind.as_str().to_owned()
+    };
+    render_as(kind, &id, language, &clean)
+}
+
+fn render_as(kind: NotificationKind, id: &str, language: Language, payload: &Value) -> Message {
     let bundle = bundle(language);
     let args = arguments(payload, language);
     let brand = text(&bundle, "brand", &args);
     let subject = text(&bundle, &format!("subject-{}", kind.as_str()), &args);
-    let mut line = text(&bundle, kind.as_str(), &args);
+    let mut line = text(&bundle, id, &args);
     // Consent recorded for the patient by a professional: the patient learns of it only
     // from this message, so it says what to do if it was not them.
     if kind == NotificationKind::ConsentGiven
@@ -157,6 +182,20 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn no_push_carries_a_secret_and_a_key_push_says_where_the_key_went() {
+        for language in LANGUAGES {
+            for kind in NotificationKind::ALL {
+                let m = render_push(*kind, language, &payload());
+                let text = format!("{}{}", m.subject, m.body);
+                assert!(!text.contains("12345678") && !text.contains("654321"), "{kind}: {text}");
+                assert!(!m.body.contains("-push"), "{kind} {language}: {}", m.body);
+            }
+        }
+        let key = render_push(NotificationKind::AccessKeyIssued, Language::English, &payload());
+        assert!(key.body.contains("means you chose"), "{}", key.body);
     }
 
     #[test]

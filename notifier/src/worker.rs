@@ -14,7 +14,7 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 use crate::channels::Channels;
 use crate::folding::{self, Fold};
-use crate::jobs::{blocking, deliver, Delivery};
+use crate::jobs::{blocking, deliver, Delivery, Retry};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -55,6 +55,12 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
     let wakeup = crate::wakeup::listen(&services.config.database.url);
     let wake = wakeup.as_ref().map(|w| w.notify.clone());
     tracing::info!(worker = %options.worker_id, listening = wake.is_some(), "notifier worker started");
+    let urgent = tokio::spawn(urgent_lane(
+        services.clone(),
+        options.clone(),
+        channels.clone(),
+        shutdown.clone(),
+    ));
     while !*shutdown.borrow() {
         let claimed = {
             let (s, o) = (services.clone(), options.clone());
@@ -78,7 +84,57 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
             }
         }
     }
+    let _ = urgent.await;
     tracing::info!(worker = %options.worker_id, "notifier worker stopped");
+}
+
+/// Deliveries the urgent lane has in flight at once.
+const URGENT_IN_FLIGHT: i64 = 4;
+/// How often the urgent lane looks for work, at most.
+const URGENT_POLL: Duration = Duration::from_millis(200);
+
+/// Codes, new access keys and lockout warnings, claimed beside the batch in progress:
+/// a batch of notices takes its time at the senders' pace, and a patient waiting for a
+/// sign-in code must not wait for it to end. Whatever the lane claims it starts at once.
+async fn urgent_lane(
+    services: Services,
+    options: WorkerOptions,
+    channels: Arc<Channels>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let poll = options.poll_interval.min(URGENT_POLL);
+    while !*shutdown.borrow() {
+        let claimed = {
+            let (s, o) = (services.clone(), options.clone());
+            blocking(move || {
+                let mut conn = s.db.get()?;
+                write_tx(&mut conn, |c| {
+                    jobs::claim_from(c, &o.worker_id, URGENT_IN_FLIGHT, o.lease, Utc::now(), 1)
+                        .map_err(CoreError::from)
+                })
+            })
+            .await
+        };
+        match claimed {
+            Ok(batch) if !batch.is_empty() => {
+                let mut running = tokio::task::JoinSet::new();
+                for job in batch {
+                    let (s, c) = (services.clone(), channels.clone());
+                    running.spawn(handle(s, c, job, options.backoff_base));
+                }
+                while let Some(outcome) = running.join_next().await {
+                    if let Ok(Err(e)) = outcome {
+                        tracing::warn!(error = %e, "finishing an urgent job failed; its lease will expire and it will be retried");
+                    }
+                }
+            }
+            Ok(_) => idle(&mut shutdown, poll, None).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming urgent jobs failed; retrying");
+                idle(&mut shutdown, poll * 5, None).await;
+            }
+        }
+    }
 }
 
 /// Waits for the poll interval, a shutdown, or (PostgreSQL) a newly enqueued job.
@@ -186,10 +242,16 @@ fn finish(
                     }
                 }
             }
-            Delivery::Failed { error, permanent } => {
-                let retry_at = now + backoff(job.attempts, backoff_base);
+            Delivery::Failed {
+                error,
+                permanent,
+                retry,
+                progress,
+            } => {
+                let retry_at = now + retry_delay(job.attempts, backoff_base, *retry);
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %error, "delivery failed");
-                jobs::fail(c, job, error, retry_at, *permanent, now)?;
+                let progress = progress.as_deref();
+                jobs::fail_with_progress(c, job, error, retry_at, *permanent, progress, now)?;
             }
         }
         Ok(())
@@ -211,6 +273,17 @@ async fn release(services: &Services, job: Job) {
         jobs::release(&mut conn, &job.id, &owner, Utc::now()).map_err(CoreError::from)
     })
     .await;
+}
+
+/// The worker's backoff, or the provider's when it names one, and never sooner than the
+/// provider asked (`Retry-After`).
+fn retry_delay(attempts: i32, base: Duration, retry: Retry) -> chrono::Duration {
+    let ours = backoff(attempts, retry.backoff_base.unwrap_or(base));
+    let asked = retry
+        .at_least
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .unwrap_or_else(chrono::Duration::zero);
+    ours.max(asked)
 }
 
 /// Exponential backoff with jitter (so that jobs failed together do not retry together):

@@ -10,5 +10,7 @@ mod postal;
 mod secrets_at_rest;
 pub(crate) mod processes;
 pub(crate) mod push;
+mod push_fcm;
 pub(crate) mod sms;
+mod sms_volume;
 mod wakeup;

@@ -58,7 +58,13 @@ pub fn notify_patient(
             channel: channel.as_str().to_owned(),
             patient_id: Some(patient.id.clone()),
             dedupe_key: format!("{}:{}:{}", event.event_id, channel, patient.id),
-            payload: payload.clone(),
+            // A secret goes only by the patient's chosen means: never by push, whose text
+            // lands on a lock screen and passes through Google and Apple.
+            payload: if channel == Channel::Push {
+                without_secrets(&payload)
+            } else {
+                payload.clone()
+            },
             max_attempts: MAX_ATTEMPTS,
         };
         if jobs::enqueue(conn, &job, now)? {
@@ -74,4 +80,13 @@ pub fn notify_patient(
     }
     inbox::add(conn, &patient.id, event.kind.as_str(), &inbox_payload, now)?;
     Ok(added)
+}
+
+fn without_secrets(payload: &serde_json::Value) -> serde_json::Value {
+    let mut clean = payload.clone();
+    if let Some(facts) = clean.get_mut("facts").and_then(|f| f.as_object_mut()) {
+        facts.remove("access_key");
+        facts.remove("code");
+    }
+    clean
 }

@@ -48,6 +48,22 @@ pub struct Job {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// Claimed before lower ones (see `priority_of`).
+    pub priority: i32,
+    /// Units of the job already settled, for a job with several (push: the devices),
+    /// so that a retry redoes only the others. JSON, read by the notifier.
+    pub progress: Option<String>,
+}
+
+/// Claim order: a code or an access key the patient is waiting for right now (2), then
+/// a lockout warning (1), then every notice (0). With a national backlog of access
+/// notices queued, a sign-in code must not wait behind them.
+pub fn priority_of(job_type: &str) -> i32 {
+    match job_type {
+        "verification_code" | "access_key_issued" => 2,
+        "access_key_locked" | "code_locked" => 1,
+        _ => 0,
+    }
 }
 
 /// Enqueues in the caller's transaction; returns false if the dedupe key already exists.
@@ -71,6 +87,8 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResu
         created_at: now,
         updated_at: now,
         finished_at: None,
+        priority: priority_of(&job.job_type),
+        progress: None,
     };
     // ON CONFLICT is spelled the same on both backends, but diesel's multi-backend query
     // builder does not offer it, so the statement is built per backend.
@@ -95,12 +113,28 @@ pub fn claim(
     lease: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Job>> {
+    claim_from(conn, worker, limit, lease, now, 0)
+}
+
+/// As `claim`, only jobs of at least `min_priority` (the urgent lane of a worker busy
+/// with a batch of notices).
+pub fn claim_from(
+    conn: &mut DbConn,
+    worker: &str,
+    limit: i64,
+    lease: Duration,
+    now: DateTime<Utc>,
+    min_priority: i32,
+) -> QueryResult<Vec<Job>> {
     let token = format!("{worker}/{}", new_id());
     let (now_db, until) = (to_db(now), to_db(now + lease));
-    let pick = "SELECT id FROM notification_jobs \
-                WHERE (status = 'pending' AND run_at <= $1) \
-                   OR (status = 'running' AND lease_until < $1) \
-                ORDER BY run_at LIMIT $2";
+    let pick = format!(
+        "SELECT id FROM notification_jobs \
+         WHERE priority >= {min_priority} \
+           AND ((status = 'pending' AND run_at <= $1) \
+             OR (status = 'running' AND lease_until < $1)) \
+         ORDER BY priority DESC, run_at LIMIT $2"
+    );
     let update = |pick: &str| {
         format!(
             "UPDATE notification_jobs SET status = 'running', lease_owner = $3, \
@@ -115,7 +149,7 @@ pub fn claim(
             .bind::<Text, _>(&token)
             .bind::<Timestamp, _>(until)
             .execute(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(update(pick).replace('$', "?"))
+        DbConn::Sqlite(c) => diesel::sql_query(update(&pick).replace('$', "?"))
             .bind::<Timestamp, _>(now_db)
             .bind::<BigInt, _>(limit)
             .bind::<Text, _>(&token)
@@ -124,7 +158,7 @@ pub fn claim(
     };
     nj::table
         .filter(nj::lease_owner.eq(&token))
-        .order(nj::run_at)
+        .order((nj::priority.desc(), nj::run_at))
         .select(Job::as_select())
         .load(conn)
 }
@@ -194,6 +228,19 @@ pub fn fail(
     permanent: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
+    fail_with_progress(conn, job, error, retry_at, permanent, None, now)
+}
+
+/// As `fail`, also recording which units of the job are settled (`None`: unchanged).
+pub fn fail_with_progress(
+    conn: &mut DbConn,
+    job: &Job,
+    error: &str,
+    retry_at: DateTime<Utc>,
+    permanent: bool,
+    progress: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
     let dead = permanent || job.attempts >= job.max_attempts;
     let lease_owner = job.lease_owner.as_deref().unwrap_or("");
     let n = diesel::update(
@@ -209,6 +256,7 @@ pub fn fail(
         nj::updated_at.eq(to_db(now)),
         nj::lease_until.eq(None::<NaiveDateTime>),
         nj::finished_at.eq(dead.then(|| to_db(now))),
+        nj::progress.eq(progress.map(str::to_owned).or_else(|| job.progress.clone())),
     ))
     .execute(conn)?;
     Ok(n == 1)

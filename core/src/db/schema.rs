@@ -227,6 +227,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        priority -> Integer,
+        progress -> Nullable<Text>,
     }
 }
 

@@ -67,11 +67,8 @@ fn sms_client(config: &Config) -> Result<Option<sms::SmsClient>, String> {
     let (Some(sid), Some(token)) = (&t.account_sid, &t.auth_token) else {
         return Ok(None);
     };
-    let Some(from_number) = t.from_number.clone().filter(|n| !n.is_empty()) else {
-        return Err("TWILIO_FROM_NUMBER must be set when Twilio is configured".to_owned());
-    };
-    // Messages per second one sender number may send; Twilio queues (and bills) what a
-    // long code cannot carry, so we pace ourselves.
+    // Messages per second one sender may send; Twilio queues (and bills) what a sender
+    // cannot carry, and its queue knows no priority, so we pace ourselves.
     let per_sec = f64::from(config.notifier.sms_per_sender_per_sec);
     Ok(Some(sms::SmsClient::new(sms::TwilioSettings {
         api_base: t
@@ -80,13 +77,38 @@ fn sms_client(config: &Config) -> Result<Option<sms::SmsClient>, String> {
             .unwrap_or_else(|| sms::DEFAULT_API_BASE.to_owned()),
         account_sid: sid.clone(),
         auth_token: token.clone(),
-        from_number,
+        senders: sms_senders(t)?,
         status_callback: Some(format!(
             "{}/ivr/sms-status",
             config.ivr.public_url.trim_end_matches('/')
         )),
         per_sender_per_sec: per_sec,
     })))
+}
+
+/// A Messaging Service when one is named, else the pool of numbers, else the one number.
+fn sms_senders(t: &ehealth_core::config::TwilioConfig) -> Result<sms::Senders, String> {
+    if let Some(service) = t.messaging_service_sid.clone().filter(|s| !s.is_empty()) {
+        return Ok(sms::Senders::Service {
+            sid: service,
+            senders: t.messaging_service_senders.max(1) as usize,
+        });
+    }
+    let mut numbers: Vec<String> = t
+        .from_numbers
+        .iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if numbers.is_empty() {
+        numbers.extend(t.from_number.clone().filter(|n| !n.is_empty()));
+    }
+    if numbers.is_empty() {
+        return Err("TWILIO_FROM_NUMBER, TWILIO_FROM_NUMBERS or TWILIO_MESSAGING_SERVICE_SID \
+                    must be set when Twilio is configured"
+            .to_owned());
+    }
+    Ok(sms::Senders::Numbers(numbers))
 }
 
 fn push_client(config: &Config) -> Result<Option<FcmClient>, String> {

@@ -1,36 +1,50 @@
 //! SMS through Twilio's Messages API. Our own small client (SPEC §6): form POST with basic
 //! auth to a configurable base URL, a status callback so delivery receipts reach
-//! `/ivr/sms-status`, and a per-sender pace so a burst never exceeds what the sender
-//! number is allowed.
+//! `/ivr/sms-status`, and pacing so a burst never exceeds what the senders may send.
+//!
+//! One long code carries about one message a second, so national volume needs several
+//! senders: a Twilio Messaging Service (`MessagingServiceSid`; Twilio picks a sender of
+//! its pool) or a pool of our own numbers, each paced on its own. Pacing is ours rather
+//! than Twilio's queue so that priority holds: an urgent message (a sign-in code, a
+//! lockout warning) takes the next free sender slot ahead of every notice waiting.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tokio::sync::Mutex;
+use tokio::time::Instant;
 
 use super::SendError;
 
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
+
+/// Who a message is sent as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Senders {
+    /// Our own numbers, used in turn (one alone is a pool of one).
+    Numbers(Vec<String>),
+    /// A Messaging Service and how many senders its pool has (for pacing).
+    Service { sid: String, senders: usize },
+}
 
 #[derive(Clone)]
 pub struct TwilioSettings {
     pub api_base: String,
     pub account_sid: String,
     pub auth_token: SecretString,
-    pub from_number: String,
+    pub senders: Senders,
     /// Where Twilio posts delivery receipts, e.g. `https://ivr.example/ivr/sms-status`.
     pub status_callback: Option<String>,
-    /// Messages per second one sender number may send (0: no pacing).
+    /// Messages per second one sender may send (0: no pacing).
     pub per_sender_per_sec: f64,
 }
 
 pub struct SmsClient {
     http: reqwest::Client,
     settings: TwilioSettings,
-    /// When each sender may next send.
-    next_slot: Mutex<HashMap<String, Instant>>,
+    pacer: Pacer,
 }
 
 #[derive(Deserialize)]
@@ -46,27 +60,42 @@ struct TwilioError {
 
 impl SmsClient {
     pub fn new(settings: TwilioSettings) -> Self {
+        let lanes = match &settings.senders {
+            Senders::Numbers(n) => n.len(),
+            Senders::Service { senders, .. } => *senders,
+        };
+        let gap = (settings.per_sender_per_sec > 0.0)
+            .then(|| Duration::from_secs_f64(1.0 / settings.per_sender_per_sec));
         Self {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap_or_default(),
+            pacer: Pacer::new(lanes.max(1), gap),
             settings,
-            next_slot: Mutex::new(HashMap::new()),
         }
     }
 
     /// Sends one text; returns Twilio's message SID (stored as the job's provider_ref so
-    /// that a delivery receipt finds its job).
-    pub async fn send(&self, to: &str, body: &str) -> Result<String, SendError> {
-        self.wait_for_slot(&self.settings.from_number).await;
+    /// that a delivery receipt finds its job). `urgent` texts are paced ahead of others.
+    pub async fn send(&self, to: &str, body: &str, urgent: bool) -> Result<String, SendError> {
+        let lane = self.pacer.acquire(urgent).await;
         let s = &self.settings;
         let url = format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",
             s.api_base.trim_end_matches('/'),
             s.account_sid
         );
-        let mut form = vec![("To", to), ("From", s.from_number.as_str()), ("Body", body)];
+        let mut form = vec![("To", to), ("Body", body)];
+        match &s.senders {
+            Senders::Numbers(numbers) => {
+                let from = numbers
+                    .get(lane % numbers.len().max(1))
+                    .ok_or_else(|| SendError::permanent("no SMS sender configured"))?;
+                form.push(("From", from.as_str()));
+            }
+            Senders::Service { sid, .. } => form.push(("MessagingServiceSid", sid.as_str())),
+        }
         if let Some(cb) = &s.status_callback {
             form.push(("StatusCallback", cb.as_str()));
         }
@@ -78,44 +107,114 @@ impl SmsClient {
             .send()
             .await
             .map_err(|e| SendError::transient(format!("twilio unreachable: {e}")))?;
-        let status = response.status();
-        if status.is_success() {
-            let created: Created = response
-                .json()
-                .await
-                .map_err(|e| SendError::transient(format!("twilio answer unreadable: {e}")))?;
-            return Ok(created.sid);
-        }
-        let err: Option<TwilioError> = response.json().await.ok();
-        let detail = err
-            .map(|e| format!("{} {}", e.code.unwrap_or(0), e.message.unwrap_or_default()))
-            .unwrap_or_default();
-        let message = format!("twilio answered {status}: {detail}");
-        // 429 and 5xx pass; any other 4xx (bad number, unsubscribed recipient) will not.
-        if status.as_u16() == 429 || status.is_server_error() {
-            Err(SendError::transient(message))
-        } else {
-            Err(SendError::permanent(message))
+        read_answer(response).await
+    }
+}
+
+async fn read_answer(response: reqwest::Response) -> Result<String, SendError> {
+    let status = response.status();
+    if status.is_success() {
+        let created: Created = response
+            .json()
+            .await
+            .map_err(|e| SendError::transient(format!("twilio answer unreadable: {e}")))?;
+        return Ok(created.sid);
+    }
+    let err: Option<TwilioError> = response.json().await.ok();
+    let detail = err
+        .map(|e| format!("{} {}", e.code.unwrap_or(0), e.message.unwrap_or_default()))
+        .unwrap_or_default();
+    let message = format!("twilio answered {status}: {detail}");
+    // 429 and 5xx pass; any other 4xx (bad number, unsubscribed recipient) will not.
+    if status.as_u16() == 429 || status.is_server_error() {
+        Err(SendError::transient(message))
+    } else {
+        Err(SendError::permanent(message))
+    }
+}
+
+/// Hands out sender slots: each lane (sender) at most once per `gap`. A slot is taken
+/// only when it is free now, never reserved ahead, so an urgent caller that arrives
+/// later still gets the next one: while one waits, the others stand back.
+struct Pacer {
+    gap: Option<Duration>,
+    state: Mutex<PacerState>,
+    turn: AtomicUsize,
+}
+
+struct PacerState {
+    next_free: Vec<Instant>,
+    urgent_waiting: usize,
+}
+
+/// Counts an urgent caller as waiting for as long as it waits (even if abandoned).
+struct UrgentWaiting<'a>(&'a Mutex<PacerState>);
+
+impl<'a> UrgentWaiting<'a> {
+    fn new(state: &'a Mutex<PacerState>) -> Self {
+        lock(state).urgent_waiting += 1;
+        Self(state)
+    }
+}
+
+impl Drop for UrgentWaiting<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(self.0);
+        st.urgent_waiting = st.urgent_waiting.saturating_sub(1);
+    }
+}
+
+fn lock(state: &Mutex<PacerState>) -> std::sync::MutexGuard<'_, PacerState> {
+    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Pacer {
+    fn new(lanes: usize, gap: Option<Duration>) -> Self {
+        let now = Instant::now();
+        Self {
+            gap,
+            state: Mutex::new(PacerState {
+                next_free: vec![now; lanes],
+                urgent_waiting: 0,
+            }),
+            turn: AtomicUsize::new(0),
         }
     }
 
-    async fn wait_for_slot(&self, sender: &str) {
-        if self.settings.per_sender_per_sec <= 0.0 {
-            return;
-        }
-        let gap = Duration::from_secs_f64(1.0 / self.settings.per_sender_per_sec);
-        let at = {
-            let mut slots = self.next_slot.lock().await;
-            let now = Instant::now();
-            let at = slots
-                .get(sender)
-                .copied()
-                .filter(|t| *t > now)
-                .unwrap_or(now);
-            slots.insert(sender.to_owned(), at + gap);
-            at
+    /// Waits for a free slot and returns its lane.
+    async fn acquire(&self, urgent: bool) -> usize {
+        let Some(gap) = self.gap else {
+            return self.turn.fetch_add(1, Ordering::Relaxed);
         };
-        tokio::time::sleep_until(at.into()).await;
+        let _waiting = urgent.then(|| UrgentWaiting::new(&self.state));
+        loop {
+            let wait = match self.try_take(urgent, gap) {
+                Ok(lane) => return lane,
+                Err(wait) => wait,
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The lane taken, or how long to wait before asking again.
+    fn try_take(&self, urgent: bool, gap: Duration) -> Result<usize, Duration> {
+        let mut st = lock(&self.state);
+        let now = Instant::now();
+        let (lane, free) = st
+            .next_free
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by_key(|(_, t)| *t)
+            .unwrap_or((0, now));
+        if !urgent && st.urgent_waiting > 0 {
+            return Err(gap.min(Duration::from_millis(50)));
+        }
+        if free > now {
+            return Err(free - now);
+        }
+        st.next_free[lane] = now + gap;
+        Ok(lane)
     }
 }
 
@@ -162,6 +261,41 @@ pub fn segments(text: &str) -> (SmsEncoding, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_urgent_text_takes_the_next_slot_ahead_of_waiting_notices() {
+        let pacer = std::sync::Arc::new(Pacer::new(1, Some(Duration::from_secs(1))));
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (name, urgent, delay) in [("n1", false, 0), ("n2", false, 1), ("n3", false, 2), ("code", true, 300)] {
+            let (p, o) = (pacer.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                p.acquire(urgent).await;
+                o.lock().unwrap().push(name);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().unwrap();
+        assert_eq!(order[..2], ["n1", "code"], "the code overtook n2 and n3: {order:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pool_paces_each_sender_on_its_own() {
+        let pacer = Pacer::new(3, Some(Duration::from_secs(1)));
+        let started = tokio::time::Instant::now();
+        let mut lanes = Vec::new();
+        for _ in 0..3 {
+            lanes.push(pacer.acquire(false).await);
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO, "three senders, three texts at once");
+        lanes.sort();
+        assert_eq!(lanes, vec![0, 1, 2]);
+        pacer.acquire(false).await;
+        assert!(started.elapsed() >= Duration::from_secs(1), "the fourth waits for a sender");
+    }
 
     #[test]
     fn plain_english_is_gsm7_and_splits_at_153() {

@@ -3,16 +3,19 @@
 //! credentials). Database work runs on the blocking pool; no transaction is open while a
 //! provider is called.
 
+mod push;
+
+use std::time::Duration;
+
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::Job;
-use ehealth_core::db::{devices, patients};
+use ehealth_core::db::patients;
 use ehealth_core::domain::{Channel, Language, NotificationKind};
 use ehealth_core::seal::{open_job_secrets, JOB_SECRETS};
 use ehealth_core::CoreError;
-use mobile_bridge::fcm::{PushError, PushOutcome};
 
 use crate::channels::{Channels, SendError};
-use crate::messages::{render, Message};
+use crate::messages::{render, render_push, Message};
 use crate::outbox::Recipient;
 
 pub enum Delivery {
@@ -24,13 +27,27 @@ pub enum Delivery {
     Failed {
         error: String,
         permanent: bool,
+        retry: Retry,
+        /// The job's units settled so far (push: per device), to keep for the retry.
+        progress: Option<String>,
     },
+}
+
+/// What the provider asked of the next try, beyond the worker's own backoff.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retry {
+    /// Not before this long (a `Retry-After`).
+    pub at_least: Option<Duration>,
+    /// Back off exponentially from this base instead of the worker's (FCM's quota).
+    pub backoff_base: Option<Duration>,
 }
 
 fn failed(error: impl Into<String>, permanent: bool) -> Delivery {
     Delivery::Failed {
         error: error.into(),
         permanent,
+        retry: Retry::default(),
+        progress: None,
     }
 }
 
@@ -76,7 +93,14 @@ pub async fn deliver(services: &Services, channels: &Channels, job: &Job) -> Del
             Err(e) => return failed(e.to_string(), false),
         }
     };
-    let message = render(kind, recipient.language, &payload);
+    if channel == Channel::Push && channels.push.is_some() {
+        let message = render_push(kind, recipient.language, &payload);
+        return push::push(services, channels, job, kind, &message).await;
+    }
+    let message = match channel {
+        Channel::Push => render_push(kind, recipient.language, &payload),
+        _ => render(kind, recipient.language, &payload),
+    };
     let sent = send(services, channels, job, channel, &recipient, &message).await;
     match sent {
         Ok(provider_ref) => Delivery::Sent {
@@ -103,7 +127,7 @@ async fn send(
                 .ok_or_else(|| SendError::permanent("no sms"))?;
             let (encoding, parts) = crate::channels::sms::segments(&message.body);
             crate::metrics::record_sms_segments(encoding, parts);
-            sms.send(&to.address, &message.body).await
+            sms.send(&to.address, &message.body, job.priority > 0).await
         }
         Channel::Email if channels.email.is_some() => {
             let email = channels
@@ -120,7 +144,6 @@ async fn send(
                 )
                 .await
         }
-        Channel::Push if channels.push.is_some() => push(services, channels, job, message).await,
         Channel::Post => {
             let (s, j, to, m) = (services.clone(), job.clone(), to.clone(), message.clone());
             blocking(move || crate::postal::queue(&s, &j, &to, &m))
@@ -133,73 +156,6 @@ async fn send(
             .map(|path| format!("outbox:{}", path.display()))
             .map_err(|e| SendError::transient(format!("outbox: {e}"))),
     }
-}
-
-/// Pushes to every device of the patient; a device FCM no longer knows is dropped.
-/// Delivered when at least one device took it, or when none is left to take it; dead when
-/// every device was refused for good.
-async fn push(
-    services: &Services,
-    channels: &Channels,
-    job: &Job,
-    message: &Message,
-) -> Result<String, SendError> {
-    let fcm = channels
-        .push
-        .clone()
-        .ok_or_else(|| SendError::permanent("no fcm"))?;
-    let patient_id = job.patient_id.clone().unwrap_or_default();
-    let s = services.clone();
-    let tokens = blocking(move || {
-        let mut conn = s.db.get()?;
-        Ok(devices::for_patient(&mut conn, &patient_id)?)
-    })
-    .await
-    .map_err(|e| SendError::transient(e.to_string()))?;
-    let (mut names, mut refused) = (Vec::new(), Vec::new());
-    for device in tokens {
-        let sent = fcm
-            .send(&device.fcm_token, &message.subject, &message.body, &job.id)
-            .await;
-        match sent {
-            Ok(PushOutcome::Sent(name)) => names.push(name),
-            Ok(PushOutcome::Unregistered) => drop_device(services, device.fcm_token).await?,
-            Err(PushError::Permanent(e)) => {
-                tracing::warn!(job = %job.id, error = %e, "push refused");
-                refused.push(e);
-            }
-            Err(PushError::Transient(e)) if names.is_empty() => {
-                return Err(SendError::transient(e))
-            }
-            Err(PushError::Transient(e)) => {
-                tracing::warn!(job = %job.id, error = %e, "push to one device failed")
-            }
-        }
-    }
-    if names.is_empty() && !refused.is_empty() {
-        // Every device refused for good (a wrong project, a revoked key, a bad message):
-        // the job dies where the Office sees it, rather than pass for delivered.
-        return Err(SendError::permanent(format!(
-            "fcm refused: {}",
-            refused.join("; ")
-        )));
-    }
-    Ok(if names.is_empty() {
-        "fcm:no-device".to_owned()
-    } else {
-        format!("fcm:{}", names.join(","))
-    })
-}
-
-async fn drop_device(services: &Services, token: String) -> Result<(), SendError> {
-    let s = services.clone();
-    blocking(move || {
-        let mut conn = s.db.get()?;
-        devices::remove_token(&mut conn, &token)?;
-        Ok(())
-    })
-    .await
-    .map_err(|e| SendError::transient(e.to_string()))
 }
 
 /// Where the message goes: `destination` in the payload when the event names one (a

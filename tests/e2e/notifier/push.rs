@@ -160,8 +160,8 @@ both_backends! {
         assert_eq!(live_sends, 2, "one push per event to the live device");
         for job in &push_jobs {
             assert!(requests.iter().any(|r| String::from_utf8_lossy(&r.body)
-                .contains(&format!("\"apns-collapse-id\":\"{}\"", job.id))),
-                "a resent push replaces the first on the device");
+                .contains(&format!("\"apns-collapse-id\":\"{}\"", job.job_type))),
+                "one collapse key per kind: a newer push of a kind replaces the older");
         }
     }
 }
