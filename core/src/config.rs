@@ -101,6 +101,11 @@ pub struct NotifierConfig {
     pub backoff_base_ms: u64,
     /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF.
     pub postal_font: PathBuf,
+    /// The letterhead of postal letters, one line per `\n` (the Office's name).
+    pub postal_letterhead: String,
+    /// The return address printed above the address block (undeliverable mail comes back
+    /// there), one line.
+    pub postal_return_address: String,
     /// Days delivered notification jobs, delivery receipts and voice calls are kept.
     pub keep_days: u32,
 }
@@ -208,6 +213,9 @@ impl Default for NotifierConfig {
             sms_per_sender_per_sec: 10,
             backoff_base_ms: 5_000,
             postal_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            postal_letterhead: "Electronic Health Record Registration Office\n電子健康紀錄登記處"
+                .to_owned(),
+            postal_return_address: "eHR Registration Office, GPO Box 1000, Hong Kong".to_owned(),
             keep_days: 90,
         }
     }
@@ -347,6 +355,14 @@ impl Config {
         if let Some(v) = get("EHEALTH_POSTAL_FONT") {
             self.notifier.postal_font = PathBuf::from(v);
         }
+        set(
+            &mut self.notifier.postal_letterhead,
+            get("EHEALTH_POSTAL_LETTERHEAD").map(|v| v.replace("\\n", "\n")),
+        );
+        set(
+            &mut self.notifier.postal_return_address,
+            get("EHEALTH_POSTAL_RETURN_ADDRESS"),
+        );
         set(&mut self.webauthn.rp_id, get("EHEALTH_WEBAUTHN_RP_ID"));
         set(
             &mut self.webauthn.rp_origin,

@@ -7,6 +7,8 @@ mod email;
 mod folding;
 pub(crate) mod harness;
 mod postal;
+mod postal_letter;
+mod postal_runs;
 pub(crate) mod processes;
 pub(crate) mod push;
 pub(crate) mod sms;

@@ -367,6 +367,26 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         printed_at -> Nullable<Timestamp>,
+        run_no -> Nullable<BigInt>,
+        page -> Nullable<Integer>,
+        reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    postal_batch_runs (run_no) {
+        run_no -> BigInt,
+        mailing_date -> Text,
+        letters -> Integer,
+        created_at -> Timestamp,
+        printed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    postal_run_counter (id) {
+        id -> Integer,
+        last_run -> BigInt,
     }
 }
 
@@ -380,6 +400,8 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     consent_reminders,
     postal_letters,
+    postal_batch_runs,
+    postal_run_counter,
     providers,
     patients,
     substitute_decision_makers,

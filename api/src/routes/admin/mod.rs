@@ -53,6 +53,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/patients/{ehr}/fhir/AuditEvent",
             web::get().to(export_fhir::audit_events),
+        )
+        .route(
+            "/patients/{ehr}/fhir/{kind}",
+            web::get().to(export_fhir::unsupported),
         );
 }
 
