@@ -52,10 +52,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PostalCommand {
-    /// Print the letters waiting for DATE (YYYY-MM-DD) into one PDF and a CSV manifest.
+    /// Print the letters waiting for DATE (YYYY-MM-DD) as a new numbered run: its own
+    /// PDF and CSV manifest, `ehealth-letters-DATE-runNNNN.*`.
     Batch {
         #[arg(long)]
         date: chrono::NaiveDate,
+        /// Where to write the PDF and the manifest.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Make run N's PDF and manifest again from the database (never over existing files).
+    Reprint {
+        #[arg(long)]
+        run: i64,
         /// Where to write the PDF and the manifest.
         #[arg(long, default_value = ".")]
         out: PathBuf,
@@ -88,6 +97,9 @@ fn main() -> ExitCode {
         Command::Postal {
             command: PostalCommand::Batch { date, out },
         } => commands::postal::batch(config, date, &out),
+        Command::Postal {
+            command: PostalCommand::Reprint { run, out },
+        } => commands::postal::reprint(config, run, &out),
         Command::Audit {
             command: AuditCommand::Verify,
         } => commands::audit_verify(config),

@@ -187,6 +187,11 @@ pub struct NotifierConfig {
     pub backoff_base_ms: u64,
     /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF.
     pub postal_font: PathBuf,
+    /// The letterhead of postal letters, one line per `\n` (the Office's name).
+    pub postal_letterhead: String,
+    /// The return address printed above the address block (undeliverable mail comes back
+    /// there), one line.
+    pub postal_return_address: String,
     /// Days delivered notification jobs, delivery receipts and voice calls are kept.
     pub keep_days: u32,
 }
@@ -293,6 +298,9 @@ impl Default for NotifierConfig {
             sms_per_sender_per_sec: 10,
             backoff_base_ms: 5_000,
             postal_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            postal_letterhead: "Electronic Health Record Registration Office\n電子健康紀錄登記處"
+                .to_owned(),
+            postal_return_address: "eHR Registration Office, GPO Box 1000, Hong Kong".to_owned(),
             keep_days: 90,
         }
     }
@@ -472,6 +480,14 @@ impl Config {
         if let Some(v) = get("EHEALTH_METRICS_TOKEN") {
             self.metrics.token = Some(SecretString::from(v));
         }
+        set(
+            &mut self.notifier.postal_letterhead,
+            get("EHEALTH_POSTAL_LETTERHEAD").map(|v| v.replace("\\n", "\n")),
+        );
+        set(
+            &mut self.notifier.postal_return_address,
+            get("EHEALTH_POSTAL_RETURN_ADDRESS"),
+        );
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }

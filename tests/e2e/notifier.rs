@@ -8,6 +8,8 @@ mod folding;
 pub(crate) mod harness;
 mod postal;
 mod secrets_at_rest;
+mod postal_letter;
+mod postal_runs;
 pub(crate) mod processes;
 pub(crate) mod push;
 mod push_fcm;

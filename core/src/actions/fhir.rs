@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::db::audit::{self, AuditEntry};
 use crate::db::consents::{self, SharingConsent};
@@ -23,6 +24,15 @@ pub const CHANNEL_EXTENSION: &str = "urn:ehealth:fhir:StructureDefinition:consen
 /// Most access-log entries exported in one Bundle.
 const MAX_EVENTS: i64 = 1_000;
 
+/// The namespace of the name-based (v5) UUIDs that identify exported audit entries: the
+/// same entry always exports with the same id and fullUrl.
+const AUDIT_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_3a52_9d0e_4b7a_8c21_e5f4_0b3d_9a17);
+
+/// The RFC 4122 UUID an audit entry is exported under (version 5, from its sequence number).
+pub fn audit_event_id(seq: i64) -> Uuid {
+    Uuid::new_v5(&AUDIT_NAMESPACE, format!("audit-entry:{seq}").as_bytes())
+}
+
 fn instant(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
@@ -35,12 +45,22 @@ fn patient_ref(p: &Patient) -> Value {
     json!({ "identifier": { "system": EHR_SYSTEM, "value": p.ehr_number }, "display": p.name_en })
 }
 
-fn bundle(resources: Vec<Value>) -> Value {
+/// A searchset Bundle: its own id, when it was made, and each resource under its UUID.
+fn bundle(resources: Vec<Value>, now: DateTime<Utc>) -> Value {
     let entries: Vec<Value> = resources
         .into_iter()
         .map(|r| json!({ "fullUrl": format!("urn:uuid:{}", r["id"].as_str().unwrap_or_default()), "resource": r, "search": { "mode": "match" } }))
         .collect();
-    json!({ "resourceType": "Bundle", "type": "searchset", "total": entries.len(), "entry": entries })
+    let made = instant(now.naive_utc());
+    json!({
+        "resourceType": "Bundle",
+        "id": Uuid::new_v4().to_string(),
+        "meta": { "lastUpdated": made },
+        "type": "searchset",
+        "timestamp": made,
+        "total": entries.len(),
+        "entry": entries,
+    })
 }
 
 pub fn consents_bundle(
@@ -56,7 +76,7 @@ pub fn consents_bundle(
         let name = provider.map(|p| p.name_en).unwrap_or_default();
         resources.push(consent_resource(&patient, c, &name, now)?);
     }
-    Ok(bundle(resources))
+    Ok(bundle(resources, now))
 }
 
 fn consent_resource(
@@ -90,7 +110,11 @@ fn consent_resource(
 }
 
 /// The patient's access log (record views, granted and refused), newest first.
-pub fn audit_events_bundle(conn: &mut DbConn, ehr: &EhrNumber) -> CoreResult<Value> {
+pub fn audit_events_bundle(
+    conn: &mut DbConn,
+    ehr: &EhrNumber,
+    now: DateTime<Utc>,
+) -> CoreResult<Value> {
     let patient = patient_of(conn, ehr)?;
     let entries = audit::for_patient(conn, &patient.id, None, MAX_EVENTS)?;
     let resources = entries
@@ -98,7 +122,7 @@ pub fn audit_events_bundle(conn: &mut DbConn, ehr: &EhrNumber) -> CoreResult<Val
         .filter(|e| e.event == AuditAction::RecordView.as_str())
         .map(|e| audit_event(&patient, e))
         .collect::<CoreResult<Vec<_>>>()?;
-    Ok(bundle(resources))
+    Ok(bundle(resources, now))
 }
 
 fn audit_event(patient: &Patient, e: &AuditEntry) -> CoreResult<Value> {
@@ -112,28 +136,35 @@ fn audit_event(patient: &Patient, e: &AuditEntry) -> CoreResult<Value> {
     };
     let mut agent = json!({
         "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP", "display": "information recipient" }] },
-        "who": { "identifier": { "system": ACCOUNT_SYSTEM, "value": e.actor_id.clone().unwrap_or_default() } },
+        "who": { "type": "Practitioner", "identifier": { "system": ACCOUNT_SYSTEM, "value": e.actor_id.clone().unwrap_or_default() } },
         "requestor": true,
     });
-    if let Some(p) = &e.provider_id {
-        agent["location"] = json!({ "identifier": { "system": HCP_SYSTEM, "value": p } });
-    }
     if let Some(prof) = &e.profession {
         agent["role"] = json!([{ "text": prof }]);
     }
     if let Some(purpose) = &e.purpose {
-        agent["purposeOfUse"] = json!([{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "TREAT", "display": "treatment" }], "text": purpose }]);
+        agent["purposeOfUse"] = json!([{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "TREAT", "display": "treatment" }], "text": purpose_text(purpose) }]);
+    }
+    let mut agents = vec![agent];
+    // The provider the professional works for is an agent of its own (an Organization);
+    // `agent.location` may only point at a Location.
+    if let Some(p) = &e.provider_id {
+        agents.push(json!({
+            "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": "PROV", "display": "healthcare provider" }] },
+            "who": { "type": "Organization", "identifier": { "system": HCP_SYSTEM, "value": p } },
+            "requestor": false,
+        }));
     }
     Ok(json!({
         "resourceType": "AuditEvent",
-        "id": format!("audit-{}", e.seq),
+        "id": audit_event_id(e.seq).to_string(),
         "type": { "system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110", "display": "Patient Record" },
         "subtype": [{ "system": "http://hl7.org/fhir/restful-interaction", "code": "read", "display": "read" }],
         "action": "R",
         "recorded": instant(e.occurred_at),
         "outcome": code,
         "outcomeDesc": desc,
-        "agent": [agent],
+        "agent": agents,
         "source": { "observer": { "display": "eHealth consent platform" }, "type": [{ "system": "http://terminology.hl7.org/CodeSystem/security-source-type", "code": "4", "display": "Application Server" }] },
         "entity": [{
             "what": patient_ref(patient),
@@ -142,4 +173,35 @@ fn audit_event(patient: &Patient, e: &AuditEntry) -> CoreResult<Value> {
             "detail": [{ "type": "data_types", "valueString": e.data_types }],
         }],
     }))
+}
+
+/// The purpose as the professional stated it, without the log's internal prefix
+/// (`reason:follow-up` -> `follow-up`, `care_episode:E1` -> `care episode E1`).
+fn purpose_text(purpose: &str) -> String {
+    match purpose.split_once(':') {
+        Some(("reason", r)) => r.to_owned(),
+        Some(("care_episode", id)) => format!("care episode {id}"),
+        _ => purpose.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_event_ids_are_stable_rfc4122_v5_uuids() {
+        let a = audit_event_id(57);
+        assert_eq!(a, audit_event_id(57));
+        assert_ne!(a, audit_event_id(58));
+        assert_eq!(a.get_version_num(), 5);
+        assert_eq!(a.get_variant(), uuid::Variant::RFC4122);
+    }
+
+    #[test]
+    fn purposes_lose_the_internal_prefix() {
+        assert_eq!(purpose_text("reason:follow-up"), "follow-up");
+        assert_eq!(purpose_text("care_episode:E1"), "care episode E1");
+        assert_eq!(purpose_text("other"), "other");
+    }
 }

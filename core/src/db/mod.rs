@@ -35,6 +35,7 @@ pub mod one_time_codes;
 pub mod passkeys;
 pub mod patient_settings;
 pub mod postal_letters;
+pub mod postal_runs;
 pub mod provider_directory;
 pub mod sdm;
 pub mod withdrawals;

@@ -24,6 +24,11 @@ pub struct PostalLetter {
     pub body: String,
     pub created_at: NaiveDateTime,
     pub printed_at: Option<NaiveDateTime>,
+    /// The batch run that took the letter, its page in that run's PDF and the reference
+    /// printed on it (set together when a run takes the letter).
+    pub run_no: Option<i64>,
+    pub page: Option<i32>,
+    pub reference: Option<String>,
 }
 
 fn body_aad(job_id: &str) -> String {
@@ -59,26 +64,52 @@ pub fn queue(conn: &mut DbConn, letter: &PostalLetter) -> QueryResult<bool> {
     Ok(true)
 }
 
-/// The letters of `mailing_date` not printed yet, in the order they were queued.
-pub fn waiting(conn: &mut DbConn, mailing_date: &str) -> QueryResult<Vec<PostalLetter>> {
-    pl::table
-        .filter(pl::mailing_date.eq(mailing_date))
-        .filter(pl::printed_at.is_null())
+/// Gives every letter of `mailing_date` that no run has taken yet to run `run_no`, then
+/// numbers them (page order = the order they were queued) with `reference(page)`.
+/// Returns how many it took. On PostgreSQL a concurrent run's taken letters are
+/// re-checked after its commit (`run_no IS NULL` no longer holds), so no letter is
+/// taken twice.
+pub fn take_for_run(
+    conn: &mut DbConn,
+    mailing_date: &str,
+    run_no: i64,
+    reference: impl Fn(i32) -> String,
+) -> QueryResult<usize> {
+    diesel::update(
+        pl::table
+            .filter(pl::mailing_date.eq(mailing_date))
+            .filter(pl::run_no.is_null()),
+    )
+    .set(pl::run_no.eq(Some(run_no)))
+    .execute(conn)?;
+    let ids: Vec<String> = pl::table
+        .filter(pl::run_no.eq(run_no))
         .order((pl::created_at, pl::job_id))
+        .select(pl::job_id)
+        .load(conn)?;
+    for (page, id) in (1..).zip(&ids) {
+        diesel::update(pl::table.find(id))
+            .set((pl::page.eq(Some(page)), pl::reference.eq(Some(reference(page)))))
+            .execute(conn)?;
+    }
+    Ok(ids.len())
+}
+
+/// The letters of a run, in page order.
+pub fn of_run(conn: &mut DbConn, run_no: i64) -> QueryResult<Vec<PostalLetter>> {
+    pl::table
+        .filter(pl::run_no.eq(run_no))
+        .order(pl::page)
         .select(PostalLetter::as_select())
         .load(conn)
 }
 
-/// Marks letters printed and clears their text (it may hold an access key). Only
-/// letters still waiting are marked; returns how many.
-pub fn mark_printed(
-    conn: &mut DbConn,
-    job_ids: &[String],
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
+/// Marks a run's letters printed and clears their text (it may hold an access key).
+/// Only letters still waiting are marked; returns how many.
+pub fn mark_printed(conn: &mut DbConn, run_no: i64, now: DateTime<Utc>) -> QueryResult<usize> {
     diesel::update(
         pl::table
-            .filter(pl::job_id.eq_any(job_ids))
+            .filter(pl::run_no.eq(run_no))
             .filter(pl::printed_at.is_null()),
     )
     .set((pl::printed_at.eq(Some(to_db(now))), pl::body.eq("")))

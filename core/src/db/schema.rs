@@ -370,6 +370,26 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         printed_at -> Nullable<Timestamp>,
+        run_no -> Nullable<BigInt>,
+        page -> Nullable<Integer>,
+        reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    postal_batch_runs (run_no) {
+        run_no -> BigInt,
+        mailing_date -> Text,
+        letters -> Integer,
+        created_at -> Timestamp,
+        printed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    postal_run_counter (id) {
+        id -> Integer,
+        last_run -> BigInt,
     }
 }
 
@@ -399,6 +419,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     form_consents,
     consent_reminders,
     postal_letters,
+    postal_batch_runs,
+    postal_run_counter,
     providers,
     patients,
     substitute_decision_makers,

@@ -189,7 +189,7 @@ fn recipient(
     };
     let name = patient
         .as_ref()
-        .map(|p| p.name_en.clone())
+        .map(|p| name_in(language, &p.name_en, p.name_zh.as_deref()))
         .or_else(|| payload["name_en"].as_str().map(str::to_owned))
         .unwrap_or_default();
     let address = match (destination, &patient) {
@@ -208,6 +208,16 @@ fn recipient(
         address,
         language,
     })
+}
+
+/// The patient's name as a letter or email in `language` writes it: the Chinese name in
+/// Chinese when the patient has one.
+fn name_in(language: Language, name_en: &str, name_zh: Option<&str>) -> String {
+    match (language, name_zh) {
+        (Language::English, _) | (_, None) => name_en.to_owned(),
+        (_, Some(zh)) if zh.trim().is_empty() => name_en.to_owned(),
+        (_, Some(zh)) => zh.to_owned(),
+    }
 }
 
 fn scrub(payload: &serde_json::Value) -> Option<serde_json::Value> {

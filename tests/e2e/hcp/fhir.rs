@@ -1,12 +1,18 @@
 //! FHIR R4 export: a patient's consents as `Consent` and access log as `AuditEvent`,
 //! checked against the R4 definitions' required elements (min cardinality 1), the
 //! required-strength value sets of the codes used, the `ppc-1` invariant (policy or
-//! policyRule), and the instant/dateTime formats.
+//! policyRule), and the instant/dateTime formats; then by an independent FHIR R4
+//! implementation (scripts/fhir-validate.py: Python's fhir.resources 6.1, FHIR 4.0.1).
+//! Errors on the FHIR routes are OperationOutcomes.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{json, Value};
 
 use super::helpers::*;
+use crate::support::TestApp;
 
 fn is_instant(v: &Value) -> bool {
     // R4 instant: YYYY-MM-DDThh:mm:ss(.sss)(Z|+hh:mm), seconds and zone required.
@@ -30,10 +36,76 @@ fn check_bundle(b: &Value) -> &Vec<Value> {
     assert_eq!(b["type"], "searchset");
     let entries = b["entry"].as_array().unwrap();
     assert_eq!(b["total"].as_u64().unwrap() as usize, entries.len());
+    assert!(b["id"].as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));
+    assert!(is_instant(&b["meta"]["lastUpdated"]) && is_instant(&b["timestamp"]));
     for e in entries {
-        assert!(e["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
+        let url = e["fullUrl"].as_str().unwrap();
+        let id = url.strip_prefix("urn:uuid:").expect("urn:uuid:");
+        let parsed = uuid::Uuid::parse_str(id).expect("an RFC 4122 UUID");
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        assert_eq!(parsed.hyphenated().to_string(), id, "lower-case, hyphenated");
+        assert_eq!(e["resource"]["id"], json!(id), "fullUrl names the resource");
     }
     entries
+}
+
+/// The interpreter with fhir.resources: `EHEALTH_FHIR_PYTHON`, else the virtualenv
+/// scripts/ci-deps.sh makes, else `python3`. `None` when none can import it, which fails
+/// the test when `EHEALTH_TEST_FHIR=required` (CI), as PostgreSQL does.
+fn fhir_python() -> Option<String> {
+    let candidates = match std::env::var("EHEALTH_FHIR_PYTHON") {
+        Ok(p) => vec![p],
+        Err(_) => vec!["/opt/ehealth-fhir/bin/python3".to_owned(), "python3".to_owned()],
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fhir-validate.py");
+    let found = candidates.into_iter().find(|py| {
+        Command::new(py).args([script, "--check-import"]).status().is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        assert_ne!(
+            std::env::var("EHEALTH_TEST_FHIR").as_deref(),
+            Ok("required"),
+            "EHEALTH_TEST_FHIR=required but no python3 can import fhir.resources (scripts/ci-deps.sh)"
+        );
+        eprintln!("skipping the independent FHIR validation: fhir.resources is not installed");
+    }
+    found
+}
+
+/// Writes each document to a file and has the independent validator read them all.
+fn validate_independently(dir: &Path, docs: &[(&str, &Value)]) {
+    let Some(python) = fhir_python() else { return };
+    let paths: Vec<_> = docs
+        .iter()
+        .map(|(name, doc)| {
+            let path = dir.join(format!("{name}.json"));
+            std::fs::write(&path, doc.to_string()).unwrap();
+            path
+        })
+        .collect();
+    let out = Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fhir-validate.py"))
+        .args(&paths)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(said.matches(": valid FHIR R4").count(), docs.len(), "{said}");
+}
+
+/// An error on a FHIR route: the status, as an OperationOutcome with our code.
+async fn fhir_error(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = app.client.get(format!("{}{path}", app.api));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/fhir+json");
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    assert_eq!(body["issue"][0]["severity"], "error");
+    (status, body)
 }
 
 fn check_consent(c: &Value) {
@@ -77,6 +149,13 @@ fn check_audit_event(a: &Value) {
     assert!(is_instant(&a["recorded"]));
     let agents = a["agent"].as_array().unwrap();
     assert!(!agents.is_empty() && agents.iter().all(|g| g["requestor"].is_boolean()));
+    // agent.location is Reference(Location): never an organisation.
+    assert!(agents.iter().all(|g| g.get("location").is_none()));
+    for g in agents {
+        for p in g["purposeOfUse"].as_array().into_iter().flatten() {
+            assert!(!p["text"].as_str().unwrap_or("").contains(':'), "no internal prefix: {p}");
+        }
+    }
     assert!(a["source"]["observer"].is_object());
     // action and outcome are required-bound.
     assert!(["C", "R", "U", "D", "E"].contains(&a["action"].as_str().unwrap()));
@@ -127,7 +206,31 @@ both_backends! {
         assert_eq!(entries[1]["resource"]["outcome"], "0");
         assert_eq!(entries[1]["resource"]["entity"][0]["detail"][0]["valueString"], "allergies_adrs");
 
-        let (status, _) = get(&app, &format!("/v1/admin/patients/{ehr}/fhir/Consent"), &nurse).await;
-        assert_eq!(status, 403, "only the Office exports");
+        let org = &entries[1]["resource"]["agent"][1];
+        assert_eq!(org["who"]["type"], "Organization");
+        assert_eq!(org["who"]["identifier"]["value"], json!(clinic()));
+        assert_eq!(entries[1]["resource"]["agent"][0]["purposeOfUse"][0]["text"], "care");
+        let (_, again) = get(&app, &format!("/v1/admin/patients/{ehr}/fhir/AuditEvent"), &office).await;
+        assert_eq!(again["entry"][0]["fullUrl"], entries[0]["fullUrl"], "stable per audit entry");
+        assert_ne!(again["id"], events["id"], "each Bundle its own id");
+
+        let base = format!("/v1/admin/patients/{ehr}/fhir");
+        let (status, forbidden) = fhir_error(&app, &format!("{base}/Consent"), Some(&nurse)).await;
+        assert_eq!((status, forbidden["issue"][0]["code"].as_str()), (403, Some("forbidden")), "only the Office exports");
+        let (status, anonymous) = fhir_error(&app, &format!("{base}/AuditEvent"), None).await;
+        assert_eq!((status, anonymous["issue"][0]["code"].as_str()), (401, Some("login")));
+        let (status, bad) = fhir_error(&app, "/v1/admin/patients/12/fhir/Consent", Some(&office)).await;
+        assert_eq!((status, bad["issue"][0]["code"].as_str()), (400, Some("invalid")));
+        let (status, unknown) = fhir_error(&app, "/v1/admin/patients/000000000000/fhir/Consent", Some(&office)).await;
+        assert_eq!((status, unknown["issue"][0]["code"].as_str()), (404, Some("not-found")));
+        let (status, other) = fhir_error(&app, &format!("{base}/Patient"), Some(&office)).await;
+        assert_eq!(status, 404);
+        assert_eq!(other["issue"][0]["details"]["coding"][0]["code"], "fhir_type_unsupported");
+
+        let dir = tempfile::TempDir::new().unwrap();
+        validate_independently(dir.path(), &[
+            ("consents", &consents), ("audit-events", &events), ("forbidden", &forbidden),
+            ("anonymous", &anonymous), ("bad", &bad), ("unknown", &unknown), ("other", &other),
+        ]);
     }
 }

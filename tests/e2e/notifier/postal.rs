@@ -51,7 +51,7 @@ both_backends! {
         let out = tempfile::TempDir::new().expect("dir");
         let said = batch(&app, &date, out.path());
         assert!(said.contains("2 letters"), "{said}");
-        let pdf_path = out.path().join(format!("ehealth-letters-{date}.pdf"));
+        let pdf_path = out.path().join(format!("ehealth-letters-{date}-run0001.pdf"));
         let pdf_bytes = std::fs::read(&pdf_path).expect("the PDF");
         assert!(pdf_bytes.starts_with(b"%PDF"));
         assert!(pdf_bytes.len() < 200_000, "a font subset, not the 5 MB font: {}", pdf_bytes.len());
@@ -61,11 +61,11 @@ both_backends! {
         assert!(text.contains("閣下已給予海港診所互通同意"), "Chinese renders: {text}");
         assert!(text.contains("You gave") || text.contains("revoked"), "{text}");
         assert!(text.contains("Harbour Road"), "the address block: {text}");
-        let manifest = std::fs::read_to_string(out.path().join(format!("ehealth-letters-{date}.csv")))
+        let manifest = std::fs::read_to_string(out.path().join(format!("ehealth-letters-{date}-run0001.csv")))
             .expect("the manifest");
         let rows: Vec<&str> = manifest.lines().collect();
         assert_eq!(rows.len(), 3, "{manifest}");
-        assert!(rows[0].starts_with("page,job_id,recipient,address"));
+        assert!(rows[0].starts_with("\u{feff}run,page,reference,job_id,recipient,address"));
         assert!(rows[1].contains(&job.id) || rows[2].contains(&job.id));
 
         let letter = postal_letters::find(&mut conn, &job.id).expect("q").expect("letter");

@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/patients/{ehr}/fhir/AuditEvent",
             web::get().to(export_fhir::audit_events),
+        )
+        .route(
+            "/patients/{ehr}/fhir/{kind}",
+            web::get().to(export_fhir::unsupported),
         );
 }
 
