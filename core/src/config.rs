@@ -34,6 +34,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Passkeys of the patient app (issue 3).
     pub webauthn: WebauthnConfig,
+    /// The verifiable access log (issue 12).
+    pub audit: crate::tlog::config::AuditConfig,
     /// Load the demo providers, accounts and patient on first start (development only).
     pub demo_on_first_start: bool,
 }
@@ -134,6 +136,7 @@ impl Default for Config {
             notifier: NotifierConfig::default(),
             security: SecurityConfig::default(),
             webauthn: WebauthnConfig::default(),
+            audit: Default::default(),
             demo_on_first_start: true,
         }
     }
@@ -352,6 +355,7 @@ impl Config {
             &mut self.webauthn.rp_origin,
             get("EHEALTH_WEBAUTHN_RP_ORIGIN"),
         );
+        self.audit.apply_env(&get);
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -366,6 +370,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        self.audit.check(false)?;
         if self.mode != Mode::Production {
             return Ok(());
         }
@@ -390,6 +395,7 @@ impl Config {
                 "production needs at least the default Argon2 cost",
             ));
         }
+        self.audit.check(true)?;
         Ok(())
     }
 
@@ -511,6 +517,15 @@ mod tests {
         c.apply_env(env(&[(
             "EHEALTH_IVR_PUBLIC_URL",
             "https://ivr.ehealth.example",
+        )]))
+        .expect("env");
+        assert_eq!(
+            c.check().expect_err("audit key").field(),
+            Some("EHEALTH_AUDIT_SIGNING_KEY")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_AUDIT_SIGNING_KEY",
+            "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy0wMDA=",
         )]))
         .expect("env");
         assert!(c.check().is_ok());

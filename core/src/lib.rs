@@ -12,6 +12,7 @@ pub mod ids;
 pub mod rules;
 pub mod secret;
 pub mod telemetry;
+pub mod tlog;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
