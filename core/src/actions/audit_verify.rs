@@ -109,8 +109,20 @@ fn run(
             let what = "leaf beyond the latest signed checkpoint (inserted)";
             return Ok(Err(problem(Some(head.size), None, what)));
         }
+        if full && !every_entry_accounted_for(conn, leaves)? {
+            let what = "an entry is neither in the tree nor pending (inserted behind the \
+                        sequencer's back, or its queue row deleted)";
+            return Ok(Err(problem(None, None, what)));
+        }
     }
     Ok(walked)
+}
+
+/// Every entry is a leaf or queued: none was slipped in (or its queue row dropped) where
+/// the sequencer will never see it.
+fn every_entry_accounted_for(conn: &mut DbConn, leaves: u64) -> CoreResult<bool> {
+    let entries = crate::db::audit::count(conn)? as u64;
+    Ok(entries == leaves + audit_tree::pending_count(conn)? as u64)
 }
 
 /// The note's signature and that the row's size and root are the note's.
