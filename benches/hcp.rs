@@ -226,10 +226,8 @@ SELECT data_type FROM access_matrix WHERE profession = 'medical_practitioner';
 SELECT data_type FROM data_type_policies WHERE restricted;
 SELECT * FROM sharing_consents WHERE patient_id = ':patient_id' AND provider_id = '000010017' AND status = 'active';
 SELECT data_types FROM approvals WHERE patient_id = ':patient_id' AND provider_id = '000010017' AND status = 'approved' AND expires_at > now();
-UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1;
-SELECT last_seq, last_hash FROM audit_head WHERE id = 1 \gset
-INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (:last_seq, now(), 'record_view', 'hcprof', 'a', '000010017', 'medical_practitioner', ':patient_id', 'allergies_adrs', 'reason:bench', 'granted', 'granted', '{}', ':last_hash', md5(':last_hash'));
-UPDATE audit_head SET last_hash = md5(':last_hash') WHERE id = 1;
+INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (nextval('audit_log_seq'), now(), 'record_view', 'hcprof', 'a', '000010017', 'medical_practitioner', ':patient_id', 'allergies_adrs', 'reason:bench', 'granted', 'granted', '{}', '', '');
+INSERT INTO audit_pending (seq) VALUES (currval('audit_log_seq'));
 SELECT * FROM shared_records WHERE patient_id = ':patient_id' AND data_type IN ('allergies_adrs', 'lab_radiology_reports', 'demographics') ORDER BY created_at, id;
 SELECT EXISTS (SELECT 1 FROM app_devices WHERE patient_id = ':patient_id');
 INSERT INTO notification_jobs (id, job_type, channel, patient_id, dedupe_key, payload, status, attempts, max_attempts, run_at, lease_owner, lease_until, last_error, provider_ref, created_at, updated_at, finished_at) VALUES (gen_random_uuid()::text, 'record_accessed', 'sms', ':patient_id', gen_random_uuid()::text, '{}', 'pending', 0, 12, now(), NULL, NULL, NULL, NULL, now(), now(), NULL) ON CONFLICT (dedupe_key) DO NOTHING;
@@ -252,10 +250,8 @@ SELECT * FROM attempt_counters WHERE scope = 'keyguess:provider:000010017';
 SELECT * FROM patients WHERE ehr_number = ':ehr';
 SELECT * FROM access_keys WHERE patient_id = ':patient_id' AND revoked_at IS NULL;
 UPDATE access_keys SET failed_attempts = 0 WHERE patient_id = ':patient_id' AND revoked_at IS NULL;
-UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1;
-SELECT last_seq, last_hash FROM audit_head WHERE id = 1 \gset
-INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (:last_seq, now(), 'access_key_attempt', 'hcprof', 'a', NULL, NULL, ':patient_id', '', NULL, 'succeeded', 'access_key_accepted', '{}', ':last_hash', md5(':last_hash'));
-UPDATE audit_head SET last_hash = md5(':last_hash') WHERE id = 1;
+INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (nextval('audit_log_seq'), now(), 'access_key_attempt', 'hcprof', 'a', NULL, NULL, ':patient_id', '', NULL, 'succeeded', 'access_key_accepted', '{}', '', '');
+INSERT INTO audit_pending (seq) VALUES (currval('audit_log_seq'));
 COMMIT;
 SELECT id FROM sharing_consents WHERE patient_id = ':patient_id' AND provider_id = '000010017' AND status = 'active' \gset old_
 BEGIN;
@@ -264,10 +260,8 @@ SELECT * FROM providers WHERE id = '000010017';
 SELECT * FROM sharing_consents WHERE patient_id = ':patient_id' AND provider_id = '000010017' AND status = 'active';
 UPDATE sharing_consents SET status = 'superseded', ended_at = now() WHERE id = ':old_id';
 INSERT INTO sharing_consents (id, patient_id, provider_id, consent_type, channel, actor_kind, actor_id, given_at, expires_at, status) VALUES (gen_random_uuid()::text, ':patient_id', '000010017', 'one_year', 'access_key', 'hcprof', 'a', now(), now() + interval '1 year', 'active');
-UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1;
-SELECT last_seq, last_hash FROM audit_head WHERE id = 1 \gset
-INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (:last_seq, now(), 'consent_given', 'hcprof', 'a', '000010017', NULL, ':patient_id', '', NULL, 'succeeded', NULL, '{}', ':last_hash', md5(':last_hash'));
-UPDATE audit_head SET last_hash = md5(':last_hash') WHERE id = 1;
+INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (nextval('audit_log_seq'), now(), 'consent_given', 'hcprof', 'a', '000010017', NULL, ':patient_id', '', NULL, 'succeeded', NULL, '{}', '', '');
+INSERT INTO audit_pending (seq) VALUES (currval('audit_log_seq'));
 SELECT EXISTS (SELECT 1 FROM app_devices WHERE patient_id = ':patient_id');
 INSERT INTO notification_jobs (id, job_type, channel, patient_id, dedupe_key, payload, status, attempts, max_attempts, run_at, lease_owner, lease_until, last_error, provider_ref, created_at, updated_at, finished_at) VALUES (gen_random_uuid()::text, 'consent_given', 'sms', ':patient_id', gen_random_uuid()::text, '{}', 'pending', 0, 12, now(), NULL, NULL, NULL, NULL, now(), now(), NULL);
 INSERT INTO notification_jobs (id, job_type, channel, patient_id, dedupe_key, payload, status, attempts, max_attempts, run_at, lease_owner, lease_until, last_error, provider_ref, created_at, updated_at, finished_at) VALUES (gen_random_uuid()::text, 'consent_given', 'email', ':patient_id', gen_random_uuid()::text, '{}', 'pending', 0, 12, now(), NULL, NULL, NULL, NULL, now(), now(), NULL);

@@ -73,8 +73,19 @@ enum PostalCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain and report the first broken entry; exit 1 if broken.
-    Verify,
+    /// Check the log against its signed checkpoints, from the last verified one (or from
+    /// the start with --full); name the first problem and exit 1 if there is one.
+    Verify {
+        #[arg(long)]
+        full: bool,
+    },
+    /// Print the latest signed checkpoint (for witnesses and publication).
+    Checkpoint,
+    /// Integrate pending entries into the log: until stopped, or all of them with --once.
+    Sequence {
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -100,9 +111,11 @@ fn main() -> ExitCode {
         Command::Postal {
             command: PostalCommand::Reprint { run, out },
         } => commands::postal::reprint(config, run, &out),
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => commands::audit_verify(config),
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { full } => commands::audit::verify(config, full),
+            AuditCommand::Checkpoint => commands::audit::checkpoint(config),
+            AuditCommand::Sequence { once } => commands::audit::sequence(config, once),
+        },
         Command::Totp { secret } => commands::totp(&secret),
     };
     match result {

@@ -136,6 +136,12 @@ impl Modify for DescribeResponses {
         crate::routes::admin::set_matrix_row::handle,
         crate::routes::admin::export_fhir::consents,
         crate::routes::admin::export_fhir::audit_events,
+        // issue 12: the verifiable access log
+        crate::routes::log::checkpoint::show,
+        crate::routes::log::key::show,
+        app::access_record_proof::show,
+        crate::routes::admin::log_proofs::consistency,
+        crate::routes::admin::log_proofs::inclusion,
     )
 )]
 pub struct ApiDoc;

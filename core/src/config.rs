@@ -37,6 +37,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Passkeys of the patient app (issue 3).
     pub webauthn: WebauthnConfig,
+    /// The verifiable access log (issue 12).
+    pub audit: crate::tlog::config::AuditConfig,
     /// Load the demo providers, accounts and patient on first start (development only).
     pub demo_on_first_start: bool,
     /// Who may read `/metrics` (issue 11).
@@ -238,6 +240,7 @@ impl Default for Config {
             notifier: NotifierConfig::default(),
             security: SecurityConfig::default(),
             webauthn: WebauthnConfig::default(),
+            audit: Default::default(),
             demo_on_first_start: true,
             metrics: MetricsConfig::default(),
         }
@@ -488,6 +491,7 @@ impl Config {
             &mut self.notifier.postal_return_address,
             get("EHEALTH_POSTAL_RETURN_ADDRESS"),
         );
+        self.audit.apply_env(&get);
         if let Some(v) = get("EHEALTH_DEMO") {
             self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -512,6 +516,7 @@ impl Config {
             ));
         }
         let seal_keys = crate::seal::parse_keys(self.security.seal_keys.expose_secret())?;
+        self.audit.check(false)?;
         if self.mode != Mode::Production {
             return Ok(());
         }
@@ -544,6 +549,7 @@ impl Config {
                 "production needs at least the default Argon2 cost",
             ));
         }
+        self.audit.check(true)?;
         self.check_production_metrics()
     }
 
@@ -693,6 +699,15 @@ mod tests {
         c.apply_env(env(&[(
             "EHEALTH_IVR_PUBLIC_URL",
             "https://ivr.ehealth.example",
+        )]))
+        .expect("env");
+        assert_eq!(
+            c.check().expect_err("audit key").field(),
+            Some("EHEALTH_AUDIT_SIGNING_KEY")
+        );
+        c.apply_env(env(&[(
+            "EHEALTH_AUDIT_SIGNING_KEY",
+            "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy0wMDA=",
         )]))
         .expect("env");
         assert_eq!(

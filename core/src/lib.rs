@@ -13,6 +13,7 @@ pub mod rules;
 pub mod seal;
 pub mod secret;
 pub mod telemetry;
+pub mod tlog;
 #[cfg(feature = "test-support")]
 pub mod testing;
 

@@ -13,6 +13,7 @@ pub mod messages;
 pub mod metrics;
 pub mod outbox;
 pub mod postal;
+pub mod sequencer;
 mod wakeup;
 mod worker;
 

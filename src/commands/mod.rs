@@ -1,5 +1,6 @@
 //! The operator commands.
 
+pub mod audit;
 pub mod postal;
 pub mod serve;
 
@@ -8,7 +9,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ehealth_core::config::Config;
 use ehealth_core::context::Services;
-use ehealth_core::db::audit;
 
 pub fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     let services = Services::start(config).context("cannot open the database")?;
@@ -37,26 +37,4 @@ pub fn totp(secret: &str) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("not a usable TOTP secret: {e}"))?;
     println!("{code}");
     Ok(ExitCode::SUCCESS)
-}
-
-pub fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
-    let services = Services::start(config)?;
-    let mut conn = services.db.get()?;
-    let report = audit::verify(&mut conn)?;
-    match &report.first_break {
-        None => {
-            println!(
-                "audit log intact: {} entries, chain verified to seq {}",
-                report.entries, report.last_seq
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(b) => {
-            println!(
-                "audit log BROKEN at seq {}: {} ({} entries verified before it)",
-                b.seq, b.problem, report.entries
-            );
-            Ok(ExitCode::from(1))
-        }
-    }
 }

@@ -92,6 +92,7 @@ async fn run_servers(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker = None;
     let mut housekeeping = None;
+    let mut sequencer = None;
     if parts.notifier {
         // A channel configured but unusable stops the start, rather than a worker that
         // sends nothing behind a healthy /readyz.
@@ -109,6 +110,10 @@ async fn run_servers(
         worker = Some(actix_web::rt::spawn(ehealth_notifier::run(
             services.clone(),
             options,
+            stop_rx.clone(),
+        )));
+        sequencer = Some(actix_web::rt::spawn(ehealth_notifier::sequencer::run(
+            services.clone(),
             stop_rx.clone(),
         )));
         housekeeping = Some(actix_web::rt::spawn(ehealth_notifier::housekeeping::run(
@@ -141,6 +146,9 @@ async fn run_servers(
     }
     if let Some(r) = housekeeping {
         let _ = r.await;
+    }
+    if let Some(s) = sequencer {
+        let _ = s.await;
     }
     tracing::info!("stopped");
     Ok(())

@@ -6,6 +6,8 @@ mod codes;
 mod delivery;
 pub(crate) mod helpers;
 mod journey;
+mod log_proofs;
+mod rfc9162;
 mod openapi;
 mod oracles;
 mod outsiders;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod connection_loss;
+mod sequencer_crash;
 mod shutdown;
 
 use crate::support::json;

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod app;
 pub(crate) mod hcp;
 mod well_known;
+pub(crate) mod log;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
         .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))
         .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure))
+        .service(web::scope("/v1/log").wrap(from_fn(text_check)).configure(log::configure))
         .service(web::scope("/.well-known").configure(well_known::configure))
         .service(web::scope("/passkey-demo").configure(crate::passkey_demo::configure));
 }

@@ -21,6 +21,9 @@ pub mod records;
 pub mod registration;
 pub mod reminders;
 pub mod retention;
+pub mod sequencer;
+pub mod audit_verify;
+pub mod log_proofs;
 pub mod staff_sign_in;
 pub mod throttle;
 // issue 3 (patient app)

@@ -27,3 +27,19 @@ pub fn granted_views(
     }
     query.load(conn)
 }
+
+/// One granted view of the patient's record, by its seq.
+pub fn granted_view(
+    conn: &mut DbConn,
+    patient_id: &str,
+    seq: i64,
+) -> QueryResult<Option<AuditEntry>> {
+    log::table
+        .find(seq)
+        .filter(log::patient_id.eq(patient_id))
+        .filter(log::event.eq(AuditAction::RecordView.as_str()))
+        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
+        .select(AuditEntry::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,18 +1,16 @@
-//! The access audit log: append-only and tamper-evident. Each entry's hash covers its
-//! fields and the previous entry's hash, so a changed, deleted or reordered entry breaks
-//! the chain, and `verify` finds where.
+//! The access audit log: append-only (triggers) and verifiable. An append writes the entry
+//! and queues it in `audit_pending`, in the caller's transaction and without any lock
+//! shared with other appends; the sequencer (`actions::sequencer`) later integrates it as
+//! a leaf of the Merkle tree (`db::audit_tree`, `tlog`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use serde_json::json;
+use diesel::sql_types::BigInt;
 
-use super::schema::{audit_head as head, audit_log as log};
+use super::schema::{audit_log as log, audit_pending as pending};
 use super::{to_db, DbConn};
 use crate::domain::{Actor, AuditAction, AuditOutcome, DataType, Profession};
-use crate::secret::sha256_hex;
-
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
 /// What to record; the log adds the time, sequence number and hashes.
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry {
@@ -65,7 +63,7 @@ impl NewAuditEntry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = log)]
 pub struct AuditEntry {
     pub seq: i64,
@@ -81,154 +79,105 @@ pub struct AuditEntry {
     pub outcome: String,
     pub reason: Option<String>,
     pub details: String,
+    /// The retired hash chain (before issue 12); empty on later entries.
     pub prev_hash: String,
     pub hash: String,
 }
 
-impl AuditEntry {
-    /// The hash this entry should carry, given its fields and `prev_hash`.
-    pub fn computed_hash(&self) -> String {
-        let canonical = json!([
-            self.seq,
-            self.occurred_at
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string(),
-            self.event,
-            self.actor_kind,
-            self.actor_id,
-            self.provider_id,
-            self.profession,
-            self.patient_id,
-            self.data_types,
-            self.purpose,
-            self.outcome,
-            self.reason,
-            self.details,
-            self.prev_hash,
-        ]);
-        sha256_hex(canonical.to_string().as_bytes())
+/// An entry's columns but its `seq`, which the database assigns.
+#[derive(Insertable)]
+#[diesel(table_name = log)]
+struct NewRow {
+    occurred_at: NaiveDateTime,
+    event: String,
+    actor_kind: String,
+    actor_id: Option<String>,
+    provider_id: Option<String>,
+    profession: Option<String>,
+    patient_id: Option<String>,
+    data_types: String,
+    purpose: Option<String>,
+    outcome: String,
+    reason: Option<String>,
+    details: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl NewRow {
+    fn new(entry: &NewAuditEntry, at: DateTime<Utc>) -> Self {
+        Self {
+            occurred_at: to_db(at),
+            event: entry.action.as_str().to_owned(),
+            actor_kind: entry.actor.kind.as_str().to_owned(),
+            actor_id: entry.actor.id.clone(),
+            provider_id: entry.provider_id.clone(),
+            profession: entry.profession.map(|p| p.as_str().to_owned()),
+            patient_id: entry.patient_id.clone(),
+            data_types: DataType::join(&entry.data_types),
+            purpose: entry.purpose.clone(),
+            outcome: entry.outcome.as_str().to_owned(),
+            reason: entry.reason.clone(),
+            details: entry.details.to_string(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn into_entry(self, seq: i64) -> AuditEntry {
+        AuditEntry {
+            seq,
+            occurred_at: self.occurred_at,
+            event: self.event,
+            actor_kind: self.actor_kind,
+            actor_id: self.actor_id,
+            provider_id: self.provider_id,
+            profession: self.profession,
+            patient_id: self.patient_id,
+            data_types: self.data_types,
+            purpose: self.purpose,
+            outcome: self.outcome,
+            reason: self.reason,
+            details: self.details,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
     }
 }
 
-/// Appends an entry in the caller's transaction. The head row is updated first: that
-/// write is the lock that keeps concurrent appends in one line.
+/// Appends an entry in the caller's transaction and queues it for the sequencer. Nothing
+/// here is shared with other appends: on PostgreSQL the seq comes from a sequence (no
+/// lock, gaps possible on rollback); on SQLite the file has one writer at a time anyway
+/// and the seq is the next after the largest, read under that write lock by the insert.
 pub fn append(
     conn: &mut DbConn,
     entry: &NewAuditEntry,
     at: DateTime<Utc>,
 ) -> QueryResult<AuditEntry> {
-    diesel::update(head::table.find(1))
-        .set(head::last_seq.eq(head::last_seq + 1))
-        .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = head::table
-        .find(1)
-        .select((head::last_seq, head::last_hash))
-        .first(conn)?;
-    let mut row = AuditEntry {
-        seq,
-        occurred_at: to_db(at),
-        event: entry.action.as_str().to_owned(),
-        actor_kind: entry.actor.kind.as_str().to_owned(),
-        actor_id: entry.actor.id.clone(),
-        provider_id: entry.provider_id.clone(),
-        profession: entry.profession.map(|p| p.as_str().to_owned()),
-        patient_id: entry.patient_id.clone(),
-        data_types: DataType::join(&entry.data_types),
-        purpose: entry.purpose.clone(),
-        outcome: entry.outcome.as_str().to_owned(),
-        reason: entry.reason.clone(),
-        details: entry.details.to_string(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row.computed_hash();
-    diesel::insert_into(log::table).values(&row).execute(conn)?;
-    diesel::update(head::table.find(1))
-        .set(head::last_hash.eq(&row.hash))
-        .execute(conn)?;
-    Ok(row)
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ChainBreak {
-    pub seq: i64,
-    pub problem: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ChainReport {
-    pub entries: u64,
-    pub last_seq: i64,
-    pub first_break: Option<ChainBreak>,
-}
-
-impl ChainReport {
-    pub fn is_intact(&self) -> bool {
-        self.first_break.is_none()
-    }
-}
-
-const VERIFY_BATCH: i64 = 1_000;
-
-/// Walks the whole log in order and reports the first place the chain is broken.
-pub fn verify(conn: &mut DbConn) -> QueryResult<ChainReport> {
-    let mut expected_seq = 1i64;
-    let mut prev = GENESIS_HASH.to_owned();
-    let mut entries = 0u64;
-    let broken = |seq, problem: &str| ChainBreak {
-        seq,
-        problem: problem.to_owned(),
-    };
-    loop {
-        let batch: Vec<AuditEntry> = log::table
-            .filter(log::seq.ge(expected_seq))
-            .order(log::seq)
-            .limit(VERIFY_BATCH)
-            .select(AuditEntry::as_select())
-            .load(conn)?;
-        for e in &batch {
-            let problem = if e.seq != expected_seq {
-                Some(broken(
-                    expected_seq,
-                    "entry missing (deleted or renumbered)",
-                ))
-            } else if e.prev_hash != prev {
-                Some(broken(
-                    e.seq,
-                    "link to the previous entry broken (deleted or reordered)",
-                ))
-            } else if e.computed_hash() != e.hash {
-                Some(broken(e.seq, "entry changed after it was written"))
-            } else {
-                None
-            };
-            if let Some(b) = problem {
-                return Ok(ChainReport {
-                    entries,
-                    last_seq: e.seq,
-                    first_break: Some(b),
-                });
-            }
-            prev = e.hash.clone();
-            expected_seq += 1;
-            entries += 1;
+    let row = NewRow::new(entry, at);
+    let seq = match conn {
+        DbConn::Postgres(_) => {
+            let seq: i64 = diesel::select(sql::<BigInt>("nextval('audit_log_seq')")).get_result(conn)?;
+            diesel::insert_into(log::table)
+                .values((log::seq.eq(seq), &row))
+                .execute(conn)?;
+            seq
         }
-        if (batch.len() as i64) < VERIFY_BATCH {
-            break;
+        DbConn::Sqlite(_) => {
+            let next = sql::<BigInt>("(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)");
+            diesel::insert_into(log::table)
+                .values((log::seq.eq(next), &row))
+                .execute(conn)?;
+            log::table
+                .select(diesel::dsl::max(log::seq))
+                .first::<Option<i64>>(conn)?
+                .unwrap_or_default()
         }
-    }
-    let (head_seq, head_hash): (i64, String) = head::table
-        .find(1)
-        .select((head::last_seq, head::last_hash))
-        .first(conn)?;
-    let last_seq = expected_seq - 1;
-    let first_break = (head_seq != last_seq || head_hash != prev)
-        .then(|| broken(last_seq + 1, "entries missing at the end of the log"));
-    Ok(ChainReport {
-        entries,
-        last_seq,
-        first_break,
-    })
+    };
+    diesel::insert_into(pending::table)
+        .values(pending::seq.eq(seq))
+        .execute(conn)?;
+    Ok(row.into_entry(seq))
 }
 
 /// Entries about a patient, newest first, before `before_seq` (a cursor).

@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod attempts;
 pub mod audit;
 pub mod audit_queries;
+pub mod audit_tree;
 pub mod calls;
 pub mod consents;
 pub mod devices;

@@ -200,11 +200,51 @@ diesel::table! {
     }
 }
 
+// -- verifiable access log (issue 12) --
 diesel::table! {
-    audit_head (id) {
+    audit_pending (seq) {
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_leaves (leaf_index) {
+        leaf_index -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_tree_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (tree_size) {
+        tree_size -> BigInt,
+        root_hash -> Binary,
+        note -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_tree_head (id) {
         id -> Integer,
-        last_seq -> BigInt,
-        last_hash -> Text,
+        tree_size -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_verified (id) {
+        id -> Integer,
+        tree_size -> BigInt,
+        note -> Text,
+        frontier -> Binary,
+        verified_at -> Timestamp,
     }
 }
 
@@ -434,7 +474,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_episodes,
     shared_records,
     audit_log,
-    audit_head,
+    audit_pending,
+    audit_leaves,
+    audit_tree_nodes,
+    audit_checkpoints,
+    audit_tree_head,
+    audit_verified,
     notification_jobs,
     notifications,
     app_devices,

@@ -117,3 +117,16 @@ fn open_postgres(start: Start) -> Option<TestDb> {
         _place: Place::Postgres(guard),
     })
 }
+
+/// Integrates every pending audit entry with the development key, then verifies the whole
+/// log: what the old hash-chain `verify` asserted, for the verifiable log.
+#[allow(clippy::unwrap_used)]
+pub fn assert_log_verifies(conn: &mut crate::db::DbConn) {
+    let signer = crate::tlog::config::AuditConfig::default().signer().unwrap();
+    crate::actions::sequencer::drain(conn, &signer, 1_000).unwrap();
+    let report =
+        crate::actions::audit_verify::verify(conn, &signer.public(), true, chrono::Utc::now())
+            .unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(crate::db::audit_tree::pending_count(conn).unwrap(), 0);
+}

@@ -106,6 +106,6 @@ both_backends! {
                 ("succeeded".to_owned(), Some("access_key_accepted".to_owned())),
             ]
         );
-        assert!(audit::verify(conn).unwrap().is_intact());
+        fixtures::assert_log_verifies(conn);
     }
 }

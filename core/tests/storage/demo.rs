@@ -43,7 +43,7 @@ both_backends! {
         let again = demo::seed(conn, &hasher, now() + Duration::days(1)).unwrap();
         assert!(again.is_none(), "a second seed does nothing");
         assert_eq!(counts(conn), seeded);
-        assert!(ehealth_core::db::audit::verify(conn).unwrap().is_intact());
+        fixtures::assert_log_verifies(conn);
     }
 
     fn the_seeded_matrix_has_a_row_per_profession(conn: &mut DbConn) {

@@ -7,7 +7,7 @@ use ehealth_core::db::audit::{self, NewAuditEntry};
 use ehealth_core::db::consents::{self, SharingConsent};
 use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::providers::{self, Provider};
-use ehealth_core::db::schema::{audit_head, notification_jobs, patients, sharing_consents};
+use ehealth_core::db::schema::{audit_pending, notification_jobs, patients, sharing_consents};
 use ehealth_core::db::{to_db, write_tx, DbConn};
 use ehealth_core::domain::{
     Actor, ActorKind, AuditAction, AuditOutcome, EstablishmentType, Language, NotificationMeans,
@@ -114,12 +114,13 @@ pub fn append_entries(conn: &mut DbConn, n: usize) {
     }
 }
 
-pub fn audit_head(conn: &mut DbConn) -> (i64, String) {
-    audit_head::table
-        .find(1)
-        .select((audit_head::last_seq, audit_head::last_hash))
-        .first(conn)
-        .unwrap()
+pub fn audit_pending(conn: &mut DbConn) -> i64 {
+    audit_pending::table.count().get_result(conn).unwrap()
+}
+
+/// Integrates everything pending, then verifies the whole log; panics on a problem.
+pub fn assert_log_verifies(conn: &mut DbConn) {
+    ehealth_core::testing::assert_log_verifies(conn);
 }
 
 pub fn audit_count(conn: &mut DbConn) -> i64 {

@@ -13,8 +13,9 @@ mod fixtures;
 
 mod access_key;
 mod attempts;
-mod audit_chain;
 mod audit_concurrency;
+mod audit_migration;
+mod audit_tamper;
 mod consent;
 mod demo;
 mod jobs;

@@ -91,7 +91,7 @@ both_backends! {
                 ("registration_completed".to_owned(), clinic),
             ]
         );
-        assert!(audit::verify(conn).unwrap().is_intact());
+        fixtures::assert_log_verifies(conn);
 
         let jobs = fixtures::jobs_for(conn, &id);
         assert_eq!(jobs.len(), 4, "{jobs:#?}");

@@ -28,10 +28,16 @@ fn verify_detects_a_changed_row(backend: Backend) {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
+    let sequenced = ehealth(&db, &["audit", "sequence", "--once"]);
+    assert!(sequenced.status.success(), "{}", String::from_utf8_lossy(&sequenced.stderr));
     let ok = ehealth(&db, &["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{stdout}");
     assert!(stdout.contains("audit log intact"), "{stdout}");
+    let checkpoint = ehealth(&db, &["audit", "checkpoint"]);
+    let note = String::from_utf8_lossy(&checkpoint.stdout);
+    assert!(note.starts_with("ehealth.example/access-log\n"), "{note}");
+    assert!(note.contains("\n\n\u{2014} ehealth.example/access-log "), "{note}");
 
     // Someone with database rights edits an entry behind the application's back.
     let tamper = match backend {
@@ -39,10 +45,13 @@ fn verify_detects_a_changed_row(backend: Backend) {
         Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change; UPDATE audit_log SET outcome = 'refused' WHERE seq = 3;",
     };
     db.conn().batch_execute(tamper).expect("tamper");
-    let broken = ehealth(&db, &["audit", "verify"]);
+    // The incremental check starts after what it verified; --full recomputes everything.
+    let incremental = ehealth(&db, &["audit", "verify"]);
+    assert!(incremental.status.success());
+    let broken = ehealth(&db, &["audit", "verify", "--full"]);
     let stdout = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("BROKEN at seq 3"), "{stdout}");
+    assert!(stdout.contains("BROKEN at leaf 2 (seq 3)"), "{stdout}");
 }
 
 #[test]

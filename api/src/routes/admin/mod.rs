@@ -4,6 +4,7 @@
 pub(crate) mod change_provider_status;
 pub(crate) mod export_fhir;
 pub(crate) mod form_consents;
+pub(crate) mod log_proofs;
 pub(crate) mod manage_accounts;
 pub(crate) mod notification_jobs;
 pub(crate) mod query_audit;
@@ -44,6 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/form-consents", web::get().to(form_consents::list))
         .route("/audit", web::get().to(query_audit::search))
         .route("/audit/verify", web::get().to(query_audit::verify))
+        .route("/audit/{seq}/proof", web::get().to(log_proofs::inclusion))
+        .route("/log/consistency", web::get().to(log_proofs::consistency))
         .route(
             "/access-matrix/{profession}",
             web::put().to(set_matrix_row::handle),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use ehealth_core::context::Services;
-use ehealth_core::db::{access_records, providers};
+use ehealth_core::db::{access_records, audit_tree, providers};
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -35,6 +35,10 @@ pub struct AccessRecord {
     pub profession: Option<String>,
     pub data_types: Vec<String>,
     pub purpose: Option<String>,
+    /// `pending` until the entry is integrated into the verifiable log, then `integrated`.
+    pub log_status: &'static str,
+    /// The entry's leaf index in the log once integrated (its proof: `/{seq}/proof`).
+    pub leaf_index: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,6 +71,8 @@ pub async fn list(
             access_records::granted_views(&mut conn, &acting.patient_id, before, limit + 1)?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
+        let seqs: Vec<i64> = rows.iter().map(|e| e.seq).collect();
+        let leaves = audit_tree::leaf_indexes(&mut conn, &seqs)?;
         let mut names = HashMap::new();
         let mut records = Vec::with_capacity(rows.len());
         for e in &rows {
@@ -93,6 +99,8 @@ pub async fn list(
                     .map(str::to_owned)
                     .collect(),
                 purpose: e.purpose.clone(),
+                log_status: if leaves.contains_key(&e.seq) { "integrated" } else { "pending" },
+                leaf_index: leaves.get(&e.seq).copied(),
             });
         }
         let next_before = more.then(|| records.last().map(|r| r.seq)).flatten();

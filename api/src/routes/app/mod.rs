@@ -2,6 +2,7 @@
 //! bearer session of a patient, or of an SDM naming the patient in `X-Acting-For`.
 
 pub mod access_key;
+pub mod access_record_proof;
 pub mod access_records;
 pub mod acting;
 pub mod applications;
@@ -59,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/consents/{hcp_id}", web::delete().to(consents::revoke))
         .route("/access-key", web::post().to(access_key::generate))
         .route("/access-records", web::get().to(access_records::list))
+        .route(
+            "/access-records/{seq}/proof",
+            web::get().to(access_record_proof::show),
+        )
         .route("/notifications", web::get().to(devices::inbox))
         .route("/devices", web::post().to(devices::add))
         .route("/devices/{id}", web::delete().to(devices::remove))

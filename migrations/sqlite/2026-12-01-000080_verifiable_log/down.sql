@@ -1,0 +1,13 @@
+DROP TABLE audit_verified;
+DROP TABLE audit_tree_head;
+DROP TABLE audit_checkpoints;
+DROP TABLE audit_tree_nodes;
+DROP TABLE audit_leaves;
+DROP TABLE audit_pending;
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY NOT NULL,
+    last_seq BIGINT NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_seq, last_hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
