@@ -231,20 +231,33 @@ fn bad_token(error: &Value) -> bool {
 }
 
 /// Reads FCM's error into an outcome (the device is gone) or an error.
-fn classify(status: u16, body: &Value, retry_after: Option<Duration>) -> Result<PushOutcome, PushError> {
+fn classify(
+    status: u16,
+    body: &Value,
+    retry_after: Option<Duration>,
+) -> Result<PushOutcome, PushError> {
     let error = &body["error"];
     let code = fcm_code(error);
-    let invalid = code == "INVALID_ARGUMENT" || error["status"].as_str() == Some("INVALID_ARGUMENT");
+    let invalid =
+        code == "INVALID_ARGUMENT" || error["status"].as_str() == Some("INVALID_ARGUMENT");
     if code == "UNREGISTERED" || (status == 400 && invalid && bad_token(error)) {
         return Ok(PushOutcome::Unregistered);
     }
     let message = describe(status, body);
     if code == "QUOTA_EXCEEDED" {
         let wait = retry_after.unwrap_or(QUOTA_BACKOFF).max(QUOTA_BACKOFF);
-        return Err(PushError::Later { message, wait, quota: true });
+        return Err(PushError::Later {
+            message,
+            wait,
+            quota: true,
+        });
     }
     match (status, retry_after) {
-        (429 | 503, Some(wait)) => Err(PushError::Later { message, wait, quota: false }),
+        (429 | 503, Some(wait)) => Err(PushError::Later {
+            message,
+            wait,
+            quota: false,
+        }),
         (429, None) => Err(PushError::Transient(message)),
         (s, _) if s >= 500 => Err(PushError::Transient(message)),
         _ => Err(PushError::Permanent(message)),
@@ -278,22 +291,38 @@ mod tests {
             "message": "Invalid value at 'message.android.ttl'",
             "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest",
                          "fieldViolations": [{"field": "message.android.ttl"}]}]}});
-        assert!(matches!(classify(400, &message, None), Err(PushError::Permanent(_))));
+        assert!(matches!(
+            classify(400, &message, None),
+            Err(PushError::Permanent(_))
+        ));
     }
 
     #[test]
     fn quota_and_server_errors_pass_other_refusals_stay() {
         let body = json!({"error": {"status": "UNAVAILABLE"}});
-        assert!(matches!(classify(503, &body, None), Err(PushError::Transient(_))));
-        assert!(matches!(classify(429, &body, None), Err(PushError::Transient(_))));
+        assert!(matches!(
+            classify(503, &body, None),
+            Err(PushError::Transient(_))
+        ));
+        assert!(matches!(
+            classify(429, &body, None),
+            Err(PushError::Transient(_))
+        ));
         let later = classify(503, &body, Some(Duration::from_secs(30)));
-        assert!(matches!(later, Err(PushError::Later { wait, quota: false, .. }) if wait.as_secs() == 30));
+        assert!(
+            matches!(later, Err(PushError::Later { wait, quota: false, .. }) if wait.as_secs() == 30)
+        );
         let quota = json!({"error": {"status": "RESOURCE_EXHAUSTED",
             "details": [{"errorCode": "QUOTA_EXCEEDED"}]}});
         let spent = classify(429, &quota, Some(Duration::from_secs(5)));
-        assert!(matches!(spent, Err(PushError::Later { wait, quota: true, .. }) if wait == QUOTA_BACKOFF));
+        assert!(
+            matches!(spent, Err(PushError::Later { wait, quota: true, .. }) if wait == QUOTA_BACKOFF)
+        );
         let bad = json!({"error": {"status": "INVALID_ARGUMENT", "message": "bad"}});
-        assert!(matches!(classify(400, &bad, None), Err(PushError::Permanent(_))));
+        assert!(matches!(
+            classify(400, &bad, None),
+            Err(PushError::Permanent(_))
+        ));
     }
 
     #[test]
@@ -309,11 +338,18 @@ mod tests {
 
     #[test]
     fn ios_gets_push_type_and_priority_and_no_key_means_no_collapse() {
-        let push = Push { device_token: "t", title: "a", body: "b", collapse_key: None };
+        let push = Push {
+            device_token: "t",
+            title: "a",
+            body: "b",
+            collapse_key: None,
+        };
         let m = message(&push);
         assert_eq!(m["message"]["apns"]["headers"]["apns-push-type"], "alert");
         assert_eq!(m["message"]["apns"]["headers"]["apns-priority"], "10");
-        assert!(m["message"]["apns"]["headers"].get("apns-collapse-id").is_none());
+        assert!(m["message"]["apns"]["headers"]
+            .get("apns-collapse-id")
+            .is_none());
         assert!(m["message"]["android"].get("collapse_key").is_none());
     }
 }

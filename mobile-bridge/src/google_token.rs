@@ -91,7 +91,10 @@ impl ServiceAccountTokens {
         let response = self
             .http
             .post(&self.key.token_uri)
-            .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion.as_str())])
+            .form(&[
+                ("grant_type", GRANT_TYPE),
+                ("assertion", assertion.as_str()),
+            ])
             .send()
             .await
             .map_err(|e| format!("token endpoint unreachable: {e}"))?;

@@ -190,11 +190,18 @@ mod tests {
             for kind in NotificationKind::ALL {
                 let m = render_push(*kind, language, &payload());
                 let text = format!("{}{}", m.subject, m.body);
-                assert!(!text.contains("12345678") && !text.contains("654321"), "{kind}: {text}");
+                assert!(
+                    !text.contains("12345678") && !text.contains("654321"),
+                    "{kind}: {text}"
+                );
                 assert!(!m.body.contains("-push"), "{kind} {language}: {}", m.body);
             }
         }
-        let key = render_push(NotificationKind::AccessKeyIssued, Language::English, &payload());
+        let key = render_push(
+            NotificationKind::AccessKeyIssued,
+            Language::English,
+            &payload(),
+        );
         assert!(key.body.contains("means you chose"), "{}", key.body);
     }
 

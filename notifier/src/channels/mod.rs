@@ -104,9 +104,11 @@ fn sms_senders(t: &ehealth_core::config::TwilioConfig) -> Result<sms::Senders, S
         numbers.extend(t.from_number.clone().filter(|n| !n.is_empty()));
     }
     if numbers.is_empty() {
-        return Err("TWILIO_FROM_NUMBER, TWILIO_FROM_NUMBERS or TWILIO_MESSAGING_SERVICE_SID \
+        return Err(
+            "TWILIO_FROM_NUMBER, TWILIO_FROM_NUMBERS or TWILIO_MESSAGING_SERVICE_SID \
                     must be set when Twilio is configured"
-            .to_owned());
+                .to_owned(),
+        );
     }
     Ok(sms::Senders::Numbers(numbers))
 }

@@ -165,7 +165,9 @@ impl Drop for UrgentWaiting<'_> {
 }
 
 fn lock(state: &Mutex<PacerState>) -> std::sync::MutexGuard<'_, PacerState> {
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Pacer {
@@ -267,7 +269,12 @@ mod tests {
         let pacer = std::sync::Arc::new(Pacer::new(1, Some(Duration::from_secs(1))));
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
-        for (name, urgent, delay) in [("n1", false, 0), ("n2", false, 1), ("n3", false, 2), ("code", true, 300)] {
+        for (name, urgent, delay) in [
+            ("n1", false, 0),
+            ("n2", false, 1),
+            ("n3", false, 2),
+            ("code", true, 300),
+        ] {
             let (p, o) = (pacer.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -279,7 +286,11 @@ mod tests {
             t.await.unwrap();
         }
         let order = order.lock().unwrap();
-        assert_eq!(order[..2], ["n1", "code"], "the code overtook n2 and n3: {order:?}");
+        assert_eq!(
+            order[..2],
+            ["n1", "code"],
+            "the code overtook n2 and n3: {order:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -290,11 +301,18 @@ mod tests {
         for _ in 0..3 {
             lanes.push(pacer.acquire(false).await);
         }
-        assert_eq!(started.elapsed(), Duration::ZERO, "three senders, three texts at once");
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "three senders, three texts at once"
+        );
         lanes.sort();
         assert_eq!(lanes, vec![0, 1, 2]);
         pacer.acquire(false).await;
-        assert!(started.elapsed() >= Duration::from_secs(1), "the fourth waits for a sender");
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "the fourth waits for a sender"
+        );
     }
 
     #[test]

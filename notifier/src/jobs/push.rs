@@ -167,13 +167,21 @@ mod tests {
     #[test]
     fn a_device_failing_for_now_keeps_the_job_open_with_what_is_settled() {
         let mut progress = Progress::default();
-        progress.sent.insert("a".into(), "projects/p/messages/1".into());
+        progress
+            .sent
+            .insert("a".into(), "projects/p/messages/1".into());
         let later = PushError::Later {
             message: "503".into(),
             wait: Duration::from_secs(20),
             quota: false,
         };
-        let Delivery::Failed { permanent, retry, progress, .. } = outcome(progress, &[later]) else {
+        let Delivery::Failed {
+            permanent,
+            retry,
+            progress,
+            ..
+        } = outcome(progress, &[later])
+        else {
             panic!("must retry");
         };
         assert!(!permanent);
@@ -184,6 +192,9 @@ mod tests {
     #[test]
     fn access_notices_do_not_collapse_other_kinds_share_one_key() {
         assert_eq!(collapse_key(NotificationKind::RecordAccessed), None);
-        assert_eq!(collapse_key(NotificationKind::ConsentGiven), Some("consent_given"));
+        assert_eq!(
+            collapse_key(NotificationKind::ConsentGiven),
+            Some("consent_given")
+        );
     }
 }

@@ -5,9 +5,9 @@
 //! key per kind. The JWT assertion is checked by Google's own auth library (google-auth).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,8 +45,14 @@ struct Fcm {
 
 impl Respond for Fcm {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let bearer = request.headers.get("authorization").and_then(|v| v.to_str().ok());
-        if self.refused_bearer.is_some_and(|b| bearer == Some(&format!("Bearer {b}"))) {
+        let bearer = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        if self
+            .refused_bearer
+            .is_some_and(|b| bearer == Some(&format!("Bearer {b}")))
+        {
             return ResponseTemplate::new(401).set_body_json(json!({"error": {"code": 401,
                 "message": "Request had invalid authentication credentials.",
                 "status": "UNAUTHENTICATED"}}));
@@ -61,7 +67,8 @@ impl Respond for Fcm {
         };
         match self.plans.get(token.as_str()) {
             Some(plan) if n <= plan.fail => {
-                let mut answer = ResponseTemplate::new(plan.status).set_body_json(json!({"error": {
+                let mut answer =
+                    ResponseTemplate::new(plan.status).set_body_json(json!({"error": {
                     "code": plan.status, "message": plan.message, "status": "X",
                     "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
                                  "errorCode": plan.error_code}]}}));
@@ -94,7 +101,11 @@ impl Respond for TokenEndpoint {
 
 async fn stand_in(fcm: Fcm, tokens: TokenEndpoint) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/token")).respond_with(tokens).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(tokens)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path(format!("/v1/projects/{PROJECT}/messages:send")))
         .respond_with(fcm)
@@ -129,8 +140,14 @@ fn start(services: ehealth_core::context::Services) -> Running {
     Running(stop)
 }
 
-fn push_jobs(conn: &mut ehealth_core::db::DbConn, p: &ehealth_core::db::patients::Patient) -> Vec<jobs::Job> {
-    harness::all_jobs(conn, p).into_iter().filter(|j| j.channel == "push").collect()
+fn push_jobs(
+    conn: &mut ehealth_core::db::DbConn,
+    p: &ehealth_core::db::patients::Patient,
+) -> Vec<jobs::Job> {
+    harness::all_jobs(conn, p)
+        .into_iter()
+        .filter(|j| j.channel == "push")
+        .collect()
 }
 
 fn sends_to(fcm: &Fcm, token: &str) -> usize {
@@ -207,7 +224,7 @@ both_backends! {
 
     async fn retry_after_and_quota_defer_the_job_instead_of_retrying_at_once(app: TestApp) {
         let busy = Plan { fail: 100, status: 503, retry_after: Some("120"), error_code: "UNAVAILABLE",
-            message: "busy", ..Plan::default() };
+            message: "busy" };
         let quota = Plan { fail: 100, status: 429, error_code: "QUOTA_EXCEEDED", message: "quota", ..Plan::default() };
         let fcm = Fcm { plans: plans(&[("busy", busy), ("quota", quota)]), ..Fcm::default() };
         let server = stand_in(fcm.clone(), TokenEndpoint::default()).await;
@@ -294,29 +311,75 @@ both_backends! {
 /// signature, `iat`/`exp` and the audience (the key file's `token_uri`).
 fn verify_assertion(form: &str, keys: &Path, server: &MockServer) {
     let pairs: HashMap<String, String> = reqwest::Url::parse(&format!("http://x/?{form}"))
-        .expect("form").query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    assert_eq!(pairs["grant_type"], "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        .expect("form")
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(
+        pairs["grant_type"],
+        "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    );
     let cert = keys.join("cert.pem");
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-new", "-days", "1", "-subj", "/CN=notifier", "-key"])
-        .arg(keys.join("key.pem")).arg("-out").arg(&cert)
-        .stdout(Stdio::null()).stderr(Stdio::null())
-        .status().expect("openssl runs");
+        .args([
+            "req",
+            "-x509",
+            "-new",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=notifier",
+            "-key",
+        ])
+        .arg(keys.join("key.pem"))
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
     assert!(made.success());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/notifier/verify_assertion.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/notifier/verify_assertion.py");
     let mut child = Command::new("python3")
-        .arg(script).arg(&cert).arg("test-key").arg(format!("{}/token", server.uri()))
-        .stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped())
-        .spawn().expect("python3 with google-auth (scripts/ci-deps.sh) starts");
-    child.stdin.take().expect("stdin").write_all(pairs["assertion"].as_bytes()).expect("written");
+        .arg(script)
+        .arg(&cert)
+        .arg("test-key")
+        .arg(format!("{}/token", server.uri()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with google-auth (scripts/ci-deps.sh) starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(pairs["assertion"].as_bytes())
+        .expect("written");
     let out = child.wait_with_output().expect("verified");
-    assert!(out.status.success(), "google-auth refused the assertion: {}",
-        String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "google-auth refused the assertion: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let decoded: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(decoded["header"], json!({"alg": "RS256", "typ": "JWT", "kid": "test-key"}));
+    assert_eq!(
+        decoded["header"],
+        json!({"alg": "RS256", "typ": "JWT", "kid": "test-key"})
+    );
     let claims = &decoded["claims"];
-    assert_eq!(claims["iss"], "notifier@ehealth-test.iam.gserviceaccount.com");
-    assert_eq!(claims["scope"], "https://www.googleapis.com/auth/firebase.messaging");
+    assert_eq!(
+        claims["iss"],
+        "notifier@ehealth-test.iam.gserviceaccount.com"
+    );
+    assert_eq!(
+        claims["scope"],
+        "https://www.googleapis.com/auth/firebase.messaging"
+    );
     let life = claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0);
-    assert!(life > 0 && life <= 3600, "an assertion lives at most an hour: {life}");
+    assert!(
+        life > 0 && life <= 3600,
+        "an assertion lives at most an hour: {life}"
+    );
 }

@@ -38,7 +38,9 @@ fn queue_notices(conn: &mut DbConn) {
         DbConn::Sqlite(c) => diesel::sql_query(sql.replace("$1", "?1"))
             .bind::<Timestamp, _>(since)
             .execute(c),
-        DbConn::Postgres(c) => diesel::sql_query(sql).bind::<Timestamp, _>(since).execute(c),
+        DbConn::Postgres(c) => diesel::sql_query(sql)
+            .bind::<Timestamp, _>(since)
+            .execute(c),
     };
     assert_eq!(inserted.expect("notices queued"), NOTICES);
 }
@@ -59,18 +61,28 @@ fn code_job() -> NewJob {
 
 async fn bodies(server: &MockServer) -> Vec<String> {
     let requests = server.received_requests().await.unwrap_or_default();
-    requests.iter().map(|r| field(&form(&r.body), "Body").to_owned()).collect()
+    requests
+        .iter()
+        .map(|r| field(&form(&r.body), "Body").to_owned())
+        .collect()
 }
 
 /// The texts Twilio received once `done` holds for them.
-async fn sent_when(server: &MockServer, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+async fn sent_when(
+    server: &MockServer,
+    what: &str,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
     let started = std::time::Instant::now();
     loop {
         let sent = bodies(server).await;
         if done(&sent) {
             return sent;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -89,17 +101,32 @@ async fn a_sign_in_code_overtakes_10000_queued_notices(backend: Backend) {
     let mut conn = app.conn();
     queue_notices(&mut conn);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(ehealth_notifier::run(app.services.clone(), harness::fast_options(), stopped));
+    let worker = tokio::spawn(ehealth_notifier::run(
+        app.services.clone(),
+        harness::fast_options(),
+        stopped,
+    ));
     // The worker is busy with the backlog...
-    let before = sent_when(&server, "the first notices to go", |s| s.len() >= 3).await.len();
+    let before = sent_when(&server, "the first notices to go", |s| s.len() >= 3)
+        .await
+        .len();
     // ...when an applicant asks for a sign-in code.
     jobs::enqueue(&mut conn, &code_job(), Utc::now()).expect("code enqueued");
-    let sent = sent_when(&server, "the code to reach Twilio", |s| s.iter().any(|b| b.contains(CODE))).await;
-    let at = sent.iter().position(|b| b.contains(CODE)).expect("code sent");
+    let sent = sent_when(&server, "the code to reach Twilio", |s| {
+        s.iter().any(|b| b.contains(CODE))
+    })
+    .await;
+    let at = sent
+        .iter()
+        .position(|b| b.contains(CODE))
+        .expect("code sent");
     let overtaken_by = at.saturating_sub(before);
     // At PACE texts a second, at most PACE texts before it means it was handed to
     // Twilio within a second of being enqueued, behind none of the backlog.
-    assert!(overtaken_by <= PACE as usize, "{overtaken_by} notices went before the code");
+    assert!(
+        overtaken_by <= PACE as usize,
+        "{overtaken_by} notices went before the code"
+    );
     eprintln!("{backend:?}: the code went after {overtaken_by} of {NOTICES} queued notices");
     // Stopped before the database goes, so no delivery in flight waits for it.
     let _ = stop.send(true);
@@ -118,7 +145,10 @@ async fn postgres_a_sign_in_code_overtakes_10000_queued_notices() {
 
 /// Three texts through a pool of three numbers (paced at one a second each) or a
 /// Messaging Service; returns the form fields Twilio received.
-async fn three_texts(backend: Backend, adjust: fn(&mut ehealth_core::config::Config)) -> Option<Vec<Vec<(String, String)>>> {
+async fn three_texts(
+    backend: Backend,
+    adjust: fn(&mut ehealth_core::config::Config),
+) -> Option<Vec<Vec<(String, String)>>> {
     let server = twilio(TwilioStandIn::new(0).0).await;
     let base = server.uri();
     let app = TestApp::start_with(backend, |c| {
@@ -135,7 +165,10 @@ async fn three_texts(backend: Backend, adjust: fn(&mut ehealth_core::config::Con
     }
     let _worker = harness::start_worker(&app);
     harness::wait_for(Duration::from_secs(20), "three texts sent", || {
-        jobs::with_status(&mut conn, jobs::DONE, 10).expect("jobs").len() == 3
+        jobs::with_status(&mut conn, jobs::DONE, 10)
+            .expect("jobs")
+            .len()
+            == 3
     })
     .await;
     let requests = server.received_requests().await.expect("recorded");
@@ -144,7 +177,11 @@ async fn three_texts(backend: Backend, adjust: fn(&mut ehealth_core::config::Con
 
 async fn a_pool_of_numbers_shares_the_texts(backend: Backend) {
     let Some(sent) = three_texts(backend, |c| {
-        c.twilio.from_numbers = vec!["+85230000001".into(), "+85230000002".into(), "+85230000003".into()];
+        c.twilio.from_numbers = vec![
+            "+85230000001".into(),
+            "+85230000002".into(),
+            "+85230000003".into(),
+        ];
     })
     .await
     else {
@@ -166,8 +203,14 @@ async fn a_messaging_service_picks_the_sender(backend: Backend) {
     };
     assert_eq!(sent.len(), 3);
     for f in &sent {
-        assert_eq!(field(f, "MessagingServiceSid"), "MG0123456789abcdef0123456789abcdef");
-        assert!(f.iter().all(|(k, _)| k != "From"), "Twilio picks the sender: {f:?}");
+        assert_eq!(
+            field(f, "MessagingServiceSid"),
+            "MG0123456789abcdef0123456789abcdef"
+        );
+        assert!(
+            f.iter().all(|(k, _)| k != "From"),
+            "Twilio picks the sender: {f:?}"
+        );
     }
 }
 
