@@ -54,7 +54,7 @@ pub fn add_providers(conn: &mut DbConn) {
     for (serial, kind) in list {
         let p = Provider {
             id: provider(serial).as_str().to_owned(),
-            name_en: ehealth_core::domain::PersonName::parse_english(&format!("Provider {serial}")).unwrap(),
+            name_en: format!("Provider {serial}"),
             name_zh: format!("機構 {serial}"),
             establishment_type: kind.as_str().to_owned(),
             public_body: kind.public_body().map(|b| b.as_str().to_owned()),

@@ -24,12 +24,12 @@ both_backends! {
             id_doc_number: p.document.number().to_owned(),
             id_doc_place: p.document.place().map(str::to_owned),
             id_doc_key: p.document.key(),
-            name_en: p.name_en.clone(),
+            name_en: p.name_en.to_string(),
             name_zh: None,
             date_of_birth: p.date_of_birth,
             sex: p.sex.as_str().to_owned(),
-            mobile: p.mobile.clone(),
-            email: p.email.clone(),
+            mobile: p.mobile.to_string(),
+            email: p.email.as_ref().map(ToString::to_string),
             postal_address: None,
             language: p.language.as_str().to_owned(),
             notify_sms: true,
@@ -114,8 +114,8 @@ both_backends! {
         let before = counts(conn);
 
         let mut again = fixtures::particulars(1);
-        again.name_en = "SOMEONE, Else".to_owned();
-        again.mobile = "+85298765432".to_owned();
+        again.name_en = ehealth_core::domain::PersonName::parse_english("SOMEONE, Else").unwrap();
+        again.mobile = ehealth_core::domain::MobileNumber::parse("+85298765432").unwrap();
         let err = registration::register(
             conn,
             &hasher,
@@ -139,7 +139,8 @@ both_backends! {
         fixtures::add_providers(conn);
         let mut p = fixtures::particulars(3);
         p.means = vec![NotificationMeans::Post];
-        p.postal_address = Some("1 Harbour Road, Wan Chai".to_owned());
+        p.postal_address =
+            Some(ehealth_core::domain::PostalAddress::parse("1 Harbour Road, Wan Chai").unwrap());
         let registered =
             registration::register(conn, &hasher, &p, None, &fixtures::office(), fixtures::now())
                 .unwrap();
