@@ -7,7 +7,7 @@
 # the operation; the other checks' findings are printed, not fatal (see
 # docs/decisions.md, issue 11).
 #
-# Env: ST_MAX_EXAMPLES (default 8) bounds the examples per operation and phase;
+# Env: ST_MAX_EXAMPLES (default 5) bounds the examples per operation and phase;
 # EHEALTH_TEST_POSTGRES_URL the server database (default postgres on 127.0.0.1:5432).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +71,7 @@ run() {
     local name="$1" token="$2"
     shift 2
     echo "==> schemathesis as $name"
-    "$venv/bin/st" run "$api/openapi.json" --checks all --max-examples "${ST_MAX_EXAMPLES:-8}" \
+    "$venv/bin/st" run "$api/openapi.json" --checks all --max-examples "${ST_MAX_EXAMPLES:-5}" \
         --seed 11 --workers 2 --request-timeout 10 --no-color \
         -H "Authorization: Bearer $token" --report junit \
         --report-junit-path "$work/$name.xml" "$@" > "$work/$name.txt" 2>&1 || true

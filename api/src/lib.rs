@@ -8,6 +8,7 @@
 mod counter;
 pub mod http;
 pub mod openapi;
+mod openapi_contract;
 mod routes;
 
 use std::net::TcpListener;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod connection_loss;
+mod http_contract;
 mod shutdown;
 
 use crate::support::json;
