@@ -58,6 +58,7 @@ both_backends! {
     }
 
     async fn personal_answers_are_not_stored_and_nothing_is_sniffed(app: TestApp) {
+        let app = app.with_demo();
         let (_, token, _) = patient(&app, HKIC_B, "+85268880002").await;
         let me = app.client.get(format!("{}/v1/app/me", app.api)).bearer_auth(&token)
             .send().await.unwrap();
