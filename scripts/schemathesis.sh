@@ -15,7 +15,11 @@ cd "$(dirname "$0")/.."
 version=4.32.5
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/ehealth-schemathesis-$version"
 [ -x "$venv/bin/st" ] || {
-    python3 -m venv "$venv"
+    # Its own virtualenv: schemathesis pins jsonschema & co., which other tools share.
+    python3 -m venv "$venv" || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+        python3 -m venv "$venv"
+    }
     "$venv/bin/pip" install --quiet "schemathesis==$version"
 }
 cargo build --bin ehealth
