@@ -9,6 +9,7 @@ mod counter;
 mod passkey_demo;
 pub mod http;
 pub mod openapi;
+mod openapi_contract;
 mod routes;
 
 use std::net::TcpListener;

@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::openapi_contract::CommonResponses;
 use crate::routes::app;
 
 struct BearerScheme;
@@ -80,7 +81,7 @@ impl Modify for DescribeResponses {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "eHealth consent platform API", description = "Patient app (/v1/app), provider counter (/v1/hcp) and Office (/v1/admin). Every 4xx/5xx answer is {\"error\": {\"code\", \"message\"}} with a stable code."),
-    modifiers(&BearerScheme, &DescribeResponses),
+    modifiers(&BearerScheme, &DescribeResponses, &CommonResponses),
     paths(
         app::applications::create,
         app::applications::show,

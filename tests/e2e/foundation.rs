@@ -5,6 +5,7 @@
 mod cli;
 mod connection_loss;
 mod sequencer_crash;
+mod http_contract;
 mod shutdown;
 
 use crate::support::json;

@@ -150,12 +150,26 @@ pub fn query_config() -> web::QueryConfig {
         .error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
 }
 
+/// The methods a path takes, for the `Allow` header of a 405 (`None`: not known). A
+/// service registers it as app data (the api's comes from its OpenAPI document).
+#[derive(Clone, Copy)]
+pub struct AllowedMethods(pub fn(&str) -> Option<String>);
+
 /// The answer when no route matched: 405 when a route has this path but another method
 /// (so a client learns the path is right), else 404.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     tracing::debug!(path = req.path(), "no route");
-    if req.resource_map().has_resource(req.path()) {
-        return ApiError::MethodNotAllowed.error_response();
+    if !req.resource_map().has_resource(req.path()) {
+        return ApiError::NotFound.error_response();
     }
-    ApiError::NotFound.error_response()
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    let allow = req
+        .app_data::<web::Data<AllowedMethods>>()
+        .and_then(|a| (a.0)(req.path()));
+    if let Some(value) = allow.and_then(|a| a.parse().ok()) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }

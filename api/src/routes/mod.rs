@@ -13,7 +13,10 @@ use crate::http::text_input::refuse_control_characters as text_check;
 
 /// Every scope's input passes `text_input`'s one check before any handler runs.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
+    cfg.route("/openapi.json", web::get().to(crate::openapi::serve))
+        .app_data(web::Data::new(crate::http::errors::AllowedMethods(
+            crate::openapi_contract::allowed_methods,
+        )));
     cfg.service(web::scope("/v1/app").wrap(from_fn(text_check)).configure(app::configure))
         .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
         .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))

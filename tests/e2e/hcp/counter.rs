@@ -39,9 +39,11 @@ async fn post_form(
     cookie: Option<&str>,
     pairs: &[(&str, &str)],
 ) -> reqwest::Response {
+    // A browser names the page's origin on every form post; the counter refuses others.
     let mut req = client()
         .post(format!("{}{path}", app.api))
         .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", &app.api)
         .body(encode(pairs));
     if let Some(c) = cookie {
         req = req.header("Cookie", c);
@@ -94,5 +96,59 @@ both_backends! {
         let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
             ("access_key", &summary.patient_access_key), ("action", "revoke"), ("type", "one_year")]).await;
         assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/counter"), "signed out");
+    }
+
+    async fn forms_posted_from_another_site_are_refused(app: TestApp) {
+        demo(&app);
+        let form = encode(&[("hcp_id", &clinic()), ("username", "drchan"),
+            ("password", DEMO_PASSWORD), ("totp_code", &code(DEMO_TOTP_SECRET, 0))]);
+        let url = format!("{}/counter/sign-in", app.api);
+        let forged = |origin: Option<(&'static str, String)>| {
+            let mut req = client().post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded").body(form.clone());
+            if let Some((name, value)) = origin {
+                req = req.header(name, value);
+            }
+            req.send()
+        };
+        for origin in [Some(("Origin", "https://evil.example".to_owned())),
+            Some(("Origin", "null".to_owned())),
+            Some(("Referer", "https://evil.example/counter".to_owned())), None] {
+            let r = forged(origin.clone()).await.unwrap();
+            assert_eq!(r.status(), 403, "{origin:?}");
+            assert!(r.headers().get("set-cookie").is_none(), "{origin:?} signed in");
+        }
+        // The page's own Referer is enough for a browser that sends no Origin.
+        let r = forged(Some(("Referer", format!("{}/counter", app.api)))).await.unwrap();
+        assert_eq!(r.status(), 303);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        // A forged sign-out or consent does nothing either.
+        let r = client().post(format!("{}/counter/sign-out", app.api)).header("Cookie", &cookie)
+            .header("Origin", "https://evil.example").send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = client().get(format!("{}/counter/consent", app.api)).header("Cookie", &cookie)
+            .send().await.unwrap();
+        assert_eq!(r.status(), 200, "still signed in");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    }
+
+    async fn the_cookie_is_secure_over_https(app: TestApp) {
+        demo(&app);
+        let https = app.api.replace("http://", "https://");
+        let r = client().post(format!("{}/counter/sign-in", app.api))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-Forwarded-Proto", "https")
+            .header("Origin", &https)
+            .body(encode(&[("hcp_id", &clinic()), ("username", "drchan"),
+                ("password", DEMO_PASSWORD), ("totp_code", &code(DEMO_TOTP_SECRET, 0))]))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let set_cookie = r.headers()["set-cookie"].to_str().unwrap();
+        assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+        let plain = post_form(&app, "/counter/sign-in", None, &[("hcp_id", &clinic()), ("username", "drchan"),
+            ("password", DEMO_PASSWORD), ("totp_code", &code(DEMO_TOTP_SECRET, 1))]).await;
+        assert_eq!(plain.status(), 303);
+        assert!(!plain.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
     }
 }
