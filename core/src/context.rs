@@ -36,7 +36,9 @@ impl Services {
         // TOTP secrets stored in clear before sealing existed, or under a retired key,
         // are (re)sealed once here, before any sign-in reads them.
         let mut conn = db.get()?;
-        let resealed = write_tx(&mut conn, |c| account_factors::reseal_totp(c, hasher.sealer()))?;
+        let resealed = write_tx(&mut conn, |c| {
+            account_factors::reseal_totp(c, hasher.sealer())
+        })?;
         drop(conn);
         if resealed > 0 {
             tracing::info!(resealed, "TOTP secrets sealed under the current key");

@@ -131,7 +131,11 @@ impl SecretBox {
             .map_err(|_| CoreError::Internal("sealing failed".into()))?;
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{}.{}", key.id, URL_SAFE_NO_PAD.encode(bytes)))
+        Ok(format!(
+            "{PREFIX}{}.{}",
+            key.id,
+            URL_SAFE_NO_PAD.encode(bytes)
+        ))
     }
 
     /// Opens a sealed value; an unknown key id, a wrong place or a damaged value fails.
@@ -140,7 +144,9 @@ impl SecretBox {
         let rest = sealed
             .strip_prefix(PREFIX)
             .ok_or_else(|| unreadable("not sealed"))?;
-        let (id, body) = rest.split_once('.').ok_or_else(|| unreadable("no key id"))?;
+        let (id, body) = rest
+            .split_once('.')
+            .ok_or_else(|| unreadable("no key id"))?;
         let key = self
             .keys
             .iter()
@@ -169,7 +175,10 @@ impl SecretBox {
 
     /// The id of the key that sealed `sealed` (to find values still under an old key).
     pub fn key_id(sealed: &str) -> Option<&str> {
-        sealed.strip_prefix(PREFIX)?.split_once('.').map(|(id, _)| id)
+        sealed
+            .strip_prefix(PREFIX)?
+            .split_once('.')
+            .map(|(id, _)| id)
     }
 }
 
@@ -232,8 +241,14 @@ mod tests {
         let sealed = b.seal("job:e1:access_key", "12345678").expect("seal");
         assert!(sealed.starts_with("ehs1.k1."), "{sealed}");
         assert!(!sealed.contains("12345678"));
-        assert_ne!(sealed, b.seal("job:e1:access_key", "12345678").expect("seal"));
-        assert_eq!(b.open("job:e1:access_key", &sealed).expect("open"), "12345678");
+        assert_ne!(
+            sealed,
+            b.seal("job:e1:access_key", "12345678").expect("seal")
+        );
+        assert_eq!(
+            b.open("job:e1:access_key", &sealed).expect("open"),
+            "12345678"
+        );
         assert!(b.open("job:e2:access_key", &sealed).is_err(), "other place");
         let mut damaged = sealed.clone();
         damaged.pop();
@@ -250,7 +265,10 @@ mod tests {
         assert_eq!(rotated.open("totp:a", &sealed_old).expect("open"), "SECRET");
         let sealed_new = rotated.seal("totp:a", "SECRET").expect("seal");
         assert_eq!(SecretBox::key_id(&sealed_new), Some("k2"));
-        assert!(old.open("totp:a", &sealed_new).is_err(), "k2 unknown to old");
+        assert!(
+            old.open("totp:a", &sealed_new).is_err(),
+            "k2 unknown to old"
+        );
         assert!(keys(K2).open("totp:a", &sealed_old).is_err(), "k1 retired");
     }
 
@@ -265,7 +283,10 @@ mod tests {
         assert_eq!(payload["facts"]["code"], "123456");
         let mut moved: serde_json::Value = serde_json::from_str(&stored).expect("json");
         moved["event_id"] = "e2".into();
-        assert!(open_job_secrets(&b, &mut moved).is_err(), "bound to its event");
+        assert!(
+            open_job_secrets(&b, &mut moved).is_err(),
+            "bound to its event"
+        );
     }
 
     #[test]

@@ -255,7 +255,10 @@ mod tests {
             .collect();
         insta::assert_snapshot!(texts.join("\n"));
         for (form, plain) in texts.iter().zip(&plain) {
-            assert!(form.len() > plain.len() && !form.contains("not-you"), "{form}");
+            assert!(
+                form.len() > plain.len() && !form.contains("not-you"),
+                "{form}"
+            );
         }
         p["facts"]["channel"] = json!("app");
         assert_eq!(

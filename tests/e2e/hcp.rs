@@ -3,8 +3,8 @@
 
 mod counter;
 mod dead_jobs;
-mod form_consent;
 mod fhir;
+mod form_consent;
 mod guessing;
 pub(crate) mod helpers;
 mod journey;

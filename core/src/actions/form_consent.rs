@@ -80,8 +80,8 @@ fn patient_checked(conn: &mut DbConn, req: &FormConsentRequest) -> CoreResult<Pa
         Some(e) => PatientRef::Ehr(e.clone()),
         None => PatientRef::Document(req.document.clone()),
     };
-    let patient = super::counter_consent::find_patient(conn, &who)?
-        .ok_or(CoreError::NotFound("patient"))?;
+    let patient =
+        super::counter_consent::find_patient(conn, &who)?.ok_or(CoreError::NotFound("patient"))?;
     if patient.id_doc_key != req.document.key() {
         return Err(CoreError::refused(
             "id_document_mismatch",

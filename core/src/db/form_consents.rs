@@ -97,8 +97,10 @@ pub fn listing(
     Ok(rows
         .into_iter()
         .map(|evidence| {
-            let (consent_type, consent_status) =
-                consents.get(&evidence.consent_id).cloned().unwrap_or_default();
+            let (consent_type, consent_status) = consents
+                .get(&evidence.consent_id)
+                .cloned()
+                .unwrap_or_default();
             Listed {
                 ehr_number: ehr.get(&evidence.patient_id).cloned().unwrap_or_default(),
                 username: users.get(&evidence.account_id).cloned().unwrap_or_default(),

@@ -27,7 +27,8 @@ fn newest_job(app: &TestApp, patient: &str, kind: &str, channel: &str) -> Option
         .map(|j| {
             // Secrets are sealed in the job; open them as the notifier does.
             let mut payload = serde_json::from_str(&j.payload).unwrap();
-            ehealth_core::seal::open_job_secrets(app.services.hasher.sealer(), &mut payload).unwrap();
+            ehealth_core::seal::open_job_secrets(app.services.hasher.sealer(), &mut payload)
+                .unwrap();
             payload
         })
 }

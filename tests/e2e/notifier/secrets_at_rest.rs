@@ -28,7 +28,11 @@ fn occurs(hay: &[u8], needle: &str) -> bool {
     hay.windows(n.len()).enumerate().any(|(i, w)| {
         let before = i.checked_sub(1).map(|j| hay[j]);
         let after = hay.get(i + n.len()).copied();
-        w == n && ![before, after].into_iter().flatten().any(|b| b.is_ascii_alphanumeric())
+        w == n
+            && ![before, after]
+                .into_iter()
+                .flatten()
+                .any(|b| b.is_ascii_alphanumeric())
     })
 }
 
@@ -49,7 +53,11 @@ fn database_bytes(app: &TestApp) -> Vec<u8> {
                 .arg(&app.db.url)
                 .output()
                 .expect("pg_dump runs (postgresql-client)");
-            assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+            assert!(
+                dump.status.success(),
+                "{}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
             dump.stdout
         }
     }
@@ -64,10 +72,18 @@ fn outbox_text(dir: &Path) -> String {
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .flatten()
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
         .collect()
 }
 

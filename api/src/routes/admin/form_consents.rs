@@ -76,7 +76,11 @@ pub async fn list(
     })
     .await?;
     let next = (listed.len() as i64 == limit)
-        .then(|| listed.last().map(|l| l.evidence.recorded_at.and_utc().to_rfc3339()))
+        .then(|| {
+            listed
+                .last()
+                .map(|l| l.evidence.recorded_at.and_utc().to_rfc3339())
+        })
         .flatten();
     Ok(HttpResponse::Ok().json(json!({
         "form_consents": listed.iter().map(listed_json).collect::<Vec<_>>(),

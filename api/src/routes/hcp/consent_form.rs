@@ -45,12 +45,14 @@ impl FormConsentBody {
         let document = self
             .id_document
             .as_ref()
-            .ok_or_else(|| {
-                CoreError::invalid("id_document", "name the identity document checked")
-            })?
+            .ok_or_else(|| CoreError::invalid("id_document", "name the identity document checked"))?
             .parse()?;
         Ok(FormConsentRequest {
-            ehr_number: self.ehr_number.as_deref().map(EhrNumber::parse).transpose()?,
+            ehr_number: self
+                .ehr_number
+                .as_deref()
+                .map(EhrNumber::parse)
+                .transpose()?,
             document,
             form: self
                 .form

@@ -35,7 +35,14 @@ pub(crate) async fn enrol(
     let account = blocking(move || {
         let mut conn = services.db.get()?;
         let admin = session.authorise(&mut conn, role)?;
-        accounts::enrol_totp(&mut conn, services.hasher.sealer(), &admin, &id, &stored, Utc::now())
+        accounts::enrol_totp(
+            &mut conn,
+            services.hasher.sealer(),
+            &admin,
+            &id,
+            &stored,
+            Utc::now(),
+        )
     })
     .await?;
     let label = format!(
