@@ -83,3 +83,42 @@ async fn passkey_demo_page_is_served_in_development_only() {
         assert_eq!(r.status(), 404, "{path}");
     }
 }
+
+/// Each key of `served` (an object) is a documented property of `schema` (resolved in
+/// `doc`), recursively: the document says what the api really sends.
+fn documented(doc: &serde_json::Value, schema: &serde_json::Value, served: &serde_json::Value, at: &str) {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    let Some(fields) = served.as_object() else { return };
+    if schema["type"] == "object" && schema.get("properties").is_none() {
+        return; // a free-form object, said so
+    }
+    for (key, value) in fields {
+        let property = &schema["properties"][key];
+        assert!(property.is_object(), "{at}.{key} is sent but not in the OpenAPI document");
+        documented(doc, property, value, &format!("{at}.{key}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_types_the_webauthn_json_the_api_sends() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap().with_demo();
+    let doc = json(app.get(&format!("{}/openapi.json", app.api)).await).await;
+    let schema = |path: &str, status: &str| {
+        doc["paths"][path]["post"]["responses"][status]["content"]["application/json"]["schema"].clone()
+    };
+    let (_, token, _) = patient(&app, HKIC_B, "+85269990001").await;
+    let r = send(&app, reqwest::Method::POST, "/v1/app/passkeys/registration/start", Some(&token), None).await;
+    let started = json(r).await;
+    documented(&doc, &schema("/v1/app/passkeys/registration/start", "200"), &started, "registration");
+    let r = post(&app, "/v1/app/sessions/passkey/start", &json!({}), None).await;
+    let started = json(r).await;
+    documented(&doc, &schema("/v1/app/sessions/passkey/start", "200"), &started, "sign-in");
+    assert!(started["options"]["publicKey"]["challenge"].is_string());
+    let schemas = &doc["components"]["schemas"];
+    for name in ["RegistrationResponseJson", "AuthenticationResponseJson", "PublicKeyCredentialDescriptorJson"] {
+        assert!(schemas[name]["properties"].is_object(), "{name} is typed");
+    }
+}
