@@ -15,8 +15,12 @@ if ! command -v chromium >/dev/null; then
 fi
 command -v node >/dev/null || { echo "node (>= 20) is needed" >&2; exit 1; }
 
-cargo build --bin ehealth
-bin="$PWD/target/debug/ehealth"
+# EHEALTH_BIN: a binary already built (e.g. by the test suite), to skip the build.
+bin="${EHEALTH_BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --bin ehealth
+    bin="$PWD/target/debug/ehealth"
+fi
 work="$(mktemp -d)"
 pids=()
 cleanup() {

@@ -6,10 +6,10 @@
 //! metrics, the server itself), so that the ivr and notifier answer the same way.
 
 mod counter;
-mod passkey_demo;
 pub mod http;
 pub mod openapi;
 mod openapi_contract;
+mod passkey_demo;
 mod routes;
 
 use std::net::TcpListener;

@@ -121,7 +121,10 @@ impl Passkeys {
             .collect::<Result<Vec<_>, _>>()?;
         let web = urls
             .iter()
-            .position(|u| u.domain().is_some_and(|d| d == rp_id || d.ends_with(&format!(".{rp_id}"))))
+            .position(|u| {
+                u.domain()
+                    .is_some_and(|d| d == rp_id || d.ends_with(&format!(".{rp_id}")))
+            })
             .ok_or_else(|| config(&format!("no origin is a web origin of {rp_id}")))?;
         let mut builder = WebauthnBuilder::new(rp_id, &urls[web])
             .map_err(|e| config(&e))?

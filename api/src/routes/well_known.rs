@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assetlinks.json", web::get().to(assetlinks))
-        .route("/apple-app-site-association", web::get().to(apple_app_site_association));
+        .route(
+            "/apple-app-site-association",
+            web::get().to(apple_app_site_association),
+        );
 }
 
 fn statement(body: Value) -> HttpResponse {

@@ -156,13 +156,20 @@ const DECOY_ID_BYTES: [usize; 3] = [16, 20, 32];
 /// usually one and sometimes two, as real patients have.
 pub fn decoy_credential_ids(hasher: &SecretHasher, ehr_number: &str) -> Vec<Vec<u8>> {
     let digest = |i: u8| {
-        hex::decode(hasher.code_digest(&format!("passkey_decoy:{i}"), ehr_number)).unwrap_or_default()
+        hex::decode(hasher.code_digest(&format!("passkey_decoy:{i}"), ehr_number))
+            .unwrap_or_default()
     };
     let shape = digest(0);
-    let count = if shape.first().is_some_and(|b| b % 8 == 0) { 2 } else { 1 };
+    let count = if shape.first().is_some_and(|b| b % 8 == 0) {
+        2
+    } else {
+        1
+    };
     (1..=count)
         .map(|i| {
-            let pick = shape.get(usize::from(i)).map_or(0, |b| usize::from(*b) % DECOY_ID_BYTES.len());
+            let pick = shape
+                .get(usize::from(i))
+                .map_or(0, |b| usize::from(*b) % DECOY_ID_BYTES.len());
             let mut id = digest(i);
             id.truncate(DECOY_ID_BYTES[pick]);
             id

@@ -48,7 +48,8 @@ impl WebauthnConfig {
         if let Some(v) = get("EHEALTH_WEBAUTHN_RP_ID") {
             self.rp_id = v;
         }
-        let origins = get("EHEALTH_WEBAUTHN_RP_ORIGINS").or_else(|| get("EHEALTH_WEBAUTHN_RP_ORIGIN"));
+        let origins =
+            get("EHEALTH_WEBAUTHN_RP_ORIGINS").or_else(|| get("EHEALTH_WEBAUTHN_RP_ORIGIN"));
         if let Some(v) = origins {
             self.rp_origins = split_list(&v);
         }
@@ -85,10 +86,13 @@ mod tests {
         let c: WebauthnConfig = toml::from_str("rp_origin = \"https://a.example\"").unwrap();
         assert_eq!(c.rp_origins, ["https://a.example"]);
         let c: WebauthnConfig =
-            toml::from_str("rp_origins = [\"https://a.example\", \"android:apk-key-hash:x\"]").unwrap();
+            toml::from_str("rp_origins = [\"https://a.example\", \"android:apk-key-hash:x\"]")
+                .unwrap();
         assert_eq!(c.rp_origins.len(), 2);
         let mut c = WebauthnConfig::default();
-        c.apply_env(&|n: &str| (n == "EHEALTH_WEBAUTHN_RP_ORIGINS").then(|| "https://a, android:b".to_owned()));
+        c.apply_env(&|n: &str| {
+            (n == "EHEALTH_WEBAUTHN_RP_ORIGINS").then(|| "https://a, android:b".to_owned())
+        });
         assert_eq!(c.rp_origins, ["https://a", "android:b"]);
     }
 }

@@ -97,9 +97,7 @@ pub fn known_transports(reported: Option<&Value>) -> Vec<String> {
 /// Refuses a binary field in standard base64 (`+`, `/`) with a message that says so:
 /// webauthn-rs would only say "Invalid symbol 47".
 pub fn check_base64url(credential: &Value) -> Result<(), PasskeyError> {
-    let top = BINARY_FIELDS
-        .iter()
-        .map(|f| (*f, credential.get(*f)));
+    let top = BINARY_FIELDS.iter().map(|f| (*f, credential.get(*f)));
     let inner = RESPONSE_BINARY_FIELDS
         .iter()
         .map(|f| (*f, credential.get("response").and_then(|r| r.get(*f))));
@@ -129,7 +127,9 @@ mod tests {
         let credential = json!({ "id": "a-_b", "response": { "signature": "x+y" } });
         let e = check_base64url(&credential).unwrap_err().to_string();
         assert!(e.contains("signature is standard base64"), "{e}");
-        assert!(check_base64url(&json!({ "id": "a-_b", "response": { "signature": "xy" } })).is_ok());
+        assert!(
+            check_base64url(&json!({ "id": "a-_b", "response": { "signature": "xy" } })).is_ok()
+        );
     }
 
     #[test]

@@ -14,7 +14,13 @@ use super::passkey::{answer, Phone};
 use crate::support::{json, TestApp};
 
 async fn start_by_number(app: &TestApp, ehr: &str) -> Value {
-    let r = post(app, "/v1/app/sessions/passkey/start", &json!({ "ehr_number": ehr }), None).await;
+    let r = post(
+        app,
+        "/v1/app/sessions/passkey/start",
+        &json!({ "ehr_number": ehr }),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 200);
     json(r).await
 }
@@ -32,7 +38,9 @@ fn shape(v: &Value) -> Value {
 }
 
 fn allowed(started: &Value) -> &Vec<Value> {
-    started["options"]["publicKey"]["allowCredentials"].as_array().unwrap()
+    started["options"]["publicKey"]["allowCredentials"]
+        .as_array()
+        .unwrap()
 }
 
 both_backends! {
@@ -131,15 +139,36 @@ fn registration_answer(app: &TestApp, started: &Value, transports: Value) -> (Ph
     credential["response"]["transports"] = transports;
     let map = credential.as_object_mut().unwrap();
     map.remove("extensions"); // webauthn-rs's name for it; toJSON() says clientExtensionResults
-    map.insert("clientExtensionResults".into(), json!({ "credProps": { "rk": true } }));
-    let body = json!({ "ceremony_id": started["ceremony_id"], "name": "phone", "credential": credential });
-    (Phone { authenticator, credential_id }, body)
+    map.insert(
+        "clientExtensionResults".into(),
+        json!({ "credProps": { "rk": true } }),
+    );
+    let body =
+        json!({ "ceremony_id": started["ceremony_id"], "name": "phone", "credential": credential });
+    (
+        Phone {
+            authenticator,
+            credential_id,
+        },
+        body,
+    )
 }
 
 /// Enrols as a phone does it; gives the phone and the enrolment's answer.
-async fn enrol_reporting(app: &TestApp, token: &str, started: &Value, transports: Value) -> (Phone, Value) {
+async fn enrol_reporting(
+    app: &TestApp,
+    token: &str,
+    started: &Value,
+    transports: Value,
+) -> (Phone, Value) {
     let (phone, body) = registration_answer(app, started, transports);
-    let r = post(app, "/v1/app/passkeys/registration/finish", &body, Some(token)).await;
+    let r = post(
+        app,
+        "/v1/app/passkeys/registration/finish",
+        &body,
+        Some(token),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     (phone, json(r).await)
 }

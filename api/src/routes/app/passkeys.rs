@@ -8,6 +8,7 @@ use ehealth_core::actions::app_acts;
 use ehealth_core::actions::passkeys::{self, NewPasskey, Offer, PasskeyAnswer};
 use ehealth_core::context::Services;
 use ehealth_core::db::passkeys::PasskeyRecord;
+use ehealth_core::db::DbConn;
 use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
 use mobile_bridge::webauthn::{Assertion, PasskeyError, Passkeys, Started, StoredPasskey, Uuid};
@@ -15,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::acting::Acting;
+use super::input::{self, ErrorBody};
 #[allow(unused_imports)] // named by the utoipa annotations
 use super::passkey_json::{
     AuthenticationResponseJson, RegistrationCeremony, RegistrationResponseJson, SignInCeremony,
 };
-use super::input::{self, ErrorBody};
 use super::sessions::{session_ttl, session_view, SessionView};
 use crate::http::errors::{blocking, ApiError};
 
@@ -156,7 +157,8 @@ pub async fn registration_finish(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasskeyStartBody {
-    /// Offer this patient's passkeys; without it the passkey must be discoverable.
+    /// Offer this number's passkeys (every well-formed number gets some credential ids,
+    /// real or decoy); without it the passkey must be discoverable (usernameless).
     pub ehr_number: Option<String>,
 }
 
@@ -175,19 +177,8 @@ pub async fn sign_in_start(
     let view = blocking(move || {
         let rp = relying_party(&services)?;
         let mut conn = services.db.get()?;
-        // By eHR number, every well-formed number gets the same shape of answer: its
-        // patient's passkeys, or (unknown, withdrawn, no passkeys) deterministic decoys.
         let (started, subject) = match &ehr {
-            Some(n) => match passkeys::offer(&mut conn, n.as_str())? {
-                Offer::Passkeys { patient_id, keys } => {
-                    let stored: Vec<StoredPasskey> = keys.into_iter().map(stored).collect();
-                    (rp.start_sign_in(&stored).map_err(refused)?, Some(patient_id))
-                }
-                Offer::Nobody { subject_id } => {
-                    let decoys = passkeys::decoy_credential_ids(&services.hasher, n.as_str());
-                    (rp.start_decoy_sign_in(&decoys).map_err(refused)?, Some(subject_id))
-                }
-            },
+            Some(n) => start_by_number(&rp, &services, &mut conn, n)?,
             None => (rp.start_discoverable_sign_in().map_err(refused)?, None),
         };
         let ceremony_id = passkeys::save_ceremony(
@@ -204,6 +195,28 @@ pub async fn sign_in_start(
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Every well-formed number gets the same shape of answer: its patient's passkeys, or
+/// (unknown, withdrawn, no passkeys) deterministic decoys. Gives the ceremony's subject.
+fn start_by_number(
+    rp: &Passkeys,
+    services: &Services,
+    conn: &mut DbConn,
+    ehr: &EhrNumber,
+) -> Result<(Started, Option<String>), CoreError> {
+    Ok(match passkeys::offer(conn, ehr.as_str())? {
+        Offer::Passkeys { patient_id, keys } => {
+            let stored: Vec<StoredPasskey> = keys.into_iter().map(stored).collect();
+            let started = rp.start_sign_in(&stored).map_err(refused)?;
+            (started, Some(patient_id))
+        }
+        Offer::Nobody { subject_id } => {
+            let decoys = passkeys::decoy_credential_ids(&services.hasher, ehr.as_str());
+            let started = rp.start_decoy_sign_in(&decoys).map_err(refused)?;
+            (started, Some(subject_id))
+        }
+    })
 }
 
 fn stored(record: PasskeyRecord) -> StoredPasskey {
