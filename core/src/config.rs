@@ -171,6 +171,10 @@ pub struct SecurityConfig {
     pub account_window_secs: i64,
     pub account_lock_secs: i64,
     pub provider_max_failures: u32,
+    /// Wrong identities on the voice line from all callers together within
+    /// `account_window_secs` before the line stops checking identities for
+    /// `account_lock_secs`: a ceiling on distributed guessing (issue 11).
+    pub ivr_global_max_failures: u32,
 }
 
 impl Default for Config {
@@ -281,6 +285,7 @@ impl Default for SecurityConfig {
             account_window_secs: 600,
             account_lock_secs: 900,
             provider_max_failures: 50,
+            ivr_global_max_failures: 1000,
         }
     }
 }

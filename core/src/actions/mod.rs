@@ -13,6 +13,7 @@ pub mod fhir;
 pub mod ivr;
 pub mod ivr_code;
 pub mod ivr_refusals;
+mod ivr_throttle;
 pub mod notify;
 pub mod provider_lifecycle;
 pub mod record_view;
