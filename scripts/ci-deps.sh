@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Packages the notifier's tests need beyond cargo: a real SMTP server (aiosmtpd) that
 # the e2e tests start on loopback, and openssl to make a throwaway service-account key
-# for the FCM tests, and a CJK font for the postal batch.
+# for the FCM tests, and a CJK font for the postal batch. Twilio's Python helper library
+# signs and validates the voice line's webhooks in the e2e tests (ivr::twilio_sdk).
 set -euo pipefail
 python3 -m pip install --quiet aiosmtpd openapi-spec-validator
+python3 -m pip install --quiet twilio
 if ! command -v openssl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openssl
 fi
