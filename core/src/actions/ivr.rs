@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::access_key::{self, KeyCheck};
 use super::ivr_code;
-use super::ivr_throttle::{count_on_caller, throttled};
+use super::ivr_throttle::{count_wrong_identity, throttled};
 use super::notify::{notify_patient, PatientEvent};
 use crate::config::SecurityConfig;
 use crate::db::access_keys;
@@ -93,8 +93,12 @@ pub fn identify(
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);
         }
+        // Every answer to a key costs one Argon2id verification, and an answer to a code
+        // none, whether or not the details match: the time taken says nothing of them.
         let Some(patient) = claimed_patient(conn, claim)? else {
-            hasher.verify_decoy(claim.id.as_str());
+            if let Proof::Key(key) = proof {
+                hasher.verify_decoy(key.expose());
+            }
             return count_mismatch(conn, security, claim, now);
         };
         let outcome = match proof {
@@ -103,7 +107,11 @@ pub fn identify(
                 let actor = caller_actor(claim.caller);
                 match access_key::check(conn, hasher, &policy, &patient, key, &actor, now)? {
                     KeyCheck::Accepted => return Ok(Identification::Identified(Box::new(patient))),
-                    KeyCheck::Locked => Identification::KeyLocked,
+                    KeyCheck::Locked => {
+                        // A locked key is not verified; spend the same time as a check.
+                        hasher.verify_decoy(key.expose());
+                        Identification::KeyLocked
+                    }
                     KeyCheck::Wrong { .. } | KeyCheck::NoKey => Identification::Mismatch,
                 }
             }
@@ -123,7 +131,7 @@ pub fn identify(
                 Identification::Mismatch
             }
         };
-        Ok(count_on_caller(conn, security, claim, now)?.unwrap_or(outcome))
+        Ok(count_wrong_identity(conn, security, claim, now)?.unwrap_or(outcome))
     })
 }
 
@@ -246,7 +254,7 @@ fn count_mismatch(
             now,
         )?,
     }
-    Ok(count_on_caller(conn, security, claim, now)?.unwrap_or(outcome))
+    Ok(count_wrong_identity(conn, security, claim, now)?.unwrap_or(outcome))
 }
 
 /// Counts a failure on the patient's access key, as a wrong key at the counter would;

@@ -59,7 +59,7 @@ fn locked(conn: &mut DbConn, scope: &str, now: DateTime<Utc>) -> CoreResult<bool
 
 /// Counts a wrong identity against the caller's number, the identifier keyed and the
 /// whole line; `Some` if this one locked one of them.
-pub(crate) fn count_on_caller(
+pub(crate) fn count_wrong_identity(
     conn: &mut DbConn,
     security: &SecurityConfig,
     claim: &Claim<'_>,

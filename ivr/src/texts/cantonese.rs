@@ -1,4 +1,5 @@
-//! Cantonese (`zh-HK`), in Traditional Chinese.
+//! Cantonese (stored as `zh-HK`; spoken by the configured Cantonese voice), in
+//! Traditional Chinese.
 
 use chrono::DateTime;
 use chrono_tz::Tz;
