@@ -2,9 +2,11 @@
 # Packages the notifier's tests need beyond cargo: a real SMTP server (aiosmtpd) that
 # the e2e tests start on loopback, and openssl to make a throwaway service-account key
 # for the FCM tests (whose JWT assertion Google's own auth library, google-auth, checks),
-# and a CJK font for the postal batch.
+# and a CJK font for the postal batch. Twilio's Python helper library signs and validates
+# the voice line's webhooks in the e2e tests (ivr::twilio_sdk).
 set -euo pipefail
 python3 -m pip install --quiet aiosmtpd openapi-spec-validator google-auth
+python3 -m pip install --quiet twilio
 if ! command -v openssl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openssl
 fi

@@ -225,6 +225,10 @@ pub struct SecurityConfig {
     pub codes_per_destination_per_hour: u32,
     /// Country calling codes whose mobile numbers may receive codes by SMS.
     pub sms_code_countries: Vec<String>,
+    /// Wrong identities on the voice line from all callers together within
+    /// `account_window_secs` before the line stops checking identities for
+    /// `account_lock_secs`: a ceiling on distributed guessing (issue 11).
+    pub ivr_global_max_failures: u32,
 }
 
 impl Default for Config {
@@ -328,6 +332,7 @@ impl Default for SecurityConfig {
             code_requests_global_per_minute: 600,
             codes_per_destination_per_hour: 5,
             sms_code_countries: vec!["852".to_owned(), "853".to_owned(), "86".to_owned()],
+            ivr_global_max_failures: 1000,
         }
     }
 }

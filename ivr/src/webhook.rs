@@ -178,6 +178,44 @@ mod tests {
     }
 
     #[test]
+    fn the_source_is_the_peer_or_the_trusted_proxys_entry_never_a_form_field() {
+        let peer = "10.0.0.7:40000".parse().ok();
+        let request = |forwarded: &str| {
+            let mut r = actix_web::test::TestRequest::default();
+            if let Some(peer) = peer {
+                r = r.peer_addr(peer);
+            }
+            if !forwarded.is_empty() {
+                r = r.insert_header(("X-Forwarded-For", forwarded));
+            }
+            r.to_http_request()
+        };
+        let mut config = Config::default();
+        assert_eq!(source(&config, &request("203.0.113.9")), "10.0.0.7");
+        config.ivr.forwarded_header = Some("X-Forwarded-For".to_owned());
+        // A client can write the left entries; our proxy appends the right one.
+        assert_eq!(source(&config, &request("198.51.100.1, 203.0.113.9")), "203.0.113.9");
+        assert_eq!(source(&config, &request("")), "10.0.0.7");
+    }
+
+    #[test]
+    fn a_shared_key_signature_needs_the_shared_key() {
+        let mut config = Config::default();
+        let settings = Some("key=webhooks_sharedkey_1,algorithm=HMAC_SHA256");
+        assert_eq!(signing(&config, settings), None);
+        assert_eq!(signing(&config, Some("algorithm=HMAC_MD5")), None);
+        config.twilio.webhook_shared_key = Some("shared".to_owned().into());
+        assert_eq!(
+            signing(&config, settings),
+            Some((Algorithm::HmacSha256, b"shared".to_vec()))
+        );
+        assert_eq!(
+            signing(&config, None),
+            Some((Algorithm::HmacSha1, DEVELOPMENT_AUTH_TOKEN.as_bytes().to_vec()))
+        );
+    }
+
+    #[test]
     fn the_signed_url_is_the_public_base_plus_what_was_called() {
         let mut config = Config::default();
         config.ivr.public_url = "https://voice.example.hk/".to_owned();

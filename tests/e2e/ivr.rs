@@ -10,3 +10,5 @@ mod concurrency;
 mod consent;
 mod identity;
 mod security;
+mod throttles;
+mod twilio_sdk;

@@ -10,17 +10,16 @@ use serde_json::json;
 
 use super::access_key::{self, KeyCheck};
 use super::ivr_code;
+use super::ivr_throttle::{count_wrong_identity, throttled};
 use super::notify::{notify_patient, PatientEvent};
 use crate::config::SecurityConfig;
 use crate::db::access_keys;
-use crate::db::attempts;
 use crate::db::audit::{self, AuditEntry, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, NotificationKind, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, OneTimeCode};
-use crate::rules::Gate;
 use crate::secret::SecretHasher;
 
 /// The number a caller keys to say who they are: their eHR number, or the six digits of
@@ -71,10 +70,10 @@ pub enum Identification {
     KeyLocked,
     /// The caller's number is throttled after too many wrong tries.
     CallerLocked,
-}
-
-fn caller_scope(caller: &str) -> String {
-    format!("caller:{caller}")
+    /// The identifier keyed, or the whole line, is throttled after too many wrong tries
+    /// (from any callers): decided before any detail is checked, so it says nothing about
+    /// them.
+    Throttled,
 }
 
 fn caller_actor(caller: &str) -> Actor {
@@ -91,11 +90,15 @@ pub fn identify(
     now: DateTime<Utc>,
 ) -> CoreResult<Identification> {
     write_tx(conn, |conn| {
-        if caller_locked(conn, claim, now)? {
-            return Ok(Identification::CallerLocked);
+        if let Some(refused) = throttled(conn, claim, now)? {
+            return Ok(refused);
         }
+        // Every answer to a key costs one Argon2id verification, and an answer to a code
+        // none, whether or not the details match: the time taken says nothing of them.
         let Some(patient) = claimed_patient(conn, claim)? else {
-            hasher.verify_decoy(claim.id.as_str());
+            if let Proof::Key(key) = proof {
+                hasher.verify_decoy(key.expose());
+            }
             return count_mismatch(conn, security, claim, now);
         };
         let outcome = match proof {
@@ -104,7 +107,11 @@ pub fn identify(
                 let actor = caller_actor(claim.caller);
                 match access_key::check(conn, hasher, &policy, &patient, key, &actor, now)? {
                     KeyCheck::Accepted => return Ok(Identification::Identified(Box::new(patient))),
-                    KeyCheck::Locked => Identification::KeyLocked,
+                    KeyCheck::Locked => {
+                        // A locked key is not verified; spend the same time as a check.
+                        hasher.verify_decoy(key.expose());
+                        Identification::KeyLocked
+                    }
                     KeyCheck::Wrong { .. } | KeyCheck::NoKey => Identification::Mismatch,
                 }
             }
@@ -124,7 +131,7 @@ pub fn identify(
                 Identification::Mismatch
             }
         };
-        Ok(count_on_caller(conn, security, claim, now)?.unwrap_or(outcome))
+        Ok(count_wrong_identity(conn, security, claim, now)?.unwrap_or(outcome))
     })
 }
 
@@ -139,8 +146,8 @@ pub fn request_code(
     now: DateTime<Utc>,
 ) -> CoreResult<Identification> {
     write_tx(conn, |conn| {
-        if caller_locked(conn, claim, now)? {
-            return Ok(Identification::CallerLocked);
+        if let Some(refused) = throttled(conn, claim, now)? {
+            return Ok(refused);
         }
         let Some(patient) = claimed_patient(conn, claim)? else {
             return count_mismatch(conn, security, claim, now);
@@ -215,22 +222,6 @@ fn with_hkic_digits(conn: &mut DbConn, digits: &str) -> CoreResult<Vec<Patient>>
         .collect())
 }
 
-fn caller_locked(conn: &mut DbConn, claim: &Claim<'_>, now: DateTime<Utc>) -> CoreResult<bool> {
-    let state = attempts::load_for_update(conn, &caller_scope(claim.caller), now)?;
-    if matches!(state.gate(now), Gate::Locked(_)) {
-        audit_try(
-            conn,
-            claim,
-            None,
-            AuditOutcome::Locked,
-            "ivr_caller_locked",
-            now,
-        )?;
-        return Ok(true);
-    }
-    Ok(false)
-}
-
 /// A wrong eHR number or date of birth: against the caller, and against the patient if
 /// the eHR number is theirs.
 fn count_mismatch(
@@ -263,32 +254,7 @@ fn count_mismatch(
             now,
         )?,
     }
-    Ok(count_on_caller(conn, security, claim, now)?.unwrap_or(outcome))
-}
-
-/// Counts a failure on the caller's number; `Some(CallerLocked)` if this one locked it.
-fn count_on_caller(
-    conn: &mut DbConn,
-    security: &SecurityConfig,
-    claim: &Claim<'_>,
-    now: DateTime<Utc>,
-) -> CoreResult<Option<Identification>> {
-    let scope = caller_scope(claim.caller);
-    let state = attempts::load_for_update(conn, &scope, now)?;
-    let (next, newly_locked) = state.after_failure(&security.account_policy(), now);
-    attempts::save(conn, &scope, &next)?;
-    if !newly_locked {
-        return Ok(None);
-    }
-    audit_try(
-        conn,
-        claim,
-        None,
-        AuditOutcome::Locked,
-        "ivr_caller_locked_now",
-        now,
-    )?;
-    Ok(Some(Identification::CallerLocked))
+    Ok(count_wrong_identity(conn, security, claim, now)?.unwrap_or(outcome))
 }
 
 /// Counts a failure on the patient's access key, as a wrong key at the counter would;
@@ -344,7 +310,7 @@ fn count_on_key(
     Ok(locks)
 }
 
-fn audit_try(
+pub(crate) fn audit_try(
     conn: &mut DbConn,
     claim: &Claim<'_>,
     patient_id: Option<&str>,

@@ -14,6 +14,7 @@ pub mod form_consent;
 pub mod ivr;
 pub mod ivr_code;
 pub mod ivr_refusals;
+mod ivr_throttle;
 pub mod notify;
 pub mod provider_lifecycle;
 pub mod record_view;

@@ -96,6 +96,7 @@ fn send_code(turn: &mut Turn<'_>) -> CoreResult<Response> {
         Identification::Identified(_) | Identification::Mismatch => turn.go(Step::Code, vec![sent]),
         Identification::KeyLocked => turn.end(vec![turn.script().locked_key.to_owned()]),
         Identification::CallerLocked => turn.end(vec![turn.script().locked_caller.to_owned()]),
+        Identification::Throttled => turn.end(vec![turn.script().throttled.to_owned()]),
     })
 }
 
@@ -142,5 +143,6 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
         }
         Identification::KeyLocked => turn.end(vec![script.locked_key.to_owned()]),
         Identification::CallerLocked => turn.end(vec![script.locked_caller.to_owned()]),
+        Identification::Throttled => turn.end(vec![script.throttled.to_owned()]),
     })
 }

@@ -1,4 +1,5 @@
-//! Cantonese (`zh-HK`), in Traditional Chinese.
+//! Cantonese (stored as `zh-HK`; spoken by the configured Cantonese voice), in
+//! Traditional Chinese.
 
 use chrono::DateTime;
 use chrono_tz::Tz;
@@ -21,6 +22,7 @@ pub static SCRIPT: Script = Script {
     mismatch: "對不起，閣下輸入的資料與我們的紀錄不符。",
     locked_key: "為保障閣下的安全，存取鑰匙因多次輸入錯誤已被鎖定，我們已按閣下選擇的方式通知閣下。閣下可以在醫健通應用程式，或在本熱線以手提電話收到的驗證碼，產生新的存取鑰匙。",
     locked_caller: "為保障安全，由於多次輸入錯誤，閣下的電話號碼暫時未能使用本熱線，請稍後再試。",
+    throttled: "為保障閣下安全，由於錯誤輸入次數過多，暫時未能核對這些資料。請稍後再試。",
     menu: "如要給予或續期醫護提供者的互通同意，請按1。如要撤銷互通同意，請按2。如要產生新的存取鑰匙，請按3。如要收聽最近查閱閣下紀錄的資料，請按4。如要與接線生通話，請按0。如要結束通話，請按9。如要重聽此選單，請按星號鍵。",
     ask_provider: "請輸入九位數字的醫護提供者編號。",
     unknown_provider: "對不起，我們找不到編號相符而可接受互通同意的醫護提供者。",

@@ -21,6 +21,7 @@ pub static SCRIPT: Script = Script {
     mismatch: "Sorry, the details you entered do not match our records.",
     locked_key: "For your security, your access key has been locked after too many wrong entries, and we have told you by your selected means. You can generate a new key in the eHealth app, or on this line with a code sent to your mobile.",
     locked_caller: "For your security, this line cannot be used from your number for a while after too many wrong entries. Please try again later.",
+    throttled: "For your security, these details cannot be checked for a while after too many wrong entries. Please try again later.",
     menu: "To give or renew sharing consent for a healthcare provider, press 1. To revoke a sharing consent, press 2. To generate a new access key, press 3. To hear the latest accesses to your record, press 4. To speak to an operator, press 0. To end the call, press 9. To hear this menu again, press star.",
     ask_provider: "Please key in the 9-digit healthcare provider ID.",
     unknown_provider: "Sorry, we cannot find a provider with that ID that can receive sharing consent.",

@@ -82,6 +82,8 @@ pub struct Script {
     pub mismatch: &'static str,
     pub locked_key: &'static str,
     pub locked_caller: &'static str,
+    /// The details keyed, or the whole line, are throttled after too many wrong entries.
+    pub throttled: &'static str,
     pub menu: &'static str,
     pub ask_provider: &'static str,
     pub unknown_provider: &'static str,

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use diesel::prelude::*;
+use ehealth_core::actions::ivr_refusals::{self, Refusal, RefusalPolicy};
 use ehealth_core::db::schema::{audit_log, voice_calls};
 
 use super::call::{
@@ -40,7 +41,8 @@ ivr_tests! {
             assert_eq!(response.status(), 403, "{what}");
             let body = json(response).await;
             assert_eq!(body["error"]["code"], "signature_invalid", "{what}");
-            assert_eq!(rejections(&app), n as i64 + 1, "{what} is audited");
+            // The first refusal from this source is audited; repeats are counted.
+            assert_eq!(rejections(&app), 1, "{what} (refusal {n})");
         }
         // A signature copied onto changed parameters (other digits) is refused too.
         let signature = ehealth_ivr::signature::expected(AUTH_TOKEN.as_bytes(), &public, &form);
@@ -55,7 +57,7 @@ ivr_tests! {
             let response = post_signed(&app, path, &form, None, "").await;
             assert_eq!(response.status(), 403, "{path}");
         }
-        assert_eq!(rejections(&app), 7);
+        assert_eq!(rejections(&app), 1);
         assert_eq!(calls(&app), 0, "no refused request touched a call");
         let entry: (String, Option<String>, String) = audit_log::table
             .filter(audit_log::event.eq("signature_rejected"))
@@ -63,9 +65,41 @@ ivr_tests! {
             .select((audit_log::actor_kind, audit_log::actor_id, audit_log::details))
             .first(&mut app.conn())
             .unwrap();
+        // The source is the peer address, never the forgeable From.
         assert_eq!(entry.0, "caller");
-        assert_eq!(entry.1.as_deref(), Some(CALLER));
-        assert!(entry.2.contains("/ivr/sms-status"), "{}", entry.2);
+        assert_eq!(entry.1.as_deref(), Some("source:127.0.0.1"));
+        assert!(entry.2.contains("/ivr/voice") && !entry.2.contains(CALLER), "{}", entry.2);
+    }
+
+    async fn a_flood_of_forged_webhooks_is_one_audit_entry_with_a_count(app: TestApp) {
+        let public = format!("{PUBLIC_URL}/ivr/voice");
+        let posts = (0..60).map(|i| {
+            let form = params(&[("CallSid", "CAflood"), ("From", &format!("+8529{i:07}")), ("Digits", "1")]);
+            let (app, public) = (&app, &public);
+            async move {
+                let response = post_signed(app, "/ivr/voice", &form, Some("forged"), public).await;
+                let status = response.status().as_u16();
+                (status, json(response).await["error"]["code"].as_str().unwrap_or("").to_owned())
+            }
+        });
+        let answers = futures::future::join_all(posts).await;
+        let refused = answers.iter().filter(|(s, c)| *s == 403 && c == "signature_invalid").count();
+        let limited = answers.iter().filter(|(s, c)| *s == 429 && c == "too_many_refused_webhooks").count();
+        assert_eq!((refused, limited), (30, 30), "{answers:?}");
+        assert_eq!(rejections(&app), 1, "sixty forged posts, one audit entry");
+        // The source's next window: the repeats are audited as one entry with their count.
+        let policy = RefusalPolicy { max_per_window: 30, window: chrono::Duration::seconds(300) };
+        let later = chrono::Utc::now() + chrono::Duration::seconds(301);
+        let outcome = ivr_refusals::refused(&mut app.conn(), &policy, "127.0.0.1", "/ivr/voice", later).unwrap();
+        assert_eq!(outcome, Refusal::Refused);
+        assert_eq!(rejections(&app), 3);
+        let repeats: String = audit_log::table
+            .filter(audit_log::reason.eq("twilio_signature_repeated"))
+            .select(audit_log::details)
+            .first(&mut app.conn())
+            .unwrap();
+        assert!(repeats.contains("\"repeats\":59"), "{repeats}");
+        assert!(ehealth_core::db::audit::verify(&mut app.conn()).unwrap().is_intact());
     }
 
     async fn an_internal_error_is_an_apology_with_the_operator(app: TestApp) {
