@@ -80,7 +80,7 @@ fn find<'a>(lines: &'a [Placed], needle: &str) -> &'a Placed {
 /// and bottom, starting at its left edge or right of it, within its width at most.
 fn in_window(l: &Placed) -> bool {
     let (left, top, width, height) = ADDRESS_FIELD;
-    let chars: f32 = l.text.chars().map(|c| if c.is_ascii() { 0.6 } else { 1.0 }).sum();
+    let chars: f32 = l.text.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum();
     l.x >= left && l.x + chars * l.size <= left + width && l.top - l.size >= top && l.top <= top + height
 }
 
