@@ -43,7 +43,11 @@ fn wording(language: Language) -> Wording {
         Language::English => Wording {
             reference: "Our reference: ",
             date: "Date: ",
-            closing: &["Yours sincerely,", "", "Electronic Health Record Registration Office"],
+            closing: &[
+                "Yours sincerely,",
+                "",
+                "Electronic Health Record Registration Office",
+            ],
             hotline: "Enquiries: eHR hotline ",
         },
         Language::TraditionalChinese => Wording {
@@ -112,8 +116,18 @@ fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) ->
         out.push(at(left, field_top + 11.0 + 5.0 * i as f32, 10.0, l));
     }
     let reference = letter.reference.clone().unwrap_or_default();
-    out.push(at(125.0, 56.0, 10.0, format!("{}{reference}", words.reference)));
-    out.push(at(125.0, 62.0, 10.0, format!("{}{}", words.date, written_date(date, language))));
+    out.push(at(
+        125.0,
+        56.0,
+        10.0,
+        format!("{}{reference}", words.reference),
+    ));
+    out.push(at(
+        125.0,
+        62.0,
+        10.0,
+        format!("{}{}", words.date, written_date(date, language)),
+    ));
     let mut body = vec![salutation(&letter.recipient_name, language), String::new()];
     body.push(letter.subject.clone());
     body.push(String::new());
@@ -123,7 +137,15 @@ fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) ->
     for (i, l) in body.into_iter().enumerate() {
         out.push(at(left, 103.0 + 6.0 * i as f32, 11.0, l));
     }
-    out.push(at(left, 280.0, 9.0, format!("{}{HOTLINE}    {}{reference}", words.hotline, words.reference)));
+    out.push(at(
+        left,
+        280.0,
+        9.0,
+        format!(
+            "{}{HOTLINE}    {}{reference}",
+            words.hotline, words.reference
+        ),
+    ));
     out
 }
 
@@ -132,7 +154,12 @@ fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) ->
 /// joined onto its last line so that nothing is lost.
 pub fn address_block(letter: &PostalLetter) -> Vec<String> {
     let mut lines = vec![letter.recipient_name.trim().to_owned()];
-    for line in letter.address.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in letter
+        .address
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         lines.extend(pack(line, ADDRESS_UNITS));
     }
     if lines.len() > ADDRESS_LINES {
@@ -204,8 +231,14 @@ fn fold_marks() -> Vec<Op> {
         .map(|top| Op::DrawLine {
             line: Line {
                 points: vec![
-                    LinePoint { p: point(4.0, top), bezier: false },
-                    LinePoint { p: point(9.0, top), bezier: false },
+                    LinePoint {
+                        p: point(4.0, top),
+                        bezier: false,
+                    },
+                    LinePoint {
+                        p: point(9.0, top),
+                        bezier: false,
+                    },
                 ],
                 is_closed: false,
             },
@@ -245,17 +278,32 @@ mod tests {
     #[test]
     fn address_parts_are_packed_to_the_field() {
         assert_eq!(
-            pack("Flat A, 12/F, Block 3, Harbour View Gardens, 1 Harbour Road, Wan Chai", 44),
-            vec!["Flat A, 12/F, Block 3, Harbour View Gardens", "1 Harbour Road, Wan Chai"]
+            pack(
+                "Flat A, 12/F, Block 3, Harbour View Gardens, 1 Harbour Road, Wan Chai",
+                44
+            ),
+            vec![
+                "Flat A, 12/F, Block 3, Harbour View Gardens",
+                "1 Harbour Road, Wan Chai"
+            ]
         );
-        assert_eq!(pack("香港灣仔港灣道1號", 8), vec!["香港灣仔", "港灣道1", "號"]);
+        assert_eq!(
+            pack("香港灣仔港灣道1號", 8),
+            vec!["香港灣仔", "港灣道1", "號"]
+        );
     }
 
     #[test]
     fn dates_are_written_as_each_language_writes_them() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 6).unwrap_or_default();
         assert_eq!(written_date(d, Language::English), "6 November 2026");
-        assert_eq!(written_date(d, Language::TraditionalChinese), "2026年11月6日");
-        assert_eq!(written_date(d, Language::SimplifiedChinese), "2026年11月6日");
+        assert_eq!(
+            written_date(d, Language::TraditionalChinese),
+            "2026年11月6日"
+        );
+        assert_eq!(
+            written_date(d, Language::SimplifiedChinese),
+            "2026年11月6日"
+        );
     }
 }
