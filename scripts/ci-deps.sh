@@ -15,3 +15,10 @@ fi
 if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
   apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
 fi
+# An independent FHIR R4 implementation for tests/e2e/hcp/fhir.rs: fhir.resources 6.1.x is
+# FHIR 4.0.1 (later 6.x are R4B) and needs pydantic 1, so it gets a virtualenv of its own
+# (the system Python keeps pydantic 2 for openapi-spec-validator).
+if ! /opt/ehealth-fhir/bin/python3 -c "import fhir.resources" >/dev/null 2>&1; then
+  python3 -m venv /opt/ehealth-fhir
+  /opt/ehealth-fhir/bin/python3 -m pip install --quiet "fhir.resources==6.1.*" "pydantic>=1.7.2,<2"
+fi

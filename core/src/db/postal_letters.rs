@@ -89,7 +89,10 @@ pub fn take_for_run(
         .load(conn)?;
     for (page, id) in (1..).zip(&ids) {
         diesel::update(pl::table.find(id))
-            .set((pl::page.eq(Some(page)), pl::reference.eq(Some(reference(page)))))
+            .set((
+                pl::page.eq(Some(page)),
+                pl::reference.eq(Some(reference(page))),
+            ))
             .execute(conn)?;
     }
     Ok(ids.len())

@@ -26,10 +26,7 @@ pub fn next_number(conn: &mut DbConn) -> QueryResult<i64> {
     diesel::update(counter::table.find(1))
         .set(counter::last_run.eq(counter::last_run + 1))
         .execute(conn)?;
-    counter::table
-        .find(1)
-        .select(counter::last_run)
-        .first(conn)
+    counter::table.find(1).select(counter::last_run).first(conn)
 }
 
 pub fn insert(conn: &mut DbConn, run: &PostalRun) -> QueryResult<()> {

@@ -20,7 +20,7 @@ pub const ADDRESS_FIELD: (f32, f32, f32, f32) = (20.0, 45.0, 85.0, 45.0);
 const ADDRESS_LINES: usize = 7;
 /// Width units (a CJK character counts two) per line: the address field at 10 pt, and
 /// the body at 11 pt between 20 mm margins.
-const ADDRESS_UNITS: usize = 44;
+const ADDRESS_UNITS: usize = 40;
 const BODY_UNITS: usize = 84;
 const PAGE_HEIGHT_MM: f32 = 297.0;
 
@@ -41,10 +41,14 @@ struct Wording {
 fn wording(language: Language) -> Wording {
     match language {
         Language::English => Wording {
-            reference: "Our reference:",
-            date: "Date:",
-            closing: &["Yours sincerely,", "", "Electronic Health Record Registration Office"],
-            hotline: "Enquiries: eHR hotline",
+            reference: "Our reference: ",
+            date: "Date: ",
+            closing: &[
+                "Yours sincerely,",
+                "",
+                "Electronic Health Record Registration Office",
+            ],
+            hotline: "Enquiries: eHR hotline ",
         },
         Language::TraditionalChinese => Wording {
             reference: "本處檔號：",
@@ -112,8 +116,18 @@ fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) ->
         out.push(at(left, field_top + 11.0 + 5.0 * i as f32, 10.0, l));
     }
     let reference = letter.reference.clone().unwrap_or_default();
-    out.push(at(125.0, 56.0, 10.0, format!("{} {reference}", words.reference)));
-    out.push(at(125.0, 62.0, 10.0, format!("{} {}", words.date, written_date(date, language))));
+    out.push(at(
+        125.0,
+        56.0,
+        10.0,
+        format!("{}{reference}", words.reference),
+    ));
+    out.push(at(
+        125.0,
+        62.0,
+        10.0,
+        format!("{}{}", words.date, written_date(date, language)),
+    ));
     let mut body = vec![salutation(&letter.recipient_name, language), String::new()];
     body.push(letter.subject.clone());
     body.push(String::new());
@@ -123,24 +137,56 @@ fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) ->
     for (i, l) in body.into_iter().enumerate() {
         out.push(at(left, 103.0 + 6.0 * i as f32, 11.0, l));
     }
-    out.push(at(left, 280.0, 9.0, format!("{} {HOTLINE}   {} {reference}", words.hotline, words.reference)));
+    out.push(at(
+        left,
+        280.0,
+        9.0,
+        format!(
+            "{}{HOTLINE}    {}{reference}",
+            words.hotline, words.reference
+        ),
+    ));
     out
 }
 
-/// The recipient's name and address lines, wrapped to the field's width; lines past
-/// what the field holds are joined onto its last line so that nothing is lost.
+/// The recipient's name and address lines: the address's own lines, each packed from its
+/// comma-separated parts to the field's width; lines past what the field holds are
+/// joined onto its last line so that nothing is lost.
 pub fn address_block(letter: &PostalLetter) -> Vec<String> {
-    let mut lines: Vec<String> = std::iter::once(letter.recipient_name.as_str())
-        .chain(letter.address.split([',', '\n']))
+    let mut lines = vec![letter.recipient_name.trim().to_owned()];
+    for line in letter
+        .address
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .flat_map(|l| wrap(l, ADDRESS_UNITS))
-        .collect();
+    {
+        lines.extend(pack(line, ADDRESS_UNITS));
+    }
     if lines.len() > ADDRESS_LINES {
         let rest = lines.split_off(ADDRESS_LINES - 1).join(", ");
         lines.push(rest);
     }
     lines
+}
+
+/// Fills lines of at most `units` with the comma-separated parts of `line` (a part
+/// longer than a line is wrapped).
+fn pack(line: &str, units: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in line.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match out.last_mut() {
+            Some(last) if width(last) + 2 + width(part) <= units => {
+                last.push_str(", ");
+                last.push_str(part);
+            }
+            _ => out.extend(wrap(part, units)),
+        }
+    }
+    out
+}
+
+fn width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
 /// The drawing operations of a letter's page.
@@ -185,8 +231,14 @@ fn fold_marks() -> Vec<Op> {
         .map(|top| Op::DrawLine {
             line: Line {
                 points: vec![
-                    LinePoint { p: point(4.0, top), bezier: false },
-                    LinePoint { p: point(9.0, top), bezier: false },
+                    LinePoint {
+                        p: point(4.0, top),
+                        bezier: false,
+                    },
+                    LinePoint {
+                        p: point(9.0, top),
+                        bezier: false,
+                    },
                 ],
                 is_closed: false,
             },
@@ -224,10 +276,34 @@ mod tests {
     }
 
     #[test]
+    fn address_parts_are_packed_to_the_field() {
+        assert_eq!(
+            pack(
+                "Flat A, 12/F, Block 3, Harbour View Gardens, 1 Harbour Road, Wan Chai",
+                44
+            ),
+            vec![
+                "Flat A, 12/F, Block 3, Harbour View Gardens",
+                "1 Harbour Road, Wan Chai"
+            ]
+        );
+        assert_eq!(
+            pack("香港灣仔港灣道1號", 8),
+            vec!["香港灣仔", "港灣道1", "號"]
+        );
+    }
+
+    #[test]
     fn dates_are_written_as_each_language_writes_them() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 6).unwrap_or_default();
         assert_eq!(written_date(d, Language::English), "6 November 2026");
-        assert_eq!(written_date(d, Language::TraditionalChinese), "2026年11月6日");
-        assert_eq!(written_date(d, Language::SimplifiedChinese), "2026年11月6日");
+        assert_eq!(
+            written_date(d, Language::TraditionalChinese),
+            "2026年11月6日"
+        );
+        assert_eq!(
+            written_date(d, Language::SimplifiedChinese),
+            "2026年11月6日"
+        );
     }
 }

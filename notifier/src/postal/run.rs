@@ -141,8 +141,15 @@ fn write_new_pair(
     csv: &[u8],
 ) -> Result<(PathBuf, PathBuf), CoreError> {
     for k in 0..1000 {
-        let name = if k == 0 { stem.to_owned() } else { format!("{stem}-reprint{k}") };
-        let (p, m) = (dir.join(format!("{name}.pdf")), dir.join(format!("{name}.csv")));
+        let name = if k == 0 {
+            stem.to_owned()
+        } else {
+            format!("{stem}-reprint{k}")
+        };
+        let (p, m) = (
+            dir.join(format!("{name}.pdf")),
+            dir.join(format!("{name}.csv")),
+        );
         if p.exists() || m.exists() {
             continue;
         }
@@ -150,7 +157,10 @@ fn write_new_pair(
             return Ok((p, m));
         }
     }
-    Err(internal(format!("{stem}: no free file name in {}", dir.display())))
+    Err(internal(format!(
+        "{stem}: no free file name in {}",
+        dir.display()
+    )))
 }
 
 /// Writes `path` only if it does not exist: the bytes go to a private temporary file
@@ -201,14 +211,32 @@ pub fn render_pdf(
 /// letter's reference. UTF-8 with a byte-order mark, so that Excel reads the Chinese.
 pub fn manifest(run_no: i64, letters: &[PostalLetter]) -> Result<Vec<u8>, CoreError> {
     let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
-    out.write_record(["run", "page", "reference", "job_id", "recipient", "address", "language", "mailing_date"])
-        .map_err(internal)?;
+    out.write_record([
+        "run",
+        "page",
+        "reference",
+        "job_id",
+        "recipient",
+        "address",
+        "language",
+        "mailing_date",
+    ])
+    .map_err(internal)?;
     let run = run_no.to_string();
     for l in letters {
         let page = l.page.unwrap_or_default().to_string();
         let reference = l.reference.clone().unwrap_or_default();
-        out.write_record([&run, &page, &reference, &l.job_id, &l.recipient_name, &l.address, &l.language, &l.mailing_date])
-            .map_err(internal)?;
+        out.write_record([
+            &run,
+            &page,
+            &reference,
+            &l.job_id,
+            &l.recipient_name,
+            &l.address,
+            &l.language,
+            &l.mailing_date,
+        ])
+        .map_err(internal)?;
     }
     out.into_inner().map_err(internal)
 }

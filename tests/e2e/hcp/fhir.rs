@@ -36,14 +36,20 @@ fn check_bundle(b: &Value) -> &Vec<Value> {
     assert_eq!(b["type"], "searchset");
     let entries = b["entry"].as_array().unwrap();
     assert_eq!(b["total"].as_u64().unwrap() as usize, entries.len());
-    assert!(b["id"].as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));
+    assert!(b["id"]
+        .as_str()
+        .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));
     assert!(is_instant(&b["meta"]["lastUpdated"]) && is_instant(&b["timestamp"]));
     for e in entries {
         let url = e["fullUrl"].as_str().unwrap();
         let id = url.strip_prefix("urn:uuid:").expect("urn:uuid:");
         let parsed = uuid::Uuid::parse_str(id).expect("an RFC 4122 UUID");
         assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
-        assert_eq!(parsed.hyphenated().to_string(), id, "lower-case, hyphenated");
+        assert_eq!(
+            parsed.hyphenated().to_string(),
+            id,
+            "lower-case, hyphenated"
+        );
         assert_eq!(e["resource"]["id"], json!(id), "fullUrl names the resource");
     }
     entries
@@ -55,11 +61,17 @@ fn check_bundle(b: &Value) -> &Vec<Value> {
 fn fhir_python() -> Option<String> {
     let candidates = match std::env::var("EHEALTH_FHIR_PYTHON") {
         Ok(p) => vec![p],
-        Err(_) => vec!["/opt/ehealth-fhir/bin/python3".to_owned(), "python3".to_owned()],
+        Err(_) => vec![
+            "/opt/ehealth-fhir/bin/python3".to_owned(),
+            "python3".to_owned(),
+        ],
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fhir-validate.py");
     let found = candidates.into_iter().find(|py| {
-        Command::new(py).args([script, "--check-import"]).status().is_ok_and(|s| s.success())
+        Command::new(py)
+            .args([script, "--check-import"])
+            .status()
+            .is_ok_and(|s| s.success())
     });
     if found.is_none() {
         assert_ne!(
@@ -84,13 +96,24 @@ fn validate_independently(dir: &Path, docs: &[(&str, &Value)]) {
         })
         .collect();
     let out = Command::new(python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fhir-validate.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/fhir-validate.py"
+        ))
         .args(&paths)
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(said.matches(": valid FHIR R4").count(), docs.len(), "{said}");
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        said.matches(": valid FHIR R4").count(),
+        docs.len(),
+        "{said}"
+    );
 }
 
 /// An error on a FHIR route: the status, as an OperationOutcome with our code.
@@ -153,7 +176,10 @@ fn check_audit_event(a: &Value) {
     assert!(agents.iter().all(|g| g.get("location").is_none()));
     for g in agents {
         for p in g["purposeOfUse"].as_array().into_iter().flatten() {
-            assert!(!p["text"].as_str().unwrap_or("").contains(':'), "no internal prefix: {p}");
+            assert!(
+                !p["text"].as_str().unwrap_or("").contains(':'),
+                "no internal prefix: {p}"
+            );
         }
     }
     assert!(a["source"]["observer"].is_object());

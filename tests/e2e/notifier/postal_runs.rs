@@ -24,7 +24,11 @@ pub fn ehealth(app: &TestApp, args: &[&str], out: &Path) -> Command {
 
 pub fn run_ok(mut cmd: Command) -> String {
     let output = cmd.output().expect("ehealth runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -61,7 +65,12 @@ pub fn manifest_rows(path: &Path) -> Vec<(String, String, String, String)> {
         .records()
         .map(|r| {
             let r = r.expect("row");
-            (r[0].to_owned(), r[1].to_owned(), r[2].to_owned(), r[3].to_owned())
+            (
+                r[0].to_owned(),
+                r[1].to_owned(),
+                r[2].to_owned(),
+                r[3].to_owned(),
+            )
         })
         .collect()
 }

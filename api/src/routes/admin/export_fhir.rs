@@ -20,7 +20,9 @@ const FHIR_JSON: &str = "application/fhir+json";
 const ERROR_CODE_SYSTEM: &str = "urn:ehealth:error-code";
 
 fn fhir_json(body: Value) -> HttpResponse {
-    HttpResponse::Ok().content_type(FHIR_JSON).body(body.to_string())
+    HttpResponse::Ok()
+        .content_type(FHIR_JSON)
+        .body(body.to_string())
 }
 
 /// The issue type (R4 `issue-type`, a required binding) for an HTTP status.
@@ -47,7 +49,9 @@ pub async fn outcome(err: ApiError) -> HttpResponse {
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
     let code = body["error"]["code"].as_str().unwrap_or("internal_error");
-    let message = body["error"]["message"].as_str().unwrap_or("the request failed");
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or("the request failed");
     operation_outcome(status, code, message)
 }
 
@@ -60,7 +64,9 @@ fn operation_outcome(status: StatusCode, code: &str, message: &str) -> HttpRespo
             "details": { "coding": [{ "system": ERROR_CODE_SYSTEM, "code": code }], "text": message },
         }],
     });
-    HttpResponse::build(status).content_type(FHIR_JSON).body(outcome.to_string())
+    HttpResponse::build(status)
+        .content_type(FHIR_JSON)
+        .body(outcome.to_string())
 }
 
 async fn export(
