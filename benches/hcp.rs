@@ -316,6 +316,24 @@ fn pgbench(database_url: &str, name: &str, sql: &str, clients: usize) -> Option<
         .ok()
 }
 
+/// pgbench's own TPC-B at 8 clients on the same database: the box's yardstick.
+fn tpcb(database_url: &str) -> Option<f64> {
+    let db = database_url.rsplit('/').next()?.split('?').next()?.to_owned();
+    let run = |args: &[&str]| {
+        Command::new("pgbench")
+            .args(["-h", "127.0.0.1", "-U", "postgres"])
+            .args(args)
+            .arg(&db)
+            .output()
+            .ok()
+    };
+    run(&["-i", "-q", "-s", "1"])?;
+    let out = run(&["-c", "8", "-j", "2", "-T", &SECONDS.to_string()])?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let tps = text.lines().find(|l| l.starts_with("tps"))?;
+    tps.split('=').nth(1)?.split_whitespace().next()?.parse().ok()
+}
+
 fn bench_map(database_url: &str, patients: &[Patient]) {
     let values: Vec<String> = patients
         .iter()
@@ -344,6 +362,14 @@ async fn main() {
     let clinic = ProviderId::from_serial(1001).expect("id");
     let patients = seed(config, &clinic);
     let mut server = start_api(&db.url);
+    // The access log's sequencer beside the api, as in production (issue 12).
+    let mut sequencer = Command::new("target/release/ehealth")
+        .args(["audit", "sequence"])
+        .env("DATABASE_URL", &db.url)
+        .env("EHEALTH_DEMO", "0")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run target/release/ehealth audit sequence");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -376,6 +402,15 @@ async fn main() {
     .await;
     let _ = server.kill();
     let _ = server.wait();
+    let _ = sequencer.kill();
+    let _ = sequencer.wait();
+    if let Some(tps) = tpcb(&db.url) {
+        println!(
+            "pgbench TPC-B 8 clients {tps:.0} tps: record-views ratio {:.2}, access-key consents ratio {:.2}",
+            view_rps / tps,
+            key_rps / tps
+        );
+    }
 
     bench_map(&db.url, &patients);
     if let Some(tps) = pgbench(&db.url, "record_view", RECORD_VIEW_SQL, CLIENTS) {
@@ -385,7 +420,7 @@ async fn main() {
         );
     }
     // The api holds at most POOL connections; the same number of bare clients shows how
-    // much of the difference is lock contention on the audit head.
+    // much of the difference is contention for connections.
     if let Some(tps) = pgbench(&db.url, "record_view", RECORD_VIEW_SQL, POOL) {
         println!(
             "record-views: api {view_rps:.1} req/s vs bare SQL at {POOL} connections {tps:.1} tps: ratio {:.2}",

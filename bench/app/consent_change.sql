@@ -12,10 +12,8 @@ SELECT * FROM providers WHERE id = '000010017';
 SELECT id AS prev FROM sharing_consents WHERE patient_id = :pid AND provider_id = '000010017' AND status = 'active' LIMIT 1 \gset
 UPDATE sharing_consents SET status = 'superseded', ended_at = now() WHERE patient_id = :pid AND provider_id = '000010017' AND status = 'active';
 INSERT INTO sharing_consents (id, patient_id, provider_id, consent_type, channel, actor_kind, actor_id, given_at, expires_at, status) VALUES (md5(random()::text), :pid, '000010017', 'indefinite', 'app', 'patient', :pid, now(), NULL, 'active');
-UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1;
-SELECT last_seq AS seq, last_hash FROM audit_head WHERE id = 1 \gset
-INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (:seq, now(), 'bench', 'patient', :pid, NULL, NULL, :pid, '', NULL, 'succeeded', NULL, '{"channel":"app"}', :last_hash, md5(random()::text) || md5(random()::text));
-UPDATE audit_head SET last_hash = md5(random()::text) || md5(random()::text) WHERE id = 1;
+INSERT INTO audit_log (seq, occurred_at, event, actor_kind, actor_id, provider_id, profession, patient_id, data_types, purpose, outcome, reason, details, prev_hash, hash) VALUES (nextval('audit_log_seq'), now(), 'bench', 'patient', :pid, NULL, NULL, :pid, '', NULL, 'succeeded', NULL, '{"channel":"app"}', '', '');
+INSERT INTO audit_pending (seq) VALUES (currval('audit_log_seq'));
 SELECT EXISTS (SELECT 1 FROM app_devices WHERE patient_id = :pid);
 INSERT INTO notification_jobs (id, job_type, channel, patient_id, dedupe_key, payload, status, attempts, max_attempts, run_at, created_at, updated_at) VALUES (md5(random()::text), 'consent_given', 'sms', :pid, md5(random()::text), '{"kind":"consent_given"}', 'pending', 0, 12, now(), now(), now()) ON CONFLICT (dedupe_key) DO NOTHING;
 INSERT INTO notifications (id, patient_id, kind, payload, created_at) VALUES (md5(random()::text), :pid, 'consent_given', '{"kind":"consent_given"}', now());

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
 use serde::Serialize;
 
 use crate::db::audit_tree::{self, StoredCheckpoint};
@@ -51,13 +53,29 @@ fn problem(leaf_index: Option<u64>, seq: Option<i64>, what: impl Into<String>) -
 
 type Check<T> = Result<T, Problem>;
 
-/// Verifies and, when all is well, records the latest checkpoint as verified.
+/// Verifies and, when all is well, records the latest checkpoint as verified. The checks
+/// read one snapshot (a running sequencer's later batches are not half seen).
 pub fn verify(
     conn: &mut DbConn,
     key: &LogKey,
     full: bool,
     now: DateTime<Utc>,
 ) -> CoreResult<VerifyReport> {
+    let (report, verified) = conn.transaction(|c| {
+        if matches!(c, DbConn::Postgres(_)) {
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        }
+        check(c, key, full)
+    })?;
+    if let Some((note, range)) = verified {
+        audit_tree::set_verified(conn, &note, &range, to_db(now))?;
+    }
+    Ok(report)
+}
+
+type Verified = Option<(String, CompactRange)>;
+
+fn check(conn: &mut DbConn, key: &LogKey, full: bool) -> CoreResult<(VerifyReport, Verified)> {
     let mut report = VerifyReport {
         full,
         from_size: 0,
@@ -69,13 +87,15 @@ pub fn verify(
         if audit_tree::leaf_count(conn)? > 0 {
             report.problem = Some(problem(Some(0), None, "leaves without any checkpoint"));
         }
-        return Ok(report);
+        return Ok((report, None));
     };
     match run(conn, key, full, &latest, &mut report)? {
-        Ok(range) => audit_tree::set_verified(conn, &latest.note, &range, to_db(now))?,
-        Err(p) => report.problem = Some(p),
+        Ok(range) => Ok((report, Some((latest.note, range)))),
+        Err(p) => {
+            report.problem = Some(p);
+            Ok((report, None))
+        }
     }
-    Ok(report)
 }
 
 fn run(

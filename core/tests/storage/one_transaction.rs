@@ -5,9 +5,8 @@
 use diesel::prelude::*;
 use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::actions::registration;
-use ehealth_core::db::audit::AuditEntry;
-use ehealth_core::db::schema::{access_keys, audit_log, notifications};
-use ehealth_core::db::{to_db, DbConn};
+use ehealth_core::db::schema::{access_keys, notifications};
+use ehealth_core::db::DbConn;
 use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType};
 use ehealth_core::CoreError;
 

@@ -6,7 +6,7 @@ use std::sync::{Barrier, Mutex};
 
 use ehealth_core::actions::access_key::{self, KeyCheck};
 use ehealth_core::actions::consent::{self, ConsentRequest};
-use ehealth_core::db::{audit, consents, write_tx};
+use ehealth_core::db::{consents, write_tx};
 use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
 use ehealth_core::ids::AccessKey;
 use ehealth_core::rules::LockoutPolicy;

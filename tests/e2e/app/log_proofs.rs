@@ -78,7 +78,7 @@ fn check_inclusion(proof: &Value, key: &(String, [u8; 32])) -> Value {
 both_backends! {
     async fn access_records_carry_inclusion_proofs_that_verify_independently(app: TestApp) {
         let app = app.with_demo();
-        let (ehr, token, _) = patient(&app, HKIC_C, "6123 4000").await;
+        let (ehr, token, _) = patient(&app, HKIC_C, "+85261234000").await;
         let refused_seq = views(&app, &ehr, 3);
         let r = send(&app, Method::GET, "/v1/app/access-records", Some(&token), None).await;
         let records = json(r).await["records"].as_array().unwrap().clone();
@@ -106,7 +106,7 @@ both_backends! {
             assert_eq!(leaf[10], record["purpose"], "the leaf is the access the patient was shown");
         }
         // Not this patient's access record: not found, for them.
-        let (_, other, _) = patient(&app, HKIC_D, "6123 4001").await;
+        let (_, other, _) = patient(&app, HKIC_D, "+85261234001").await;
         let r = send(&app, Method::GET, &format!("/v1/app/access-records/{seq}/proof"), Some(&other), None).await;
         assert_eq!(r.status(), 404);
         let r = send(&app, Method::GET, "/v1/app/access-records/abc/proof", Some(&token), None).await;
