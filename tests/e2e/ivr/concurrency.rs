@@ -52,16 +52,7 @@ async fn confirm_in_copies(app: &TestApp, copies: usize, bases: &[String]) {
     assert_eq!(written(app, &patient).consents, after.consents);
     call.press("9").await;
     assert!(call.hung_up());
-    let signer = app.services.config.audit.signer().unwrap();
-    ehealth_core::actions::sequencer::drain(&mut app.conn(), &signer, 100).unwrap();
-    let report = ehealth_core::actions::audit_verify::verify(
-        &mut app.conn(),
-        &signer.public(),
-        true,
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    assert!(report.is_intact(), "{report:?}");
+    app.assert_audit_log_intact();
 }
 
 ivr_tests! {

@@ -99,7 +99,7 @@ ivr_tests! {
             .first(&mut app.conn())
             .unwrap();
         assert!(repeats.contains("\"repeats\":59"), "{repeats}");
-        assert!(ehealth_core::db::audit::verify(&mut app.conn()).unwrap().is_intact());
+        app.assert_audit_log_intact();
     }
 
     async fn an_internal_error_is_an_apology_with_the_operator(app: TestApp) {
