@@ -183,7 +183,10 @@ async fn openapi_types_the_webauthn_json_the_api_sends() {
     assert!(started["options"]["publicKey"]["challenge"].is_string());
     let schemas = &doc["components"]["schemas"];
     for name in ["RegistrationOptions", "SignInOptions"] {
-        assert!(schemas[name]["properties"]["publicKey"].is_object(), "{name}.publicKey");
+        assert!(
+            schemas[name]["properties"]["publicKey"].is_object(),
+            "{name}.publicKey"
+        );
     }
     for name in [
         "RegistrationResponseJson",
