@@ -12,8 +12,8 @@ pub mod ids;
 pub mod rules;
 pub mod secret;
 pub mod telemetry;
-pub mod tlog;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tlog;
 
 pub use error::{CoreError, CoreResult, ErrorKind};
