@@ -49,14 +49,19 @@ fn appends_under_load(db: &TestDb) -> f64 {
             let (start, commits) = (&start, commits.clone());
             s.spawn(move || {
                 let mut conn = db.conn();
-                let e = NewAuditEntry::new(AuditAction::RecordView, Actor::new(ActorKind::Hcprof, format!("dr-{t}")), AuditOutcome::Granted)
-                    .patient(format!("patient-{t}"))
-                    .provider("000010017");
+                let e = NewAuditEntry::new(
+                    AuditAction::RecordView,
+                    Actor::new(ActorKind::Hcprof, format!("dr-{t}")),
+                    AuditOutcome::Granted,
+                )
+                .patient(format!("patient-{t}"))
+                .provider("000010017");
                 start.wait();
                 let mut mine = Vec::new();
                 while Instant::now() < until {
                     let began = Instant::now();
-                    let seq = write_tx(&mut conn, |c| Ok(audit::append(c, &e, Utc::now())?.seq)).unwrap();
+                    let seq =
+                        write_tx(&mut conn, |c| Ok(audit::append(c, &e, Utc::now())?.seq)).unwrap();
                     mine.push((seq, Instant::now(), began.elapsed()));
                 }
                 commits.lock().unwrap().extend(mine);
@@ -68,7 +73,8 @@ fn appends_under_load(db: &TestDb) -> f64 {
             start.wait();
             // Until the writers stop and everything they wrote is in.
             loop {
-                let b = sequencer::integrate_batch(&mut conn, signer, BATCH, Utc::now(), &|| {}).unwrap();
+                let b = sequencer::integrate_batch(&mut conn, signer, BATCH, Utc::now(), &|| {})
+                    .unwrap();
                 let now = Instant::now();
                 if let Some(b) = b.filter(|b| b.integrated > 0) {
                     batches.lock().unwrap().push((b.tree_size, now));
@@ -85,11 +91,12 @@ fn appends_under_load(db: &TestDb) -> f64 {
     let commits = commits.lock().unwrap();
     let batches = batches.lock().unwrap();
     let mut conn = db.conn();
-    let leaves: std::collections::HashMap<i64, i64> = audit_tree::leaves_from(&mut conn, 0, i64::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|(l, s)| (s, l))
-        .collect();
+    let leaves: std::collections::HashMap<i64, i64> =
+        audit_tree::leaves_from(&mut conn, 0, i64::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|(l, s)| (s, l))
+            .collect();
     let mut per_append: Vec<Duration> = commits.iter().map(|c| c.2).collect();
     let mut lag: Vec<Duration> = commits
         .iter()
@@ -119,12 +126,24 @@ fn appends_under_load(db: &TestDb) -> f64 {
 
 fn tpcb(db: &TestDb) -> Option<f64> {
     let name = db.url.rsplit('/').next()?.split('?').next()?.to_owned();
-    let pg = |args: &[&str]| Command::new("pgbench").args(["-h", "127.0.0.1", "-U", "postgres"]).args(args).arg(&name).output().ok();
+    let pg = |args: &[&str]| {
+        Command::new("pgbench")
+            .args(["-h", "127.0.0.1", "-U", "postgres"])
+            .args(args)
+            .arg(&name)
+            .output()
+            .ok()
+    };
     pg(&["-i", "-q", "-s", "1"])?;
     let out = pg(&["-c", "8", "-j", "2", "-T", &SECONDS.to_string()])?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let tps = text.lines().find(|l| l.starts_with("tps"))?;
-    tps.split('=').nth(1)?.split_whitespace().next()?.parse().ok()
+    tps.split('=')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Parts 3 and 4.
@@ -147,7 +166,12 @@ fn big_log(db: &TestDb) {
     println!("sequencer: {n} of {pending} pending integrated in {secs:.1} s: {:.0} entries/s (batches of {BATCH})", n as f64 / secs);
     let started = Instant::now();
     let full = audit_verify::verify(&mut conn, &signer.public(), true, Utc::now()).unwrap();
-    println!("verify --full: {} leaves in {:.1} s (intact: {})", full.leaves_checked, started.elapsed().as_secs_f64(), full.is_intact());
+    println!(
+        "verify --full: {} leaves in {:.1} s (intact: {})",
+        full.leaves_checked,
+        started.elapsed().as_secs_f64(),
+        full.is_intact()
+    );
     conn.batch_execute(
         "INSERT INTO audit_log (seq, occurred_at, event, actor_kind, data_types, outcome, details, prev_hash, hash) \
          SELECT nextval('audit_log_seq'), now(), 'sign_in', 'patient', '', 'succeeded', '{}', '', '' FROM generate_series(1, 10000); \
@@ -159,15 +183,23 @@ fn big_log(db: &TestDb) {
     let inc = audit_verify::verify(&mut conn, &signer.public(), false, Utc::now()).unwrap();
     println!(
         "verify (incremental): {} -> {} leaves, {} recomputed in {:.2} s (intact: {})",
-        inc.from_size, inc.tree_size, inc.leaves_checked, started.elapsed().as_secs_f64(), inc.is_intact()
+        inc.from_size,
+        inc.tree_size,
+        inc.leaves_checked,
+        started.elapsed().as_secs_f64(),
+        inc.is_intact()
     );
 }
 
 fn main() {
-    let db = testing::open(Backend::Postgres, Start::Migrated).expect("PostgreSQL on 127.0.0.1:5432");
+    let db =
+        testing::open(Backend::Postgres, Start::Migrated).expect("PostgreSQL on 127.0.0.1:5432");
     let rate = appends_under_load(&db);
     if let Some(tps) = tpcb(&db) {
-        println!("pgbench TPC-B 8 clients: {tps:.0} tps; appends/TPC-B ratio {:.2}", rate / tps);
+        println!(
+            "pgbench TPC-B 8 clients: {tps:.0} tps; appends/TPC-B ratio {:.2}",
+            rate / tps
+        );
     }
     big_log(&db);
 }

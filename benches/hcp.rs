@@ -318,7 +318,12 @@ fn pgbench(database_url: &str, name: &str, sql: &str, clients: usize) -> Option<
 
 /// pgbench's own TPC-B at 8 clients on the same database: the box's yardstick.
 fn tpcb(database_url: &str) -> Option<f64> {
-    let db = database_url.rsplit('/').next()?.split('?').next()?.to_owned();
+    let db = database_url
+        .rsplit('/')
+        .next()?
+        .split('?')
+        .next()?
+        .to_owned();
     let run = |args: &[&str]| {
         Command::new("pgbench")
             .args(["-h", "127.0.0.1", "-U", "postgres"])
@@ -331,7 +336,12 @@ fn tpcb(database_url: &str) -> Option<f64> {
     let out = run(&["-c", "8", "-j", "2", "-T", &SECONDS.to_string()])?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let tps = text.lines().find(|l| l.starts_with("tps"))?;
-    tps.split('=').nth(1)?.split_whitespace().next()?.parse().ok()
+    tps.split('=')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn bench_map(database_url: &str, patients: &[Patient]) {

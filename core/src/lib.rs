@@ -13,8 +13,8 @@ pub mod rules;
 pub mod seal;
 pub mod secret;
 pub mod telemetry;
-pub mod tlog;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tlog;
 
 pub use error::{CoreError, CoreResult, ErrorKind};

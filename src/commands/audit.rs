@@ -75,11 +75,15 @@ pub fn sequence(config: Config, once: bool) -> anyhow::Result<ExitCode> {
         }
     };
     loop {
-        let batch = sequencer::integrate_batch(&mut conn, &signer, limit, Utc::now(), &before_commit)
-            .context("integrating a batch")?;
+        let batch =
+            sequencer::integrate_batch(&mut conn, &signer, limit, Utc::now(), &before_commit)
+                .context("integrating a batch")?;
         let full = batch.is_some_and(|b| b.integrated as i64 == limit);
         if let Some(b) = batch.filter(|b| b.integrated > 0) {
-            println!("integrated {} entries; tree size {}", b.integrated, b.tree_size);
+            println!(
+                "integrated {} entries; tree size {}",
+                b.integrated, b.tree_size
+            );
         }
         if once && !full {
             return Ok(ExitCode::SUCCESS);

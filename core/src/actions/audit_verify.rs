@@ -110,7 +110,11 @@ fn run(
         Err(p) => return Ok(Err(p)),
     };
     report.tree_size = head.size;
-    let start = if full { None } else { audit_tree::last_verified(conn)? };
+    let start = if full {
+        None
+    } else {
+        audit_tree::last_verified(conn)?
+    };
     let (range, targets) = match start {
         Some(v) => match extension_of_verified(conn, key, &v, &head)? {
             Ok(range) => (range, HashMap::from([(head.size, head.root)])),
@@ -231,7 +235,8 @@ fn walk_leaves(
         return Ok(Err(p));
     }
     while range.size() < size {
-        let leaves = audit_tree::leaves_from(conn, range.size(), BATCH.min((size - range.size()) as i64))?;
+        let leaves =
+            audit_tree::leaves_from(conn, range.size(), BATCH.min((size - range.size()) as i64))?;
         if leaves.is_empty() {
             let what = "leaf missing (an entry deleted from the tree)";
             return Ok(Err(problem(Some(range.size()), None, what)));

@@ -68,7 +68,9 @@ pub fn inclusion(conn: &mut DbConn, entry: &AuditEntry) -> CoreResult<InclusionP
     if index >= size {
         return Err(pending());
     }
-    let proof = inclusion_proof(index, size, &mut |l, i| audit_tree::node_required(conn, l, i))?;
+    let proof = inclusion_proof(index, size, &mut |l, i| {
+        audit_tree::node_required(conn, l, i)
+    })?;
     let bytes = leaf_bytes(entry);
     Ok(InclusionProof {
         seq: entry.seq,
@@ -86,7 +88,10 @@ pub fn consistency(conn: &mut DbConn, from: u64, to: Option<u64>) -> CoreResult<
     let latest = latest(conn)?.tree_size as u64;
     let to = to.unwrap_or(latest);
     if to > latest {
-        return Err(CoreError::invalid("to", format!("the tree has {latest} leaves")));
+        return Err(CoreError::invalid(
+            "to",
+            format!("the tree has {latest} leaves"),
+        ));
     }
     if from > to {
         return Err(CoreError::invalid("from", "must not be larger than to"));

@@ -4,6 +4,7 @@
 pub mod access_key;
 pub mod accounts;
 pub mod approval_request;
+pub mod audit_verify;
 pub mod consent;
 pub mod counter_consent;
 pub mod counter_registration;
@@ -15,6 +16,7 @@ pub mod ivr;
 pub mod ivr_code;
 pub mod ivr_refusals;
 mod ivr_throttle;
+pub mod log_proofs;
 pub mod notify;
 pub mod provider_lifecycle;
 pub mod record_view;
@@ -23,8 +25,6 @@ pub mod registration;
 pub mod reminders;
 pub mod retention;
 pub mod sequencer;
-pub mod audit_verify;
-pub mod log_proofs;
 pub mod staff_sign_in;
 pub mod throttle;
 // issue 3 (patient app)

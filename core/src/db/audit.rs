@@ -157,7 +157,8 @@ pub fn append(
     let row = NewRow::new(entry, at);
     let seq = match conn {
         DbConn::Postgres(_) => {
-            let seq: i64 = diesel::select(sql::<BigInt>("nextval('audit_log_seq')")).get_result(conn)?;
+            let seq: i64 =
+                diesel::select(sql::<BigInt>("nextval('audit_log_seq')")).get_result(conn)?;
             diesel::insert_into(log::table)
                 .values((log::seq.eq(seq), &row))
                 .execute(conn)?;

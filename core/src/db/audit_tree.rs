@@ -123,7 +123,9 @@ pub fn insert_nodes(conn: &mut DbConn, new: &[(u32, u64, Hash)]) -> QueryResult<
                 )
             })
             .collect();
-        on_backend!(&mut *conn, |c| diesel::insert_into(nodes::table).values(&rows).execute(c))?;
+        on_backend!(&mut *conn, |c| diesel::insert_into(nodes::table)
+            .values(&rows)
+            .execute(c))?;
     }
     Ok(())
 }
@@ -135,7 +137,9 @@ pub fn integrate(conn: &mut DbConn, new: &[(i64, i64)]) -> QueryResult<()> {
             .iter()
             .map(|(leaf, seq)| (leaves::leaf_index.eq(*leaf), leaves::seq.eq(*seq)))
             .collect();
-        on_backend!(&mut *conn, |c| diesel::insert_into(leaves::table).values(&rows).execute(c))?;
+        on_backend!(&mut *conn, |c| diesel::insert_into(leaves::table)
+            .values(&rows)
+            .execute(c))?;
         let seqs: Vec<i64> = chunk.iter().map(|(_, s)| *s).collect();
         diesel::delete(pending::table.filter(pending::seq.eq_any(seqs))).execute(conn)?;
     }

@@ -122,7 +122,9 @@ fn open_postgres(start: Start) -> Option<TestDb> {
 /// log: what the old hash-chain `verify` asserted, for the verifiable log.
 #[allow(clippy::unwrap_used)]
 pub fn assert_log_verifies(conn: &mut crate::db::DbConn) {
-    let signer = crate::tlog::config::AuditConfig::default().signer().unwrap();
+    let signer = crate::tlog::config::AuditConfig::default()
+        .signer()
+        .unwrap();
     crate::actions::sequencer::drain(conn, &signer, 1_000).unwrap();
     let report =
         crate::actions::audit_verify::verify(conn, &signer.public(), true, chrono::Utc::now())

@@ -51,9 +51,7 @@ impl AuditConfig {
             .decode(self.signing_key.expose_secret().trim())
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                CoreError::invalid("audit.signing_key", "must be base64 of 32 bytes")
-            })?;
+            .ok_or_else(|| CoreError::invalid("audit.signing_key", "must be base64 of 32 bytes"))?;
         if self.origin.is_empty() || self.origin.contains(char::is_whitespace) {
             return Err(CoreError::invalid("audit.origin", "one word, no spaces"));
         }

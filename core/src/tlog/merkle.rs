@@ -112,7 +112,7 @@ pub fn subtree_hash<E>(
     node: &mut impl FnMut(u32, u64) -> Result<Hash, E>,
 ) -> Result<Hash, E> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         let level = n.trailing_zeros();
         return node(level, start >> level);
     }
@@ -285,7 +285,10 @@ mod tests {
         let mut roots = vec![range.root()];
         for i in 0..n {
             range.append(leaf_hash(&i.to_be_bytes()), |l, x, h| {
-                assert!(nodes.insert((l, x), *h).is_none(), "node ({l},{x}) emitted twice");
+                assert!(
+                    nodes.insert((l, x), *h).is_none(),
+                    "node ({l},{x}) emitted twice"
+                );
             });
             roots.push(range.root());
         }
@@ -326,7 +329,8 @@ mod tests {
     #[test]
     fn every_inclusion_and_consistency_proof_verifies() {
         let (nodes, roots) = tree(33);
-        let mut get = |l: u32, x: u64| -> Result<Hash, ()> { nodes.get(&(l, x)).copied().ok_or(()) };
+        let mut get =
+            |l: u32, x: u64| -> Result<Hash, ()> { nodes.get(&(l, x)).copied().ok_or(()) };
         for size in 1..=33u64 {
             let root = roots[size as usize];
             for i in 0..size {
@@ -338,7 +342,10 @@ mod tests {
             for old in 0..=size {
                 let p = consistency_proof(old, size, &mut get).unwrap();
                 let old_root = roots[old as usize];
-                assert!(verify_consistency(old, size, &old_root, &root, &p), "{old}->{size}");
+                assert!(
+                    verify_consistency(old, size, &old_root, &root, &p),
+                    "{old}->{size}"
+                );
                 if old > 0 && old < size {
                     assert!(!verify_consistency(old, size, &leaf_hash(b"x"), &root, &p));
                 }

@@ -156,8 +156,10 @@ fn out_of_order(db: &TestDb) {
             .unwrap();
         });
         let slow_seq = taken_rx.recv().unwrap();
-        let fast_seq = write_tx(&mut fast, |c| Ok(audit::append(c, &entry("fast", 0), now())?.seq))
-            .unwrap();
+        let fast_seq = write_tx(&mut fast, |c| {
+            Ok(audit::append(c, &entry("fast", 0), now())?.seq)
+        })
+        .unwrap();
         assert!(fast_seq > slow_seq);
         sequencer::drain(&mut fast, &signer(), 100).unwrap();
         let leaves = audit_tree::leaves_from(&mut fast, 0, 10).unwrap();

@@ -22,17 +22,29 @@ use crate::support::{json, TestApp};
 /// the refused entry's seq.
 fn views(app: &TestApp, ehr: &str, n: usize) -> i64 {
     let mut conn = app.conn();
-    let patient = patients::find_by_ehr_number(&mut conn, ehr).unwrap().unwrap();
+    let patient = patients::find_by_ehr_number(&mut conn, ehr)
+        .unwrap()
+        .unwrap();
     for i in 0..n {
-        let mut e = NewAuditEntry::new(AuditAction::RecordView, Actor::new(ActorKind::Hcprof, "dr-chan"), AuditOutcome::Granted)
-            .patient(&patient.id)
-            .provider(clinic());
+        let mut e = NewAuditEntry::new(
+            AuditAction::RecordView,
+            Actor::new(ActorKind::Hcprof, "dr-chan"),
+            AuditOutcome::Granted,
+        )
+        .patient(&patient.id)
+        .provider(clinic());
         e.purpose = Some(format!("visit {i} \"quoted\" 診所"));
         write_tx(&mut conn, |c| Ok(audit::append(c, &e, Utc::now())?)).unwrap();
     }
-    let refused = NewAuditEntry::new(AuditAction::RecordView, Actor::new(ActorKind::Hcprof, "dr-x"), AuditOutcome::Refused)
-        .patient(&patient.id);
-    write_tx(&mut conn, |c| Ok(audit::append(c, &refused, Utc::now())?)).unwrap().seq
+    let refused = NewAuditEntry::new(
+        AuditAction::RecordView,
+        Actor::new(ActorKind::Hcprof, "dr-x"),
+        AuditOutcome::Refused,
+    )
+    .patient(&patient.id);
+    write_tx(&mut conn, |c| Ok(audit::append(c, &refused, Utc::now())?))
+        .unwrap()
+        .seq
 }
 
 fn integrate(app: &TestApp) {
@@ -43,7 +55,11 @@ fn integrate(app: &TestApp) {
 /// The log's key as `/v1/log/key` gives it, its key ID checked.
 async fn log_key(app: &TestApp) -> (String, [u8; 32]) {
     let key = json(app.get(&format!("{}/v1/log/key", app.api)).await).await;
-    let public: [u8; 32] = B64.decode(key["public_key"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let public: [u8; 32] = B64
+        .decode(key["public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
     let name = key["origin"].as_str().unwrap().to_owned();
     let id = &rfc9162::sha(&[name.as_bytes(), b"\n", &[1], &public])[..4];
     assert_eq!(key["key_id"], hex::encode(id));
@@ -53,9 +69,13 @@ async fn log_key(app: &TestApp) -> (String, [u8; 32]) {
 async fn checkpoint(app: &TestApp, key: &(String, [u8; 32])) -> (String, u64, H) {
     let r = app.get(&format!("{}/v1/log/checkpoint", app.api)).await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let note = r.text().await.unwrap();
-    let (origin, size, root) = rfc9162::open_checkpoint(&note, &key.0, &key.1).expect("signed by the log's key");
+    let (origin, size, root) =
+        rfc9162::open_checkpoint(&note, &key.0, &key.1).expect("signed by the log's key");
     assert_eq!(origin, key.0);
     (note, size, root)
 }
@@ -65,13 +85,21 @@ fn check_inclusion(proof: &Value, key: &(String, [u8; 32])) -> Value {
     let leaf = proof["leaf"].as_str().unwrap().as_bytes();
     let hash = rfc9162::leaf_hash(leaf);
     assert_eq!(proof["leaf_hash"], hex::encode(hash));
-    let (_, size, root) = rfc9162::open_checkpoint(proof["checkpoint"].as_str().unwrap(), &key.0, &key.1).unwrap();
+    let (_, size, root) =
+        rfc9162::open_checkpoint(proof["checkpoint"].as_str().unwrap(), &key.0, &key.1).unwrap();
     assert_eq!(proof["tree_size"].as_u64(), Some(size));
     let index = proof["leaf_index"].as_u64().unwrap();
     let path = rfc9162::hashes(&proof["inclusion_proof"]);
-    assert_eq!(rfc9162::root_from_inclusion(index, size, hash, &path), Some(root), "inclusion verifies");
+    assert_eq!(
+        rfc9162::root_from_inclusion(index, size, hash, &path),
+        Some(root),
+        "inclusion verifies"
+    );
     // The verifier is not blind: another leaf does not verify.
-    assert_ne!(rfc9162::root_from_inclusion(index, size, rfc9162::leaf_hash(b"x"), &path), Some(root));
+    assert_ne!(
+        rfc9162::root_from_inclusion(index, size, rfc9162::leaf_hash(b"x"), &path),
+        Some(root)
+    );
     serde_json::from_slice(leaf).unwrap()
 }
 

@@ -87,14 +87,20 @@ pub fn open_checkpoint(note: &str, name: &str, public: &[u8; 32]) -> Option<(Str
     let key = VerifyingKey::from_bytes(public).ok()?;
     let key_id = &sha(&[name.as_bytes(), b"\n", &[1], public])[..4];
     let signed = sigs.lines().any(|line| {
-        let Some((who, b64)) = line.strip_prefix("\u{2014} ").and_then(|l| l.split_once(' ')) else {
+        let Some((who, b64)) = line
+            .strip_prefix("\u{2014} ")
+            .and_then(|l| l.split_once(' '))
+        else {
             return false;
         };
-        let Ok(blob) = B64.decode(b64) else { return false };
+        let Ok(blob) = B64.decode(b64) else {
+            return false;
+        };
         who == name
             && blob.len() == 68
             && &blob[..4] == key_id
-            && Signature::from_slice(&blob[4..]).is_ok_and(|s| key.verify(body.as_bytes(), &s).is_ok())
+            && Signature::from_slice(&blob[4..])
+                .is_ok_and(|s| key.verify(body.as_bytes(), &s).is_ok())
     });
     if !signed {
         return None;

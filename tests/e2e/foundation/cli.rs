@@ -29,7 +29,11 @@ fn verify_detects_a_changed_row(backend: Backend) {
         String::from_utf8_lossy(&demo.stderr)
     );
     let sequenced = ehealth(&db, &["audit", "sequence", "--once"]);
-    assert!(sequenced.status.success(), "{}", String::from_utf8_lossy(&sequenced.stderr));
+    assert!(
+        sequenced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sequenced.stderr)
+    );
     let ok = ehealth(&db, &["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{stdout}");
@@ -37,7 +41,10 @@ fn verify_detects_a_changed_row(backend: Backend) {
     let checkpoint = ehealth(&db, &["audit", "checkpoint"]);
     let note = String::from_utf8_lossy(&checkpoint.stdout);
     assert!(note.starts_with("ehealth.example/access-log\n"), "{note}");
-    assert!(note.contains("\n\n\u{2014} ehealth.example/access-log "), "{note}");
+    assert!(
+        note.contains("\n\n\u{2014} ehealth.example/access-log "),
+        "{note}"
+    );
 
     // Someone with database rights edits an entry behind the application's back.
     let tamper = match backend {

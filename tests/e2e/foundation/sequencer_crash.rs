@@ -29,7 +29,11 @@ fn killed_mid_batch(backend: Backend) {
     };
     let mut conn = db.conn();
     for i in 0..ENTRIES {
-        let e = NewAuditEntry::new(AuditAction::SignIn, Actor::new(ActorKind::Patient, format!("p{i}")), AuditOutcome::Succeeded);
+        let e = NewAuditEntry::new(
+            AuditAction::SignIn,
+            Actor::new(ActorKind::Patient, format!("p{i}")),
+            AuditOutcome::Succeeded,
+        );
         write_tx(&mut conn, |c| Ok(audit::append(c, &e, Utc::now())?)).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +44,10 @@ fn killed_mid_batch(backend: Backend) {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !marker.exists() {
-        assert!(Instant::now() < deadline, "the sequencer never reached its commit");
+        assert!(
+            Instant::now() < deadline,
+            "the sequencer never reached its commit"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child.kill().unwrap(); // SIGKILL
@@ -48,16 +55,27 @@ fn killed_mid_batch(backend: Backend) {
 
     // The whole batch was written but not committed: none of it stays, all still pending.
     assert_eq!(audit_tree::leaf_count(&mut conn).unwrap(), 0);
-    assert_eq!(audit_tree::pending_count(&mut conn).unwrap(), ENTRIES as i64);
+    assert_eq!(
+        audit_tree::pending_count(&mut conn).unwrap(),
+        ENTRIES as i64
+    );
 
     let out = sequencer(&db).arg("--once").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seqs: Vec<i64> = audit_leaves::table
         .order(audit_leaves::leaf_index)
         .select(audit_leaves::seq)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(seqs, (1..=ENTRIES as i64).collect::<Vec<_>>(), "each entry once, in order");
+    assert_eq!(
+        seqs,
+        (1..=ENTRIES as i64).collect::<Vec<_>>(),
+        "each entry once, in order"
+    );
     ehealth_core::testing::assert_log_verifies(&mut conn);
 }
 

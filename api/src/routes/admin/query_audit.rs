@@ -3,8 +3,8 @@
 //! verifiable log against its signed checkpoints, incrementally).
 
 use actix_web::{web, HttpResponse};
-use ehealth_core::context::Services;
 use ehealth_core::actions::audit_verify;
+use ehealth_core::context::Services;
 use ehealth_core::db::audit::AuditEntry;
 use ehealth_core::db::audit_queries::{self, AuditFilter};
 use ehealth_core::db::patients;

@@ -99,7 +99,11 @@ pub async fn list(
                     .map(str::to_owned)
                     .collect(),
                 purpose: e.purpose.clone(),
-                log_status: if leaves.contains_key(&e.seq) { "integrated" } else { "pending" },
+                log_status: if leaves.contains_key(&e.seq) {
+                    "integrated"
+                } else {
+                    "pending"
+                },
                 leaf_index: leaves.get(&e.seq).copied(),
             });
         }
