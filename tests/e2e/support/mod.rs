@@ -89,21 +89,6 @@ impl TestApp {
         self.db.conn()
     }
 
-    /// Integrates every pending audit entry into the Merkle log and checks the whole log
-    /// against its signed checkpoints.
-    pub fn assert_audit_log_intact(&self) {
-        let signer = self.services.config.audit.signer().expect("log key");
-        ehealth_core::actions::sequencer::drain(&mut self.conn(), &signer, 1000).expect("integrate");
-        let report = ehealth_core::actions::audit_verify::verify(
-            &mut self.conn(),
-            &signer.public(),
-            true,
-            chrono::Utc::now(),
-        )
-        .expect("verify");
-        assert!(report.is_intact(), "{report:?}");
-    }
-
     pub fn backend(&self) -> Backend {
         self.db.backend()
     }
