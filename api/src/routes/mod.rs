@@ -15,8 +15,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::Data::new(crate::http::errors::AllowedMethods(
             crate::openapi_contract::allowed_methods,
         )));
-    cfg.service(web::scope("/v1/app").wrap(from_fn(text_check)).configure(app::configure))
-        .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
-        .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))
-        .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure));
+    cfg.service(
+        web::scope("/v1/app")
+            .wrap(from_fn(text_check))
+            .configure(app::configure),
+    )
+    .service(
+        web::scope("/v1/hcp")
+            .wrap(from_fn(text_check))
+            .configure(hcp::configure),
+    )
+    .service(
+        web::scope("/v1/admin")
+            .wrap(from_fn(text_check))
+            .configure(admin::configure),
+    )
+    .service(
+        web::scope("/counter")
+            .wrap(from_fn(text_check))
+            .configure(crate::counter::configure),
+    );
 }
