@@ -31,8 +31,14 @@ fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
 fn add_common(operation: &mut Operation, path: &str) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let mut common = vec![
-        ("400", "malformed input: error body with a stable code (and the field)"),
-        ("503", "temporarily unavailable (the database does not answer)"),
+        (
+            "400",
+            "malformed input: error body with a stable code (and the field)",
+        ),
+        (
+            "503",
+            "temporarily unavailable (the database does not answer)",
+        ),
     ];
     if secured {
         common.push(("401", "not signed in, or the session has ended"));
@@ -133,7 +139,10 @@ fn constrain_parameters(operation: &mut Operation) {
         let RefOr::T(parameter) = parameter else {
             continue;
         };
-        if !matches!(parameter.parameter_in, ParameterIn::Path | ParameterIn::Query) {
+        if !matches!(
+            parameter.parameter_in,
+            ParameterIn::Path | ParameterIn::Query
+        ) {
             continue;
         }
         if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {

@@ -100,8 +100,7 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     if let Some(origin) = header_text(header::ORIGIN) {
         return origin == ours;
     }
-    header_text(header::REFERER)
-        .is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
+    header_text(header::REFERER).is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
 }
 
 /// The answer to a form posted from elsewhere.

@@ -1,9 +1,9 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers too) and `/metrics`.
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use ehealth_core::context::Services;
 use ehealth_core::CoreError;
 use secrecy::ExposeSecret;
-use ehealth_core::context::Services;
 use serde_json::json;
 
 use super::errors::{blocking, ApiError};

@@ -195,19 +195,33 @@ mod tests {
     #[test]
     fn nul_is_refused_everywhere_and_layout_only_in_free_text() {
         let body = json!({ "name_en": "CHAN\u{202E}", "id_document": { "number": "A1\u{0}" } });
-        assert_eq!(field_of(check_json("", &body, false)).as_deref(), Some("id_document.number"));
+        assert_eq!(
+            field_of(check_json("", &body, false)).as_deref(),
+            Some("id_document.number")
+        );
         let free = json!({ "reason": "line one\nline two\tend", "document": { "text": { "div": "a\r\nb" } } });
         assert!(check_json("", &free, false).is_ok());
         let nul = json!({ "document": { "text": "a\u{0}" } });
-        assert_eq!(field_of(check_json("", &nul, false)).as_deref(), Some("document.text"));
+        assert_eq!(
+            field_of(check_json("", &nul, false)).as_deref(),
+            Some("document.text")
+        );
         let newline = json!({ "username": "dr\nchan" });
-        assert_eq!(field_of(check_json("", &newline, false)).as_deref(), Some("username"));
+        assert_eq!(
+            field_of(check_json("", &newline, false)).as_deref(),
+            Some("username")
+        );
     }
 
     #[test]
     fn percent_escapes_are_decoded_before_the_check() {
         assert_eq!(percent_decode("/a/%00/b%2"), "/a/\u{0}/b%2");
-        assert!(check_str("path", &percent_decode("/v1/app/applications/%E2%80%AE"), false).is_err());
+        assert!(check_str(
+            "path",
+            &percent_decode("/v1/app/applications/%E2%80%AE"),
+            false
+        )
+        .is_err());
         assert!(check_str("path", &percent_decode("/v1/app/applications/abc"), false).is_ok());
     }
 }
