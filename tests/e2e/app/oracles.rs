@@ -240,7 +240,7 @@ both_backends! {
             let r = post(&app, "/v1/hcp/identity-verifications", &walk_in, Some(&doctor)).await;
             let status = r.status().as_u16();
             let body = json(r).await;
-            assert_eq!((status, &body["error"]["field"]), (400, &json!(field)), "counter {field}: {body}");
+            assert_eq!((status, &body["error"]["field"]), (400, &json!(format!("particulars.{field}"))), "counter {field}: {body}");
             let mut application = application_body(&hkic('W', 2), "+85263334444");
             application[field] = value;
             let r = post(&app, "/v1/app/applications", &application, None).await;

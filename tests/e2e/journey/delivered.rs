@@ -122,7 +122,7 @@ pub async fn assert_letters(p: &Platform, jobs: &[Job], providers: usize) {
         "{said}{}",
         String::from_utf8_lossy(&batch.stderr)
     );
-    let manifest = std::fs::read_to_string(out.join(format!("ehealth-letters-{day}.csv")))
+    let manifest = std::fs::read_to_string(out.join(format!("ehealth-letters-{day}-run0001.csv")))
         .unwrap_or_else(|e| panic!("manifest for {day} ({e}): {said}"));
     let street = ADDRESS.split(", ").nth(2).expect("street");
     for letter in letters {
@@ -134,7 +134,7 @@ pub async fn assert_letters(p: &Platform, jobs: &[Job], providers: usize) {
         assert!(lines[0].contains(street), "addressed: {}", lines[0]);
     }
     assert!(
-        std::fs::metadata(out.join(format!("ehealth-letters-{day}.pdf")))
+        std::fs::metadata(out.join(format!("ehealth-letters-{day}-run0001.pdf")))
             .is_ok_and(|m| m.len() > 0),
         "the letters' PDF"
     );

@@ -65,7 +65,32 @@ fn particulars(p: &ParticularsBody) -> CoreResult<Particulars> {
         language: &p.language,
         notification_means: &p.notification_means,
     };
-    Particulars::parse(p.id_document.parse()?, &text)
+    let document = p.id_document.parse().map_err(under_particulars)?;
+    Particulars::parse(document, &text).map_err(under_particulars)
+}
+
+/// A walk-in's particulars sit under `particulars` in the body: its errors name the field
+/// by its path there, as the text check names every nested field.
+fn under_particulars(e: CoreError) -> CoreError {
+    let CoreError::InvalidInput { field, reason } = e else {
+        return e;
+    };
+    let path = match field {
+        "name_en" => "particulars.name_en",
+        "name_zh" => "particulars.name_zh",
+        "date_of_birth" => "particulars.date_of_birth",
+        "sex" => "particulars.sex",
+        "mobile" => "particulars.mobile",
+        "email" => "particulars.email",
+        "postal_address" => "particulars.postal_address",
+        "language" => "particulars.language",
+        "notification_means" => "particulars.notification_means",
+        "id_document.type" => "particulars.id_document.type",
+        "id_document.number" => "particulars.id_document.number",
+        "id_document.place" => "particulars.id_document.place",
+        other => other,
+    };
+    CoreError::invalid(path, reason)
 }
 
 fn request(body: &VerificationBody) -> CoreResult<IdentityVerification> {
