@@ -90,17 +90,23 @@ pub fn cookie_attributes(req: &HttpRequest) -> &'static str {
     }
 }
 
-/// Whether a form post came from this site's own page: its `Origin` (every current
-/// browser sends it on a form post) or, without one, its `Referer` names this site.
-/// Neither: refused, since a browser that sends neither cannot be told from a forgery.
+/// Whether a form post came from this site's own page. Its `Origin` names this site; or,
+/// where the browser sends `Origin: null` (it does on a form post from a page served with
+/// `Referrer-Policy: no-referrer`, as the counter's are) or none, its Fetch Metadata
+/// `Sec-Fetch-Site: same-origin`, which a page of another site cannot make a browser send;
+/// or, from a browser with neither, a `Referer` naming this site. Otherwise refused: a
+/// request that shows none of these cannot be told from a forgery.
 pub fn same_origin(req: &HttpRequest) -> bool {
     let info = req.connection_info();
     let ours = format!("{}://{}", info.scheme(), info.host());
-    let header_text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if let Some(origin) = header_text(header::ORIGIN) {
+    let header_text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = header_text("origin").filter(|o| *o != "null") {
         return origin == ours;
     }
-    header_text(header::REFERER).is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
+    if let Some(site) = header_text("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    header_text("referer").is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
 }
 
 /// The answer to a form posted from elsewhere.

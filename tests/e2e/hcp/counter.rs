@@ -118,10 +118,23 @@ both_backends! {
             assert_eq!(r.status(), 403, "{origin:?}");
             assert!(r.headers().get("set-cookie").is_none(), "{origin:?} signed in");
         }
+        // A page of another site cannot make the browser say same-origin.
+        let r = client().post(&url).header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", "null").header("Sec-Fetch-Site", "cross-site")
+            .body(form.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 403, "null origin from another site");
         // The page's own Referer is enough for a browser that sends no Origin.
         let r = forged(Some(("Referer", format!("{}/counter", app.api)))).await.unwrap();
         assert_eq!(r.status(), 303);
         let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        // What Chromium sends from the counter's own no-referrer page: Origin null and
+        // Fetch Metadata saying same-origin (the next TOTP step: a code is used once).
+        let next = encode(&[("hcp_id", &clinic()), ("username", "drchan"),
+            ("password", DEMO_PASSWORD), ("totp_code", &code(DEMO_TOTP_SECRET, 1))]);
+        let r = client().post(&url).header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", "null").header("Sec-Fetch-Site", "same-origin")
+            .body(next).send().await.unwrap();
+        assert_eq!(r.status(), 303, "the counter's own page under no-referrer");
         // A forged sign-out or consent does nothing either.
         let r = client().post(format!("{}/counter/sign-out", app.api)).header("Cookie", &cookie)
             .header("Origin", "https://evil.example").send().await.unwrap();
