@@ -44,7 +44,10 @@ fn prepare(db: &TestDb) -> Prepared {
     for i in 0..PATIENTS {
         let p = Particulars {
             document: IdentityDocument::parse("passport", &format!("B{i:07}"), Some("GB")).unwrap(),
-            name_en: ehealth_core::domain::PersonName::parse_english(&format!("BENCH, Patient {i}")).unwrap(),
+            name_en: ehealth_core::domain::PersonName::parse_english(&format!(
+                "BENCH, Patient {i}"
+            ))
+            .unwrap(),
             name_zh: None,
             date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
             sex: Sex::Female,

@@ -57,12 +57,19 @@ fn seed(config: Config, clinic: &ProviderId) -> Vec<Patient> {
             let particulars = Particulars {
                 document: IdentityDocument::parse("passport", &format!("H{i:08}"), Some("CAN"))
                     .expect("document"),
-                name_en: ehealth_core::domain::PersonName::parse_english(&format!("BENCH, Patient {i}")).expect("particulars"),
+                name_en: ehealth_core::domain::PersonName::parse_english(&format!(
+                    "BENCH, Patient {i}"
+                ))
+                .expect("particulars"),
                 name_zh: None,
                 date_of_birth: NaiveDate::from_ymd_opt(1970, 6, 1).expect("date"),
                 sex: Sex::Male,
-                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529300{i:04}")).expect("particulars"),
-                email: Some(ehealth_core::domain::EmailAddress::parse(&format!("p{i}@example.com")).expect("particulars")),
+                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529300{i:04}"))
+                    .expect("particulars"),
+                email: Some(
+                    ehealth_core::domain::EmailAddress::parse(&format!("p{i}@example.com"))
+                        .expect("particulars"),
+                ),
                 postal_address: None,
                 language: Language::English,
                 means: vec![NotificationMeans::Sms, NotificationMeans::Email],

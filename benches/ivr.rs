@@ -44,11 +44,15 @@ fn seed(config: Config) -> Vec<Patient> {
             let particulars = Particulars {
                 document: IdentityDocument::parse("passport", &format!("K{i:08}"), Some("GBR"))
                     .expect("document"),
-                name_en: ehealth_core::domain::PersonName::parse_english(&format!("BENCH, Caller {i}")).expect("particulars"),
+                name_en: ehealth_core::domain::PersonName::parse_english(&format!(
+                    "BENCH, Caller {i}"
+                ))
+                .expect("particulars"),
                 name_zh: None,
                 date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).expect("date"),
                 sex: Sex::Female,
-                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529100{i:04}")).expect("particulars"),
+                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529100{i:04}"))
+                    .expect("particulars"),
                 email: None,
                 postal_address: None,
                 language: Language::English,

@@ -423,8 +423,14 @@ impl Config {
             get("EHEALTH_IVR_FORWARDED_HEADER"),
         );
         let voices = &mut self.ivr.voices;
-        set(&mut voices.cantonese.voice, get("EHEALTH_IVR_VOICE_CANTONESE"));
-        set(&mut voices.putonghua.voice, get("EHEALTH_IVR_VOICE_PUTONGHUA"));
+        set(
+            &mut voices.cantonese.voice,
+            get("EHEALTH_IVR_VOICE_CANTONESE"),
+        );
+        set(
+            &mut voices.putonghua.voice,
+            get("EHEALTH_IVR_VOICE_PUTONGHUA"),
+        );
         set(&mut voices.english_gb.voice, get("EHEALTH_IVR_VOICE_EN_GB"));
         set(&mut voices.english_us.voice, get("EHEALTH_IVR_VOICE_EN_US"));
         set(&mut voices.english, get("EHEALTH_IVR_ENGLISH"));
@@ -515,10 +521,7 @@ impl Config {
             ));
         }
         if !matches!(self.ivr.voices.english.as_str(), "en-GB" | "en-US") {
-            return Err(CoreError::invalid(
-                "EHEALTH_IVR_ENGLISH",
-                "en-GB or en-US",
-            ));
+            return Err(CoreError::invalid("EHEALTH_IVR_ENGLISH", "en-GB or en-US"));
         }
         let seal_keys = crate::seal::parse_keys(self.security.seal_keys.expose_secret())?;
         self.audit.check(false)?;

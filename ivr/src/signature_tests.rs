@@ -71,7 +71,10 @@ fn accepts_the_url_with_and_without_its_port() {
     assert!(!is_valid(b"t", other_port, &params, &sig(default_port)));
     assert_eq!(
         url_forms("http://[::1]:8081/ivr"),
-        ["http://[::1]/ivr".to_owned(), "http://[::1]:8081/ivr".to_owned()]
+        [
+            "http://[::1]/ivr".to_owned(),
+            "http://[::1]:8081/ivr".to_owned()
+        ]
     );
     assert_eq!(
         url_forms("http://h?x=1"),
@@ -94,6 +97,12 @@ fn shared_key_signatures_name_their_algorithm() {
     assert_eq!(Algorithm::from_settings(Some("algorithm=HMAC_MD5")), None);
     let params = twilio_example();
     let sha256 = expected_with(Algorithm::HmacSha256, b"k", URL, &params);
-    assert!(is_valid_with(Algorithm::HmacSha256, b"k", URL, &params, &sha256));
+    assert!(is_valid_with(
+        Algorithm::HmacSha256,
+        b"k",
+        URL,
+        &params,
+        &sha256
+    ));
     assert!(!is_valid(b"k", URL, &params, &sha256));
 }

@@ -142,10 +142,18 @@ async fn refuse(services: &Services, source: String, path: String) -> HttpRespon
             "too_many_refused_webhooks",
             "too many refused webhooks from this address; try again later",
         ),
-        Ok(Refusal::Refused) => (HttpResponse::Forbidden(), SIGNATURE_INVALID, SIGNATURE_MESSAGE),
+        Ok(Refusal::Refused) => (
+            HttpResponse::Forbidden(),
+            SIGNATURE_INVALID,
+            SIGNATURE_MESSAGE,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "could not count a refused webhook");
-            (HttpResponse::Forbidden(), SIGNATURE_INVALID, SIGNATURE_MESSAGE)
+            (
+                HttpResponse::Forbidden(),
+                SIGNATURE_INVALID,
+                SIGNATURE_MESSAGE,
+            )
         }
     };
     response.json(json!({ "error": { "code": code, "message": message } }))
@@ -194,7 +202,10 @@ mod tests {
         assert_eq!(source(&config, &request("203.0.113.9")), "10.0.0.7");
         config.ivr.forwarded_header = Some("X-Forwarded-For".to_owned());
         // A client can write the left entries; our proxy appends the right one.
-        assert_eq!(source(&config, &request("198.51.100.1, 203.0.113.9")), "203.0.113.9");
+        assert_eq!(
+            source(&config, &request("198.51.100.1, 203.0.113.9")),
+            "203.0.113.9"
+        );
         assert_eq!(source(&config, &request("")), "10.0.0.7");
     }
 
@@ -211,7 +222,10 @@ mod tests {
         );
         assert_eq!(
             signing(&config, None),
-            Some((Algorithm::HmacSha1, DEVELOPMENT_AUTH_TOKEN.as_bytes().to_vec()))
+            Some((
+                Algorithm::HmacSha1,
+                DEVELOPMENT_AUTH_TOKEN.as_bytes().to_vec()
+            ))
         );
     }
 

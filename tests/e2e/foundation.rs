@@ -4,8 +4,8 @@
 
 mod cli;
 mod connection_loss;
-mod sequencer_crash;
 mod http_contract;
+mod sequencer_crash;
 mod shutdown;
 
 use crate::support::json;

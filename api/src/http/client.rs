@@ -25,7 +25,9 @@ impl FromRequest for ClientAddress {
             .is_some_and(|s| s.config.api.trust_forwarded_for);
         let forwarded = trusted.then(|| last_forwarded(req)).flatten();
         let ip = forwarded.or_else(|| req.peer_addr().map(|a| a.ip()));
-        ready(Ok(Self(ip.map_or_else(|| "unknown".to_owned(), counted_as))))
+        ready(Ok(Self(
+            ip.map_or_else(|| "unknown".to_owned(), counted_as),
+        )))
     }
 }
 

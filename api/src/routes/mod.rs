@@ -3,8 +3,8 @@
 pub(crate) mod admin;
 pub(crate) mod app;
 pub(crate) mod hcp;
-mod well_known;
 pub(crate) mod log;
+mod well_known;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -17,11 +17,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::Data::new(crate::http::errors::AllowedMethods(
             crate::openapi_contract::allowed_methods,
         )));
-    cfg.service(web::scope("/v1/app").wrap(from_fn(text_check)).configure(app::configure))
-        .service(web::scope("/v1/hcp").wrap(from_fn(text_check)).configure(hcp::configure))
-        .service(web::scope("/v1/admin").wrap(from_fn(text_check)).configure(admin::configure))
-        .service(web::scope("/counter").wrap(from_fn(text_check)).configure(crate::counter::configure))
-        .service(web::scope("/v1/log").wrap(from_fn(text_check)).configure(log::configure))
-        .service(web::scope("/.well-known").configure(well_known::configure))
-        .service(web::scope("/passkey-demo").configure(crate::passkey_demo::configure));
+    cfg.service(
+        web::scope("/v1/app")
+            .wrap(from_fn(text_check))
+            .configure(app::configure),
+    )
+    .service(
+        web::scope("/v1/hcp")
+            .wrap(from_fn(text_check))
+            .configure(hcp::configure),
+    )
+    .service(
+        web::scope("/v1/admin")
+            .wrap(from_fn(text_check))
+            .configure(admin::configure),
+    )
+    .service(
+        web::scope("/counter")
+            .wrap(from_fn(text_check))
+            .configure(crate::counter::configure),
+    )
+    .service(
+        web::scope("/v1/log")
+            .wrap(from_fn(text_check))
+            .configure(log::configure),
+    )
+    .service(web::scope("/.well-known").configure(well_known::configure))
+    .service(web::scope("/passkey-demo").configure(crate::passkey_demo::configure));
 }

@@ -15,10 +15,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::config::SecurityConfig;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::one_time_codes::{self, OneTimeCodeRecord};
 use crate::db::patients;
-use crate::config::SecurityConfig;
 use crate::db::{attempts, from_db, jobs, new_id, to_db, DbConn};
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, NotificationKind,
@@ -133,7 +133,10 @@ pub fn refusal(
     // Sends to one destination are decided one after another: the destination's counter
     // row is held until the transaction ends, so concurrent requests (12 applications, or
     // one patient's double tap) cannot all read the same counts on PostgreSQL.
-    let scope = format!("code-dest:{}", hasher.code_digest("code-destination", to.destination));
+    let scope = format!(
+        "code-dest:{}",
+        hasher.code_digest("code-destination", to.destination)
+    );
     attempts::load_for_update(conn, &scope, now)?;
     let hour_ago = now - Duration::hours(1);
     let sent = one_time_codes::sent_since(conn, to.purpose.as_str(), to.subject_id, hour_ago)?;

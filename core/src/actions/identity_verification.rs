@@ -8,8 +8,8 @@ use super::registration::{self, Particulars, Registered};
 use crate::db::applications::{self, Application};
 use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, ApplicationStatus, EmailAddress, Language, MobileNumber, NotificationMeans,
-    PersonName, PostalAddress, Sex,
+    Actor, ApplicationStatus, EmailAddress, Language, MobileNumber, NotificationMeans, PersonName,
+    PostalAddress, Sex,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{IdentityDocument, ProviderId};
@@ -32,12 +32,20 @@ pub fn particulars_of(app: &Application) -> CoreResult<Particulars> {
             app.id_doc_place.as_deref(),
         )?,
         name_en: PersonName::parse_english(&app.name_en)?,
-        name_zh: app.name_zh.as_deref().map(PersonName::parse_chinese).transpose()?,
+        name_zh: app
+            .name_zh
+            .as_deref()
+            .map(PersonName::parse_chinese)
+            .transpose()?,
         date_of_birth: app.date_of_birth,
         sex: Sex::parse(&app.sex)?,
         mobile: MobileNumber::parse(&app.mobile)?,
         email: app.email.as_deref().map(EmailAddress::parse).transpose()?,
-        postal_address: app.postal_address.as_deref().map(PostalAddress::parse).transpose()?,
+        postal_address: app
+            .postal_address
+            .as_deref()
+            .map(PostalAddress::parse)
+            .transpose()?,
         language: Language::parse(&app.language)?,
         means,
     })

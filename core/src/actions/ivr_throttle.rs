@@ -67,9 +67,21 @@ pub(crate) fn count_wrong_identity(
 ) -> CoreResult<Option<Identification>> {
     let per_caller = security.account_policy();
     let counted = [
-        (caller_scope(claim.caller), per_caller, "ivr_caller_locked_now"),
-        (identifier_scope(claim.id), per_caller, "ivr_identifier_locked_now"),
-        (GLOBAL_SCOPE.to_owned(), global_policy(security), "ivr_line_locked_now"),
+        (
+            caller_scope(claim.caller),
+            per_caller,
+            "ivr_caller_locked_now",
+        ),
+        (
+            identifier_scope(claim.id),
+            per_caller,
+            "ivr_identifier_locked_now",
+        ),
+        (
+            GLOBAL_SCOPE.to_owned(),
+            global_policy(security),
+            "ivr_line_locked_now",
+        ),
     ];
     let mut outcome = None;
     for (scope, policy, reason) in counted {

@@ -167,7 +167,14 @@ mod tests {
         assert_eq!(parsed("9123 4567"), "+85291234567");
         assert_eq!(parsed("+852-9123-4567"), "+85291234567");
         assert_eq!(parsed("+44 7700 900123"), "+447700900123");
-        for bad in ["", "12345", "+12", "call me", "+852 9123 456a", "+1234567890123456"] {
+        for bad in [
+            "",
+            "12345",
+            "+12",
+            "call me",
+            "+852 9123 456a",
+            "+1234567890123456",
+        ] {
             let e = MobileNumber::parse(bad).expect_err(bad);
             assert_eq!(e.field(), Some("mobile"));
         }
@@ -183,10 +190,22 @@ mod tests {
 
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert_eq!(EmailAddress::parse(" a@b.hk ").expect("ok").as_str(), "a@b.hk");
+        assert_eq!(
+            EmailAddress::parse(" a@b.hk ").expect("ok").as_str(),
+            "a@b.hk"
+        );
         for bad in [
-            "", "a", "a@", "@b.hk", "a@b", "a b@c.hk", "a@.hk", "a@b.hk.", "a@b@c.hk",
-            "not-an-email", "a\u{0}@b.hk",
+            "",
+            "a",
+            "a@",
+            "@b.hk",
+            "a@b",
+            "a b@c.hk",
+            "a@.hk",
+            "a@b.hk.",
+            "a@b@c.hk",
+            "not-an-email",
+            "a\u{0}@b.hk",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
@@ -194,7 +213,10 @@ mod tests {
 
     #[test]
     fn names_and_addresses_are_bounded_and_free_of_controls() {
-        assert_eq!(PersonName::parse_chinese(" 黃小明 ").expect("ok").as_str(), "黃小明");
+        assert_eq!(
+            PersonName::parse_chinese(" 黃小明 ").expect("ok").as_str(),
+            "黃小明"
+        );
         assert!(PersonName::parse_chinese(&"黃".repeat(100)).is_ok());
         let long = PersonName::parse_chinese(&"黃".repeat(101)).expect_err("long");
         assert_eq!(long.field(), Some("name_zh"));

@@ -70,12 +70,15 @@ pub fn add_providers(conn: &mut DbConn) {
 pub fn particulars(n: u32) -> Particulars {
     Particulars {
         document: IdentityDocument::parse("passport", &format!("P{n}"), Some("GB")).unwrap(),
-        name_en: ehealth_core::domain::PersonName::parse_english(&format!("TEST, Patient {n}")).unwrap(),
+        name_en: ehealth_core::domain::PersonName::parse_english(&format!("TEST, Patient {n}"))
+            .unwrap(),
         name_zh: None,
         date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
         sex: Sex::Female,
         mobile: ehealth_core::domain::MobileNumber::parse("+85291234567").unwrap(),
-        email: Some(ehealth_core::domain::EmailAddress::parse(&format!("patient{n}@example.com")).unwrap()),
+        email: Some(
+            ehealth_core::domain::EmailAddress::parse(&format!("patient{n}@example.com")).unwrap(),
+        ),
         postal_address: None,
         language: Language::English,
         means: vec![NotificationMeans::Sms, NotificationMeans::Email],

@@ -127,7 +127,9 @@ pub fn answer(
         call.updated_at = to_db(now);
         if calls::save(conn, &call, read_at)? == 0 {
             // Cannot happen under the row lock; refuse rather than answer unrecorded.
-            return Err(CoreError::Internal("voice call changed under its lock".into()));
+            return Err(CoreError::Internal(
+                "voice call changed under its lock".into(),
+            ));
         }
         Ok(twiml)
     })

@@ -156,7 +156,10 @@ mod tests {
         for voice in Voice::ALL {
             let s = voice.script();
             for fixed in [s.ask_dob, s.ask_code, s.ask_provider] {
-                assert!(!hash.iter().any(|h| fixed.contains(h)), "{voice:?}: {fixed}");
+                assert!(
+                    !hash.iter().any(|h| fixed.contains(h)),
+                    "{voice:?}: {fixed}"
+                );
             }
             // The full-length forms come first, in a sentence of their own.
             for shorter in [s.ask_ehr, s.ask_key] {
@@ -164,8 +167,15 @@ mod tests {
                 assert!(!hash.iter().any(|h| full.contains(h)), "{voice:?}: {full}");
             }
             for shorter in [s.ask_ehr, s.ask_key] {
-                assert_eq!(hash.iter().filter(|h| shorter.contains(*h)).count(), 1, "{voice:?}: {shorter}");
-                assert!(hash.iter().all(|h| shorter.matches(h).count() <= 1), "{voice:?}: {shorter}");
+                assert_eq!(
+                    hash.iter().filter(|h| shorter.contains(*h)).count(),
+                    1,
+                    "{voice:?}: {shorter}"
+                );
+                assert!(
+                    hash.iter().all(|h| shorter.matches(h).count() <= 1),
+                    "{voice:?}: {shorter}"
+                );
             }
         }
     }
@@ -175,9 +185,15 @@ mod tests {
         let mut voices = IvrVoices::default();
         for voice in Voice::ALL {
             let say = voice.say_voice(&voices);
-            assert!(say.voice.starts_with("Polly.") || say.voice.starts_with("Google."), "{say:?}");
+            assert!(
+                say.voice.starts_with("Polly.") || say.voice.starts_with("Google."),
+                "{say:?}"
+            );
             if let Some(google) = say.voice.strip_prefix("Google.") {
-                assert!(google.starts_with(&say.language), "a Google voice is named by its language: {say:?}");
+                assert!(
+                    google.starts_with(&say.language),
+                    "a Google voice is named by its language: {say:?}"
+                );
             }
         }
         assert_eq!(Voice::English.say_voice(&voices).language, "en-GB");

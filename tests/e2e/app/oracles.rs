@@ -281,7 +281,10 @@ fn behind_a_load_balancer(c: &mut Config) {
 }
 
 async fn otp_from(app: &TestApp, ehr: &str, forwarded_for: Option<&str>) -> (u16, Value) {
-    let mut req = app.client.post(format!("{}/v1/app/sessions/otp", app.api)).json(&sign_in_body(ehr, DEMO_DOB));
+    let mut req = app
+        .client
+        .post(format!("{}/v1/app/sessions/otp", app.api))
+        .json(&sign_in_body(ehr, DEMO_DOB));
     if let Some(f) = forwarded_for {
         req = req.header("X-Forwarded-For", f);
     }

@@ -109,19 +109,38 @@ async fn metrics_behind_a_token(backend: ehealth_core::db::Backend) {
     let Some(app) = TestApp::start_with(backend, |c| {
         c.metrics.token = Some(token.into());
     })
-    .await else {
+    .await
+    else {
         return;
     };
     let url = format!("{}/metrics", app.api);
     let r = app.get(&url).await;
     let (status, error) = error_of(r).await;
-    assert_eq!((status, error["code"].as_str()), (401, Some("unauthenticated")));
-    let wrong = app.client.get(&url).bearer_auth("a-metrics-token-of-at-least-32-characterz")
-        .send().await.unwrap();
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let wrong = app
+        .client
+        .get(&url)
+        .bearer_auth("a-metrics-token-of-at-least-32-characterz")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
-    let right = app.client.get(&url).bearer_auth(token).send().await.unwrap();
+    let right = app
+        .client
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(right.status(), 200);
-    assert!(right.text().await.unwrap().contains("ehealth_http_requests_total"));
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("ehealth_http_requests_total"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -225,7 +225,12 @@ impl<'a> Call<'a> {
     /// spread over the ivr instances at `bases` (Twilio's retry on a timeout, a load
     /// balancer's retry at another instance). Returns each copy's status and body; the
     /// call goes on from the first copy's answer.
-    pub async fn press_in_copies(&mut self, digits: &str, copies: usize, bases: &[String]) -> Vec<(u16, String)> {
+    pub async fn press_in_copies(
+        &mut self,
+        digits: &str,
+        copies: usize,
+        bases: &[String],
+    ) -> Vec<(u16, String)> {
         let path = self.next.clone().expect("the last answer asks for input");
         let params = self.params(Some(digits));
         let signed = format!("{PUBLIC_URL}{path}");
@@ -234,7 +239,8 @@ impl<'a> Call<'a> {
             let (path, params, signed) = (&path, &params, &signed);
             let base = &bases[i % bases.len()];
             async move {
-                let response = post_signed_to(app, base, path, params, Some(AUTH_TOKEN), signed).await;
+                let response =
+                    post_signed_to(app, base, path, params, Some(AUTH_TOKEN), signed).await;
                 let status = response.status().as_u16();
                 (status, response.text().await.expect("body"))
             }
@@ -242,7 +248,10 @@ impl<'a> Call<'a> {
         let answers = futures::future::join_all(sends).await;
         let first = answers[0].1.clone();
         self.next = next_action(&first);
-        self.transcript.push_str(&format!("### {} <- {digits} (x{copies})\n{first}\n", path.split('?').next().unwrap_or(&path)));
+        self.transcript.push_str(&format!(
+            "### {} <- {digits} (x{copies})\n{first}\n",
+            path.split('?').next().unwrap_or(&path)
+        ));
         self.last_twiml = first;
         self.last_request = params;
         self.last_path = path;

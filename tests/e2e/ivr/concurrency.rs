@@ -20,8 +20,14 @@ fn written(app: &TestApp, patient: &str) -> Written {
     let entries = audit::for_patient(&mut conn, patient, None, 500).unwrap();
     Written {
         consents: consents::history(&mut conn, patient).unwrap().len(),
-        given_sms: jobs.iter().filter(|j| j.job_type == "consent_given" && j.channel == "sms").count(),
-        given_audit: entries.iter().filter(|e| e.event == "consent_given").count(),
+        given_sms: jobs
+            .iter()
+            .filter(|j| j.job_type == "consent_given" && j.channel == "sms")
+            .count(),
+        given_audit: entries
+            .iter()
+            .filter(|e| e.event == "consent_given")
+            .count(),
     }
 }
 
@@ -30,7 +36,10 @@ fn written(app: &TestApp, patient: &str) -> Written {
 /// were written and that every copy heard the same "Done".
 async fn confirm_in_copies(app: &TestApp, copies: usize, bases: &[String]) {
     let demo = demo(app);
-    let patient = patients::find_by_ehr_number(&mut app.conn(), &demo.patient_ehr_number).unwrap().unwrap().id;
+    let patient = patients::find_by_ehr_number(&mut app.conn(), &demo.patient_ehr_number)
+        .unwrap()
+        .unwrap()
+        .id;
     let mut call = Call::dial(app, CALLER).await;
     identify(&mut call, "2", &demo, &demo.patient_access_key).await;
     call.press("1").await;
@@ -42,10 +51,19 @@ async fn confirm_in_copies(app: &TestApp, copies: usize, bases: &[String]) {
         assert_eq!(*status, 200, "{body}");
         assert_eq!(body, &answers[0].1, "every copy gets the same answer");
     }
-    assert!(call.said().contains("Done. Your sharing consent is recorded"), "{}", call.said());
+    assert!(
+        call.said()
+            .contains("Done. Your sharing consent is recorded"),
+        "{}",
+        call.said()
+    );
     let after = written(app, &patient);
     assert_eq!(after.consents, before.consents + 1, "one consent row");
-    assert_eq!(after.given_sms, before.given_sms + 1, "one confirmation SMS");
+    assert_eq!(
+        after.given_sms,
+        before.given_sms + 1,
+        "one confirmation SMS"
+    );
     assert_eq!(after.given_audit, before.given_audit + 1, "one audit entry");
     // A copy that comes in after the first finished is given the stored answer.
     assert_eq!(call.replay_last().await, answers[0].1);

@@ -14,14 +14,34 @@ use crate::support::TestApp;
 
 const WRONG_KEY: &str = "99999999";
 
-fn try_as(app: &TestApp, security: &SecurityConfig, caller: &str, id: &ClaimedId, key: &str) -> Identification {
-    let claim = Claim { caller, id, date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() };
+fn try_as(
+    app: &TestApp,
+    security: &SecurityConfig,
+    caller: &str,
+    id: &ClaimedId,
+    key: &str,
+) -> Identification {
+    let claim = Claim {
+        caller,
+        id,
+        date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+    };
     let proof = Proof::Key(AccessKey::parse(key).unwrap());
-    identify(&mut app.conn(), &app.services.hasher, security, &claim, &proof, Utc::now()).unwrap()
+    identify(
+        &mut app.conn(),
+        &app.services.hasher,
+        security,
+        &claim,
+        &proof,
+        Utc::now(),
+    )
+    .unwrap()
 }
 
 fn failures(app: &TestApp, scope: &str) -> u32 {
-    attempts::load(&mut app.conn(), scope).unwrap().map_or(0, |s| s.failures)
+    attempts::load(&mut app.conn(), scope)
+        .unwrap()
+        .map_or(0, |s| s.failures)
 }
 
 ivr_tests! {

@@ -114,7 +114,15 @@ pub async fn create(
         let (policy, limits) = limits(&services);
         let now = Utc::now();
         let hasher = &services.hasher;
-        application::apply(&mut conn, hasher, &policy, &limits, &client.0, &particulars, now)
+        application::apply(
+            &mut conn,
+            hasher,
+            &policy,
+            &limits,
+            &client.0,
+            &particulars,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(view(&app, Some(sent.expires_at.to_rfc3339()))))

@@ -74,7 +74,14 @@ pub async fn start_otp(
         let mut conn = services.db.get()?;
         let security = &services.config.security;
         let (policy, limits) = (CodePolicy::of(security), RequestLimits::of(security));
-        sign_in::start_otp(&mut conn, &services.hasher, &policy, &limits, &req, Utc::now())
+        sign_in::start_otp(
+            &mut conn,
+            &services.hasher,
+            &policy,
+            &limits,
+            &req,
+            Utc::now(),
+        )
     })
     .await?;
     Ok(HttpResponse::Accepted().json(OtpChallengeView {
