@@ -143,6 +143,8 @@ impl Modify for DescribeResponses {
         app::access_record_proof::show,
         crate::routes::admin::log_proofs::consistency,
         crate::routes::admin::log_proofs::inclusion,
+        // issue 16: providers as the booklet describes them
+        crate::routes::hcp::renew_registration::handle,
     )
 )]
 pub struct ApiDoc;

@@ -43,6 +43,33 @@ pub struct Config {
     pub demo_on_first_start: bool,
     /// Who may read `/metrics` (issue 11).
     pub metrics: MetricsConfig,
+    /// Providers' supporting documents and professionals' registrations (issue 16).
+    pub providers: ProvidersConfig,
+}
+
+/// When providers are reminded (issue 16). Days are Hong Kong days before the expiry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProvidersConfig {
+    /// Days before a supporting document expires at which the provider is reminded (each
+    /// once); on the expiry day the provider is suspended.
+    pub document_reminder_days: Vec<u32>,
+    /// Days before a professional's registration expires at which the user administrators
+    /// are reminded.
+    pub registration_reminder_days: u32,
+    /// Days an applicant has to activate the first user administrator's account after
+    /// approval.
+    pub activation_days: u32,
+}
+
+impl Default for ProvidersConfig {
+    fn default() -> Self {
+        Self {
+            document_reminder_days: vec![60, 30],
+            registration_reminder_days: 30,
+            activation_days: 14,
+        }
+    }
 }
 
 /// `/metrics` of every service: open when no token is set (development); with a token,
@@ -247,6 +274,7 @@ impl Default for Config {
             audit: Default::default(),
             demo_on_first_start: true,
             metrics: MetricsConfig::default(),
+            providers: ProvidersConfig::default(),
         }
     }
 }

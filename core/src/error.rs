@@ -138,6 +138,7 @@ fn not_found_code(what: &str) -> &'static str {
         "provider" => "provider_not_found",
         "account" => "account_not_found",
         "application" => "application_not_found",
+        "provider_application" => "provider_application_not_found",
         "consent" => "consent_not_found",
         "job" => "job_not_found",
         _ => "not_found",

@@ -2,19 +2,20 @@
 //! account is on each request, and a user administrator creating, disabling and enrolling
 //! the TOTP factor of the accounts at their own provider.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::db::account_factors;
 use crate::db::accounts::{self, Account};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::providers::{self, Provider};
-use crate::db::{new_id, sessions, to_db, write_tx, DbConn};
+use crate::db::{new_id, registrations, sessions, to_db, write_tx, DbConn};
 use crate::domain::{
-    AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, Profession,
-    ProviderStatus,
+    AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, EmailAddress,
+    Profession, ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::rules::hong_kong_date;
 use crate::seal::SecretBox;
 use crate::secret::SecretHasher;
 
@@ -104,17 +105,36 @@ pub struct NewAccount {
     pub role: AccountRole,
     pub profession: Option<Profession>,
     pub registration_number: Option<String>,
+    /// The last day of the professional registration (issue 16); optional, see
+    /// docs/decisions.md.
+    pub registration_expires_on: Option<NaiveDate>,
+    /// Where the account is written to (a user administrator is told of their provider's
+    /// status and of their professionals' registrations).
+    pub email: Option<EmailAddress>,
+}
+
+/// 3 to 64 characters: a-z, 0-9, dot, underscore, hyphen.
+pub fn username_ok(u: &str) -> bool {
+    (3..=64).contains(&u.len())
+        && u
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// A registration that has already expired cannot be recorded as the current one.
+fn check_expiry(expires_on: NaiveDate, now: DateTime<Utc>) -> CoreResult<()> {
+    if expires_on < hong_kong_date(now) {
+        return Err(CoreError::invalid(
+            "registration_expires_on",
+            "this registration has expired already",
+        ));
+    }
+    Ok(())
 }
 
 impl NewAccount {
     pub fn validate(&self) -> CoreResult<()> {
-        let u = &self.username;
-        if u.len() < 3
-            || u.len() > 64
-            || !u
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        {
+        if !username_ok(&self.username) {
             return Err(CoreError::invalid(
                 "username",
                 "3 to 64 characters: a-z, 0-9, dot, underscore, hyphen",
@@ -224,6 +244,15 @@ pub fn create(
 ) -> CoreResult<Account> {
     let provider_id = managed_provider(conn, admin, at_provider)?;
     new.validate()?;
+    if let Some(last_day) = new.registration_expires_on {
+        if new.role != AccountRole::Hcprof {
+            return Err(CoreError::invalid(
+                "registration_expires_on",
+                "only an hcprof account has a professional registration",
+            ));
+        }
+        check_expiry(last_day, now)?;
+    }
     let account = Account {
         id: new_id(),
         provider_id: Some(provider_id.clone()),
@@ -251,6 +280,12 @@ pub fn create(
             ));
         }
         accounts::insert(conn, &account)?;
+        if let Some(email) = &new.email {
+            registrations::set_email(conn, &account.id, Some(email.as_str()), to_db(now))?;
+        }
+        if let Some(last_day) = new.registration_expires_on {
+            registrations::set_expiry(conn, &account.id, last_day, to_db(now))?;
+        }
         audit_change(conn, admin, &account, "created", now)?;
         Ok(account.clone())
     })
@@ -304,6 +339,43 @@ pub fn enrol_totp(
     })
 }
 
+/// Records a professional's renewed registration (its number, when it changed, and its new
+/// last day): a professional refused for an expired registration may view records again
+/// at once.
+pub fn renew_registration(
+    conn: &mut DbConn,
+    admin: &Staff,
+    account_id: &str,
+    registration_number: Option<&str>,
+    expires_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> CoreResult<(Account, NaiveDate)> {
+    check_expiry(expires_on, now)?;
+    let number = registration_number.map(str::trim);
+    if number.is_some_and(|n| n.is_empty() || n.len() > 32) {
+        return Err(CoreError::invalid(
+            "registration_number",
+            "1 to 32 characters",
+        ));
+    }
+    write_tx(conn, |conn| {
+        let account = own_account(conn, admin, account_id)?;
+        if account.role()? != AccountRole::Hcprof {
+            return Err(CoreError::invalid(
+                "account",
+                "only an hcprof account has a professional registration",
+            ));
+        }
+        if let Some(n) = number {
+            accounts::set_registration_number(conn, &account.id, n)?;
+        }
+        registrations::set_expiry(conn, &account.id, expires_on, to_db(now))?;
+        audit_change(conn, admin, &account, "registration_renewed", now)?;
+        let account = accounts::find(conn, &account.id)?.ok_or(CoreError::NotFound("account"))?;
+        Ok((account, expires_on))
+    })
+}
+
 /// The accounts at the administrator's provider.
 pub fn list(conn: &mut DbConn, admin: &Staff) -> CoreResult<Vec<Account>> {
     let provider_id = admin_provider(admin)?;
@@ -322,6 +394,8 @@ mod tests {
             role: AccountRole::Hcprof,
             profession: Some(Profession::Nurse),
             registration_number: Some("N12345".into()),
+            registration_expires_on: None,
+            email: None,
         }
     }
 

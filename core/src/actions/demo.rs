@@ -96,6 +96,21 @@ pub fn seed(
             )
             .provider(id.as_str());
             audit::append(c, &entry, now)?;
+            // Where the Office writes to the clinic (issue 16).
+            if serial == 1001 {
+                crate::db::provider_changes::insert_particulars(
+                    c,
+                    &crate::db::provider_changes::ProviderParticulars {
+                        provider_id: id.as_str().to_owned(),
+                        address: Some("G/F, 8 Harbour Road, Wan Chai, Hong Kong".to_owned()),
+                        contact_name: Some("Clinic administrator".to_owned()),
+                        contact_email: Some("admin@harbourview.example".to_owned()),
+                        contact_phone: Some("+85221234567".to_owned()),
+                        language: Language::English.as_str().to_owned(),
+                        updated_at: to_db(now),
+                    },
+                )?;
+            }
             summary_providers.push((id.as_str().to_owned(), en.to_owned()));
         }
         Ok(())
@@ -177,7 +192,7 @@ fn seed_accounts(
             accounts::insert(
                 c,
                 &Account {
-                    id,
+                    id: id.clone(),
                     provider_id: provider.map(str::to_owned),
                     role: role.as_str().to_owned(),
                     username: username.to_owned(),
@@ -193,6 +208,15 @@ fn seed_accounts(
                     disabled_at: None,
                 },
             )?;
+            // The user administrator is written to about the clinic (issue 16).
+            if role == AccountRole::UserAdmin {
+                crate::db::registrations::set_email(
+                    c,
+                    &id,
+                    Some("admin@harbourview.example"),
+                    to_db(now),
+                )?;
+            }
             out.push((
                 provider.unwrap_or("-").to_owned(),
                 username.to_owned(),

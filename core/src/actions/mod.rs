@@ -39,6 +39,14 @@ pub mod passkeys;
 pub mod preferences;
 pub mod sign_in;
 pub mod withdrawal;
+// issue 16 (providers as the booklet describes them)
+pub mod activation;
+pub mod document_expiry;
+pub mod provider_applications;
+pub mod provider_changes;
+pub mod provider_notices;
+pub mod provider_review;
+pub mod registration_reminders;
 
 use crate::db::{patients, patients::Patient, DbConn};
 use crate::domain::PatientStatus;

@@ -11,14 +11,15 @@ use serde_json::json;
 use super::accounts::{Staff, SESSION_KIND};
 use super::consent::{tell_ended, EndedConsent};
 use crate::db::audit::{self, NewAuditEntry};
+use crate::db::provider_changes::{self, ProviderParticulars};
 use crate::db::providers::{self, Provider};
 use crate::db::{
     account_factors, consents, matrix, patients, provider_consents, sessions, to_db, write_tx,
     DbConn,
 };
 use crate::domain::{
-    AccountRole, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, DataType,
-    EstablishmentType, Profession, ProviderStatus,
+    AccountRole, Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, DataType,
+    EmailAddress, EstablishmentType, Language, PostalAddress, Profession, ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ProviderId;
@@ -28,6 +29,29 @@ pub struct NewProvider {
     pub name_en: String,
     pub name_zh: String,
     pub establishment_type: EstablishmentType,
+    pub particulars: Particulars,
+}
+
+impl NewProvider {
+    pub fn validate(&self) -> CoreResult<()> {
+        for (field, value) in [("name_en", &self.name_en), ("name_zh", &self.name_zh)] {
+            if value.trim().is_empty() || value.len() > 200 {
+                return Err(CoreError::invalid(field, "must be 1 to 200 characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the provider is written to (issue 16): letters about its status go to
+/// `address`, in `language` (English when none is given).
+#[derive(Debug, Clone, Default)]
+pub struct Particulars {
+    pub address: Option<PostalAddress>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<EmailAddress>,
+    pub contact_phone: Option<String>,
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +63,15 @@ pub enum Transition {
 }
 
 impl Transition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Suspend => "suspend",
+            Self::Reinstate => "reinstate",
+            Self::Cancel => "cancel",
+            Self::Withdraw => "withdraw",
+        }
+    }
+
     pub fn parse(s: &str) -> CoreResult<Self> {
         match s {
             "suspend" => Ok(Self::Suspend),
@@ -66,7 +99,7 @@ impl Transition {
     }
 }
 
-fn require_office(office: &Staff) -> CoreResult<()> {
+pub(crate) fn require_office(office: &Staff) -> CoreResult<()> {
     office.require(AccountRole::Office).map(drop)
 }
 
@@ -77,98 +110,115 @@ pub fn register(
     now: DateTime<Utc>,
 ) -> CoreResult<Provider> {
     require_office(office)?;
-    for (field, value) in [("name_en", &new.name_en), ("name_zh", &new.name_zh)] {
-        if value.trim().is_empty() || value.len() > 200 {
-            return Err(CoreError::invalid(field, "must be 1 to 200 characters"));
-        }
-    }
-    write_tx(conn, |conn| {
-        let id = loop {
-            let serial = rand::Rng::gen_range(&mut rand::rngs::OsRng, 10_000..100_000_000u32);
-            let id = ProviderId::from_serial(serial)?;
-            if providers::find(conn, id.as_str())?.is_none() {
-                break id;
-            }
-        };
-        let provider = Provider {
-            id: id.as_str().to_owned(),
-            name_en: new.name_en.trim().to_owned(),
-            name_zh: new.name_zh.trim().to_owned(),
-            establishment_type: new.establishment_type.as_str().to_owned(),
-            public_body: new
-                .establishment_type
-                .public_body()
-                .map(|b| b.as_str().to_owned()),
-            status: ProviderStatus::Registered.as_str().to_owned(),
-            registered_at: to_db(now),
-            status_changed_at: to_db(now),
-        };
-        if let Some(body) = &provider.public_body {
-            if providers::public_bodies(conn)?
-                .iter()
-                .any(|p| p.public_body.as_ref() == Some(body))
-            {
-                return Err(CoreError::conflict(
-                    "public_body_exists",
-                    "this public body is registered already",
-                ));
-            }
-        }
-        providers::insert(conn, &provider)?;
-        let entry = NewAuditEntry::new(AuditAction::ProviderRegistered, office.actor(), AuditOutcome::Succeeded)
-            .provider(&provider.id)
-            .details(json!({ "name_en": provider.name_en, "establishment_type": provider.establishment_type }));
-        audit::append(conn, &entry, now)?;
-        Ok(provider)
-    })
+    new.validate()?;
+    write_tx(conn, |conn| insert_provider(conn, &office.actor(), new, now))
 }
 
-/// Moves a provider to its next status, in one transaction with its consequences.
-pub fn change_status(
+/// Registers the provider (a fresh random id) and its particulars, audited, in the
+/// caller's transaction: the Office's own registration, or an approved application.
+pub(crate) fn insert_provider(
     conn: &mut DbConn,
-    office: &Staff,
-    provider_id: &ProviderId,
-    transition: Transition,
+    actor: &Actor,
+    new: &NewProvider,
     now: DateTime<Utc>,
 ) -> CoreResult<Provider> {
-    require_office(office)?;
-    write_tx(conn, |conn| {
-        let provider =
-            providers::find(conn, provider_id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
-        let from = provider.status()?;
-        let to = transition.apply(from).ok_or_else(|| {
-            CoreError::conflict(
-                "invalid_transition",
-                format!("a {from} provider cannot be moved that way"),
-            )
-        })?;
-        providers::set_status(conn, &provider.id, to, to_db(now))?;
-        let ended = if matches!(to, ProviderStatus::Withdrawn | ProviderStatus::Cancelled) {
-            end_consents(conn, office, &provider, now)?
-        } else {
-            0
-        };
-        if to != ProviderStatus::Registered {
-            for account in account_factors::at_provider(conn, &provider.id)? {
-                sessions::revoke_all(conn, SESSION_KIND, &account.id, now)?;
-            }
+    let id = loop {
+        let serial = rand::Rng::gen_range(&mut rand::rngs::OsRng, 10_000..100_000_000u32);
+        let id = ProviderId::from_serial(serial)?;
+        if providers::find(conn, id.as_str())?.is_none() {
+            break id;
         }
-        let entry = NewAuditEntry::new(
-            AuditAction::ProviderStatusChanged,
-            office.actor(),
-            AuditOutcome::Succeeded,
-        )
+    };
+    let provider = Provider {
+        id: id.as_str().to_owned(),
+        name_en: new.name_en.trim().to_owned(),
+        name_zh: new.name_zh.trim().to_owned(),
+        establishment_type: new.establishment_type.as_str().to_owned(),
+        public_body: new
+            .establishment_type
+            .public_body()
+            .map(|b| b.as_str().to_owned()),
+        status: ProviderStatus::Registered.as_str().to_owned(),
+        registered_at: to_db(now),
+        status_changed_at: to_db(now),
+    };
+    if let Some(body) = &provider.public_body {
+        if providers::public_bodies(conn)?
+            .iter()
+            .any(|p| p.public_body.as_ref() == Some(body))
+        {
+            return Err(CoreError::conflict(
+                "public_body_exists",
+                "this public body is registered already",
+            ));
+        }
+    }
+    providers::insert(conn, &provider)?;
+    let p = &new.particulars;
+    provider_changes::insert_particulars(
+        conn,
+        &ProviderParticulars {
+            provider_id: provider.id.clone(),
+            address: p.address.as_ref().map(|a| a.as_str().to_owned()),
+            contact_name: p.contact_name.clone(),
+            contact_email: p.contact_email.as_ref().map(|e| e.as_str().to_owned()),
+            contact_phone: p.contact_phone.clone(),
+            language: p.language.unwrap_or(Language::English).as_str().to_owned(),
+            updated_at: to_db(now),
+        },
+    )?;
+    let entry = NewAuditEntry::new(AuditAction::ProviderRegistered, actor.clone(), AuditOutcome::Succeeded)
         .provider(&provider.id)
-        .details(json!({ "from": from.as_str(), "to": to.as_str(), "consents_ended": ended }));
-        audit::append(conn, &entry, now)?;
-        providers::find(conn, &provider.id)?.ok_or(CoreError::NotFound("provider"))
-    })
+        .details(json!({ "name_en": provider.name_en, "establishment_type": provider.establishment_type }));
+    audit::append(conn, &entry, now)?;
+    Ok(provider)
+}
+
+/// What applying a transition came to.
+pub(crate) enum Applied {
+    Done { from: ProviderStatus, provider: Provider, consents_ended: usize },
+    /// The provider's status (now) does not allow it.
+    NotAllowed(ProviderStatus),
+}
+
+/// Moves a provider to its next status with its consequences, in the caller's
+/// transaction: consents ended on leaving, sessions revoked unless registered. The status
+/// is compared and set in one statement, so that two changes racing apply once.
+pub(crate) fn apply_transition(
+    conn: &mut DbConn,
+    actor: &Actor,
+    provider: &Provider,
+    transition: Transition,
+    now: DateTime<Utc>,
+) -> CoreResult<Applied> {
+    let from = provider.status()?;
+    let Some(to) = transition.apply(from) else {
+        return Ok(Applied::NotAllowed(from));
+    };
+    if !providers::set_status_from(conn, &provider.id, from, to, to_db(now))? {
+        let now_status = providers::find(conn, &provider.id)?
+            .ok_or(CoreError::NotFound("provider"))?
+            .status()?;
+        return Ok(Applied::NotAllowed(now_status));
+    }
+    let consents_ended = if matches!(to, ProviderStatus::Withdrawn | ProviderStatus::Cancelled) {
+        end_consents(conn, actor, provider, now)?
+    } else {
+        0
+    };
+    if to != ProviderStatus::Registered {
+        for account in account_factors::at_provider(conn, &provider.id)? {
+            sessions::revoke_all(conn, SESSION_KIND, &account.id, now)?;
+        }
+    }
+    let provider = providers::find(conn, &provider.id)?.ok_or(CoreError::NotFound("provider"))?;
+    Ok(Applied::Done { from, provider, consents_ended })
 }
 
 /// Ends the provider's consents (they stop counting at once) and tells each patient.
 fn end_consents(
     conn: &mut DbConn,
-    office: &Staff,
+    actor: &Actor,
     provider: &Provider,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
@@ -179,7 +229,7 @@ fn end_consents(
             &consent.id,
             ConsentStatus::Ended,
             ConsentChannel::Withdrawal,
-            &office.actor(),
+            actor,
             to_db(now),
         )?;
         let Some(patient) = patients::find(conn, &consent.patient_id)? else {
@@ -191,7 +241,7 @@ fn end_consents(
             action: AuditAction::ConsentsEnded,
             event_id: format!("provider-left:{}", consent.id),
         };
-        tell_ended(conn, &patient, provider, &ended, &office.actor(), now)?;
+        tell_ended(conn, &patient, provider, &ended, actor, now)?;
     }
     Ok(active.len())
 }

@@ -8,14 +8,16 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::accounts::{self as staff_accounts, Staff};
+use super::counter_consent::{find_patient, PatientRef};
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
-use crate::db::patients::{self, Patient};
+use crate::db::patients::Patient;
 use crate::db::records::{self, SharedRecord};
-use crate::db::{approvals, consents, episodes, from_db, matrix, write_tx, DbConn};
+use crate::db::{
+    approvals, consents, episodes, from_db, matrix, registrations, write_tx, DbConn,
+};
 use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::EhrNumber;
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 
 /// The purpose the professional states.
@@ -28,7 +30,8 @@ pub enum StatedPurpose {
 #[derive(Debug, Clone)]
 pub struct ViewRequest {
     pub account_id: String,
-    pub ehr_number: EhrNumber,
+    /// By eHR number or by identity document (the counter's lookup, SPEC §3).
+    pub patient: PatientRef,
     pub purpose: Option<StatedPurpose>,
     pub data_types: Vec<DataType>,
 }
@@ -65,7 +68,7 @@ fn decide_and_record(
     now: DateTime<Utc>,
 ) -> CoreResult<Outcome> {
     let staff = staff_accounts::load(conn, &req.account_id)?;
-    let patient = patients::find_by_ehr_number(conn, req.ehr_number.as_str())?;
+    let patient = find_patient(conn, &req.patient)?;
     let (Some(provider), Some(profession), AccountRole::Hcprof) =
         (&staff.provider, staff.profession, staff.role)
     else {
@@ -100,6 +103,8 @@ fn decide_and_record(
         provider_is_public_body: provider.public_body()?.is_some(),
         account_status: staff.account.status()?,
         account_at_provider: staff.account.provider_id.as_deref() == Some(provider.id.as_str()),
+        registration_expires_on: registrations::registration(conn, &staff.account.id)?
+            .map(|r| r.expires_on),
         consent,
         purpose,
         requested: &req.data_types,
@@ -117,6 +122,7 @@ fn decide_and_record(
             Some(patient),
         ) => granted(conn, &staff, &patient, req, data_types, withheld, now).map(Outcome::Granted),
         (AccessDecision::Refused(r), patient) => {
+            let answered = answer_for(&req.patient, r, &facts);
             audit_view(
                 conn,
                 &staff,
@@ -127,7 +133,7 @@ fn decide_and_record(
                 &[],
                 now,
             )?;
-            Ok(Outcome::Refused(r))
+            Ok(Outcome::Refused(answered))
         }
         (AccessDecision::Granted { .. }, None) => {
             Ok(Outcome::Refused(Refusal::PatientNotRegistered))
@@ -196,7 +202,15 @@ fn audit_view(
     let mut entry = NewAuditEntry::new(AuditAction::RecordView, staff.actor(), outcome)
         .reason(reason)
         .details(json!({
-            "ehr_number": req.ehr_number.as_str(),
+            "looked_up_by": looked_up_by(&req.patient),
+            "ehr_number": match &req.patient {
+                PatientRef::Ehr(e) => Some(e.as_str()),
+                PatientRef::Document(_) => None,
+            },
+            "id_document_type": match &req.patient {
+                PatientRef::Ehr(_) => None,
+                PatientRef::Document(d) => Some(d.kind().as_str()),
+            },
             "withheld": withheld.iter().map(|w| json!({
                 "data_type": w.data_type.as_str(), "reason": w.reason.code()
             })).collect::<Vec<_>>(),
@@ -214,6 +228,40 @@ fn audit_view(
         entry = entry.patient(p.id.clone());
     }
     Ok(audit::append(conn, &entry, now)?)
+}
+
+fn looked_up_by(who: &PatientRef) -> &'static str {
+    match who {
+        PatientRef::Ehr(_) => "ehr_number",
+        PatientRef::Document(_) => "id_document",
+    }
+}
+
+/// What the professional is told. Looked up by eHR number, the reason itself (as before
+/// issue 16: an eHR number is random and given by the patient). Looked up by identity
+/// document, an unknown or withdrawn holder is answered as a registered patient without
+/// this provider's consent would be (the decision run again on those facts, so that a
+/// provider or account refusal comes first exactly as it would for a participant): a
+/// professional typing identity card numbers learns nothing about who is registered. The
+/// audit entry keeps the true reason.
+fn answer_for(who: &PatientRef, refusal: Refusal, facts: &AccessFacts<'_>) -> Refusal {
+    let hides_participation = matches!(
+        refusal,
+        Refusal::PatientNotRegistered | Refusal::PatientWithdrawn
+    );
+    if !hides_participation || matches!(who, PatientRef::Ehr(_)) {
+        return refusal;
+    }
+    let as_participant = AccessFacts {
+        patient: Some(crate::domain::PatientStatus::Registered),
+        consent: None,
+        provider_is_public_body: false,
+        ..facts.clone()
+    };
+    match decide(&as_participant) {
+        AccessDecision::Refused(r) => r,
+        AccessDecision::Granted { .. } => Refusal::NoSharingConsent,
+    }
 }
 
 fn purpose_of(
@@ -239,6 +287,9 @@ fn purpose_of(
 fn refusal_message(r: Refusal) -> String {
     match r {
         Refusal::PatientNotRegistered => "no registered participant has this eHR number".into(),
+        Refusal::RegistrationExpired => {
+            "your professional registration has expired: the user administrator records its renewal".into()
+        }
         Refusal::PatientWithdrawn => "this participant has withdrawn from eHealth".into(),
         Refusal::ProviderNotRegistered(s) => {
             format!("this provider is {s} and cannot view records")

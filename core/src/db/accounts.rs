@@ -89,3 +89,15 @@ pub fn set_status(
         ))
         .execute(conn)
 }
+
+pub fn set_registration_number(conn: &mut DbConn, id: &str, number: &str) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::registration_number.eq(Some(number)))
+        .execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::password_hash.eq(hash))
+        .execute(conn)
+}

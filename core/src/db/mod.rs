@@ -40,6 +40,10 @@ pub mod postal_runs;
 pub mod provider_directory;
 pub mod sdm;
 pub mod withdrawals;
+// issue 16 (providers as the booklet describes them)
+pub mod provider_changes;
+pub mod provider_applications;
+pub mod registrations;
 
 use std::path::Path;
 use std::time::Duration;

@@ -67,6 +67,28 @@ pub fn set_status(
         .execute(conn)
 }
 
+/// Moves the provider from `from` to `to`; false if its status was no longer `from` (a
+/// concurrent change got there first: the row lock makes the second wait, then miss).
+pub fn set_status_from(
+    conn: &mut DbConn,
+    id: &str,
+    from: ProviderStatus,
+    to: ProviderStatus,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        providers::table
+            .filter(providers::id.eq(id))
+            .filter(providers::status.eq(from.as_str())),
+    )
+    .set((
+        providers::status.eq(to.as_str()),
+        providers::status_changed_at.eq(at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// HA and DH, which hold deemed consent.
 pub fn public_bodies(conn: &mut DbConn) -> QueryResult<Vec<Provider>> {
     providers::table

@@ -455,6 +455,114 @@ diesel::table! {
     }
 }
 
+// -- providers as the booklet describes them (issue 16) --
+diesel::table! {
+    provider_particulars (provider_id) {
+        provider_id -> Text,
+        address -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        language -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provider_status_changes (id) {
+        id -> Text,
+        provider_id -> Text,
+        transition -> Text,
+        reason -> Text,
+        effective_on -> Date,
+        received_on -> Nullable<Date>,
+        requested_by -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_contacts (account_id) {
+        account_id -> Text,
+        email -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    professional_registrations (account_id) {
+        account_id -> Text,
+        expires_on -> Date,
+        reminded_for -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provider_applications (id) {
+        id -> Text,
+        reference -> Text,
+        secret_digest -> Text,
+        channel -> Text,
+        status -> Text,
+        dedupe_key -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        establishment_type -> Text,
+        address -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        language -> Text,
+        admin_name -> Text,
+        admin_username -> Text,
+        admin_email -> Text,
+        admin_profession -> Nullable<Text>,
+        admin_registration_number -> Nullable<Text>,
+        admin_registration_expires_on -> Nullable<Date>,
+        office_note -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        admin_account_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    provider_documents (id) {
+        id -> Text,
+        application_id -> Text,
+        provider_id -> Nullable<Text>,
+        document_type -> Text,
+        number -> Text,
+        issuing_authority -> Text,
+        expires_on -> Nullable<Date>,
+        scan_ref -> Text,
+        added_at -> Timestamp,
+        expired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    provider_document_reminders (document_id, days_before) {
+        document_id -> Text,
+        days_before -> Integer,
+        queued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_activations (account_id) {
+        account_id -> Text,
+        code_digest -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     form_consents,
     consent_reminders,
@@ -491,4 +599,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     approvals,
     voice_calls,
     delivery_receipts,
+    provider_particulars,
+    provider_status_changes,
+    staff_contacts,
+    professional_registrations,
+    provider_applications,
+    provider_documents,
+    provider_document_reminders,
+    account_activations,
 );

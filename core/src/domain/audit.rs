@@ -28,6 +28,10 @@ text_enum! {
         PasskeyEnrolled => "passkey_enrolled",
         PreferencesChanged => "preferences_changed",
         ApprovalDecided => "approval_decided",
+        // issue 16 (providers as the booklet describes them)
+        ProviderStatusScheduled => "provider_status_scheduled",
+        ProviderApplication => "provider_application",
+        ProviderDocumentExpired => "provider_document_expired",
     }
 }
 

@@ -19,7 +19,10 @@ pub use data_type::DataType;
 pub use notification::{Channel, NotificationKind};
 pub use patient::{ApplicationStatus, Language, NotificationMeans, PatientStatus, Sex};
 pub use profession::Profession;
-pub use provider::{EstablishmentType, ProviderStatus, PublicBody};
+pub use provider::{
+    ApplicationChannel, DocumentType, EstablishmentType, ProviderApplicationStatus, ProviderStatus,
+    PublicBody,
+};
 
 /// Declares a closed set of values stored as text, with `as_str`, `parse` (naming the
 /// field on error), `ALL`, Display and serde as the same strings.

@@ -16,6 +16,16 @@ text_enum! {
         VerificationCode => "verification_code",
         /// Someone applied to join with the identity document of a registered person.
         AppliedWhileRegistered => "applied_while_registered",
+        // issue 16: to a provider (its user administrators by email, its address by
+        // letter) or to an applicant, not to a patient.
+        ProviderStatusScheduled => "provider_status_scheduled",
+        ProviderStatusChanged => "provider_status_changed",
+        ProviderDocumentExpiring => "provider_document_expiring",
+        RegistrationExpiring => "professional_registration_expiring",
+        ProviderApplicationReceived => "provider_application_received",
+        ProviderApplicationMoreRequested => "provider_application_more_requested",
+        ProviderApplicationApproved => "provider_application_approved",
+        ProviderApplicationRefused => "provider_application_refused",
     }
 }
 

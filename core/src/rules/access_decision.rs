@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::consent_in_force;
+use super::{consent_in_force, registration_valid};
 use crate::domain::{AccountStatus, ConsentStatus, DataType, PatientStatus, ProviderStatus};
 
 /// What the HCProf stated as the purpose of the access (patient-under-care, need-to-know).
@@ -46,6 +46,8 @@ pub struct AccessFacts<'a> {
     pub provider_is_public_body: bool,
     pub account_status: AccountStatus,
     pub account_at_provider: bool,
+    /// The last day (Hong Kong) of the professional's registration, if recorded.
+    pub registration_expires_on: Option<NaiveDate>,
     /// The current consent of this patient for this provider, if any.
     pub consent: Option<(ConsentStatus, Option<DateTime<Utc>>)>,
     pub purpose: Purpose,
@@ -65,6 +67,9 @@ pub enum Refusal {
     ProviderNotRegistered(ProviderStatus),
     AccountNotActive,
     AccountNotAtProvider,
+    /// The professional's registration has expired (SPEC §3: an HCProf acts only while
+    /// their registration is valid).
+    RegistrationExpired,
     NoSharingConsent,
     NoPurpose,
     NoDataTypesRequested,
@@ -82,6 +87,7 @@ impl Refusal {
             Self::ProviderNotRegistered(_) => "provider_not_registered",
             Self::AccountNotActive => "account_not_active",
             Self::AccountNotAtProvider => "account_not_at_provider",
+            Self::RegistrationExpired => "professional_registration_expired",
             Self::NoSharingConsent => "no_sharing_consent",
             Self::NoPurpose => "purpose_required",
             Self::NoDataTypesRequested => "no_data_types_requested",
@@ -130,6 +136,9 @@ fn gate(f: &AccessFacts<'_>) -> Result<(), Refusal> {
     }
     if f.account_status != AccountStatus::Active {
         return Err(Refusal::AccountNotActive);
+    }
+    if !registration_valid(f.registration_expires_on, f.now) {
+        return Err(Refusal::RegistrationExpired);
     }
     let consented = f.provider_is_public_body
         || f.consent

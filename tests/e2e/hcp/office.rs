@@ -10,11 +10,17 @@ use super::helpers::*;
 use crate::support::TestApp;
 
 async fn change(app: &TestApp, office: &str, action: &str) -> (u16, serde_json::Value) {
+    // Effective today (the default); a withdrawal is the provider's request, received today.
+    let today = ehealth_core::rules::hong_kong_date(chrono::Utc::now()).to_string();
+    let body = match action {
+        "withdraw" => json!({ "reason": "the provider's request", "received_on": today }),
+        _ => json!({ "reason": format!("the Office's decision to {action}") }),
+    };
     post(
         app,
         &format!("/v1/admin/providers/{}/{action}", clinic()),
         Some(office),
-        json!({}),
+        body,
     )
     .await
 }
@@ -160,7 +166,7 @@ both_backends! {
         assert_eq!(status, 403);
         let (status, _) = get(&app, "/v1/admin/audit/verify", &admin).await;
         assert_eq!(status, 403);
-        let (status, _) = post(&app, &format!("/v1/admin/providers/{}/suspend", clinic()), Some(&admin), json!({})).await;
+        let (status, _) = post(&app, &format!("/v1/admin/providers/{}/suspend", clinic()), Some(&admin), json!({"reason": "not mine to decide"})).await;
         assert_eq!(status, 403);
         // The Office cannot view records.
         let office = office(&app).await;

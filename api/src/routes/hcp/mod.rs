@@ -9,6 +9,7 @@ pub(crate) mod create_session;
 pub(crate) mod enrol_totp;
 pub(crate) mod manage_account;
 pub(crate) mod open_episode;
+pub(crate) mod renew_registration;
 pub(crate) mod request_approval;
 pub(crate) mod share_record;
 pub(crate) mod staff;
@@ -28,6 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(manage_account::disable),
         )
         .route("/accounts/{id}/totp", web::post().to(enrol_totp::handle))
+        .route(
+            "/accounts/{id}/registration",
+            web::put().to(renew_registration::handle),
+        )
         .route(
             "/identity-verifications",
             web::post().to(verify_identity::handle),

@@ -1,6 +1,6 @@
-//! `POST /v1/hcp/record-views`: `{ehr_number, purpose, data_types}` -> the records the
-//! access decision allows, logged and notified in the same transaction. A refusal is
-//! audited and answered 403 with the reason as the code. The account's status is not
+//! `POST /v1/hcp/record-views`: `{ehr_number or id_document, purpose, data_types}` -> the
+//! records the access decision allows, logged and notified in the same transaction. A
+//! refusal is audited and answered 403 with the reason as the code. The account's status is not
 //! checked before the decision: the decision checks it, so that a refusal is audited.
 
 use actix_web::{web, HttpResponse};
@@ -8,12 +8,11 @@ use chrono::Utc;
 use ehealth_core::actions::record_view::{self, StatedPurpose, ViewRequest};
 use ehealth_core::context::Services;
 use ehealth_core::domain::DataType;
-use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::staff::AccountSession;
+use super::staff::{patient_ref, AccountSession, IdDocumentBody};
 use crate::http::errors::{blocking, ApiError};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -26,7 +25,9 @@ pub struct PurposeBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ViewBody {
-    pub ehr_number: String,
+    /// The patient by eHR number, or by `id_document` (exactly one of them).
+    pub ehr_number: Option<String>,
+    pub id_document: Option<IdDocumentBody>,
     pub purpose: Option<PurposeBody>,
     pub data_types: Vec<String>,
 }
@@ -54,7 +55,7 @@ pub async fn handle(
     }
     let request = ViewRequest {
         account_id: session.account_id,
-        ehr_number: EhrNumber::parse(&body.ehr_number)?,
+        patient: patient_ref(body.ehr_number.as_deref(), body.id_document.as_ref())?,
         purpose: stated_purpose(body.purpose.as_ref())?,
         data_types: DataType::parse_list("data_types", &body.data_types)?,
     };

@@ -33,6 +33,7 @@ impl Fixture {
             provider_is_public_body: false,
             account_status: AccountStatus::Active,
             account_at_provider: true,
+            registration_expires_on: None,
             consent: Some((
                 ConsentStatus::Active,
                 Some(now + chrono::Duration::days(10)),
@@ -190,4 +191,16 @@ fn empty_request_is_refused() {
     let mut fx = Fixture::new();
     fx.requested.clear();
     assert_eq!(refused(&fx.facts()), Refusal::NoDataTypesRequested);
+}
+
+#[test]
+fn an_expired_professional_registration_is_refused_with_its_own_reason() {
+    let fx = Fixture::new();
+    let mut f = fx.facts();
+    let today = crate::rules::hong_kong_date(f.now);
+    f.registration_expires_on = Some(today);
+    assert!(matches!(decide(&f), AccessDecision::Granted { .. }), "valid through its last day");
+    f.registration_expires_on = today.pred_opt();
+    assert_eq!(refused(&f), Refusal::RegistrationExpired);
+    assert_eq!(Refusal::RegistrationExpired.code(), "professional_registration_expired");
 }

@@ -1,0 +1,118 @@
+//! Messages to a provider (issue 16): by email to each of its active user administrators
+//! who has an email address, and by letter to its address, in the provider's language.
+//! They go through the same job queue as the patients' messages, enqueued in the caller's
+//! transaction; the job names its destination (there is no patient to look up).
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::notify::MAX_ATTEMPTS;
+use crate::db::providers::Provider;
+use crate::db::{jobs, provider_changes, registrations, DbConn};
+use crate::domain::{Channel, Language, NotificationKind};
+use crate::error::CoreResult;
+
+/// One event to tell a provider about; `event_id` makes its jobs idempotent.
+#[derive(Debug, Clone)]
+pub struct ProviderEvent {
+    pub kind: NotificationKind,
+    pub event_id: String,
+    pub facts: Value,
+}
+
+/// Someone written to: an address for the channel, the name on the message, the language.
+#[derive(Debug, Clone)]
+pub struct Addressee {
+    pub key: String,
+    pub channel: Channel,
+    pub destination: String,
+    pub name: String,
+    pub language: Language,
+}
+
+/// Enqueues the event to `provider`'s user administrators and its address; returns the
+/// number of jobs added.
+pub fn notify_provider(
+    conn: &mut DbConn,
+    provider: &Provider,
+    event: &ProviderEvent,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let particulars = provider_changes::particulars(conn, &provider.id)?;
+    let language = particulars
+        .as_ref()
+        .and_then(|p| Language::parse(&p.language).ok())
+        .unwrap_or(Language::English);
+    let mut to: Vec<Addressee> = registrations::admin_emails(conn, &provider.id)?
+        .into_iter()
+        .map(|(id, name, email)| Addressee {
+            key: id,
+            channel: Channel::Email,
+            destination: email,
+            name,
+            language,
+        })
+        .collect();
+    if let Some(address) = particulars.and_then(|p| p.address) {
+        to.push(Addressee {
+            key: provider.id.clone(),
+            channel: Channel::Post,
+            destination: address,
+            name: name_in(provider, language),
+            language,
+        });
+    }
+    let mut facts = event.facts.clone();
+    if let Some(f) = facts.as_object_mut() {
+        f.insert("provider_id".into(), json!(provider.id));
+        f.insert("provider_name_en".into(), json!(provider.name_en));
+        f.insert("provider_name_zh".into(), json!(provider.name_zh));
+    }
+    let event = ProviderEvent {
+        facts,
+        ..event.clone()
+    };
+    enqueue_to(conn, &to, &event, now)
+}
+
+/// The provider's name as a letter in `language` writes it.
+pub fn name_in(provider: &Provider, language: Language) -> String {
+    match language {
+        Language::English => provider.name_en.clone(),
+        _ if provider.name_zh.trim().is_empty() => provider.name_en.clone(),
+        _ => provider.name_zh.clone(),
+    }
+}
+
+/// Enqueues one job per addressee.
+pub fn enqueue_to(
+    conn: &mut DbConn,
+    to: &[Addressee],
+    event: &ProviderEvent,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let mut added = 0;
+    for a in to {
+        let payload = json!({
+            "kind": event.kind.as_str(),
+            "event_id": event.event_id,
+            "language": a.language.as_str(),
+            "name_en": a.name,
+            "destination": a.destination,
+            "occurred_at": now.to_rfc3339(),
+            "facts": event.facts,
+        });
+        let job = jobs::NewJob {
+            job_type: event.kind.as_str().to_owned(),
+            channel: a.channel.as_str().to_owned(),
+            patient_id: None,
+            dedupe_key: format!("{}:{}:{}", event.event_id, a.channel, a.key),
+            payload,
+            max_attempts: MAX_ATTEMPTS,
+        };
+        if jobs::enqueue(conn, &job, now)? {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
