@@ -145,6 +145,15 @@ impl Modify for DescribeResponses {
         crate::routes::admin::log_proofs::inclusion,
         // issue 16: providers as the booklet describes them
         crate::routes::hcp::renew_registration::handle,
+        crate::routes::hcp::activate::handle,
+        crate::routes::hcp::apply::submit,
+        crate::routes::hcp::apply::add_documents,
+        crate::routes::admin::show_provider::handle,
+        crate::routes::admin::provider_applications::enter,
+        crate::routes::admin::provider_applications::list,
+        crate::routes::admin::provider_applications::show,
+        crate::routes::admin::provider_applications::add_documents,
+        crate::routes::admin::provider_applications::decide,
     )
 )]
 pub struct ApiDoc;

@@ -60,6 +60,9 @@ pub struct ProvidersConfig {
     /// Days an applicant has to activate the first user administrator's account after
     /// approval.
     pub activation_days: u32,
+    /// Tries of the public application form (and of adding documents to an application)
+    /// per client address per hour.
+    pub form_tries_per_hour: u32,
 }
 
 impl Default for ProvidersConfig {
@@ -68,6 +71,7 @@ impl Default for ProvidersConfig {
             document_reminder_days: vec![60, 30],
             registration_reminder_days: 30,
             activation_days: 14,
+            form_tries_per_hour: 10,
         }
     }
 }

@@ -32,3 +32,36 @@ applied_while_registered = Someone applied to join eHealth with your identity do
 # Added to consent_given when a professional recorded it from a signed form or a card read.
 consent_given-not-you = It was recorded at the counter from your signed consent form or smart identity card. If this was not you, revoke it at once in the app or on the voice line, and call the hotline.
 verification_code-push = An eHealth verification code was sent to you by the means you chose. Do not share it.
+# To providers and applicants (issue 16): the user administrators by email, the provider's address by letter.
+subject-provider_status_scheduled = A change of your provider's eHealth status
+subject-provider_status_changed = Your provider's eHealth status has changed
+subject-provider_document_expiring = A supporting document is about to expire
+subject-professional_registration_expiring = A professional registration is about to expire
+subject-provider_application_received = Your application to join eHealth
+subject-provider_application_more_requested = Your application to join eHealth: more is needed
+subject-provider_application_approved = Your application to join eHealth is approved
+subject-provider_application_refused = Your application to join eHealth is refused
+provider_status_scheduled = { $transition ->
+    [suspend] { $provider } will be suspended from eHealth
+    [reinstate] { $provider } will be reinstated in eHealth
+    [cancel] { $provider }'s registration with eHealth will be cancelled
+   *[withdraw] { $provider } will be withdrawn from eHealth, as it requested,
+} on { $effective_on }. Reason: { $reason }.
+provider_status_changed = { $transition ->
+    [suspend] { $provider } is suspended from eHealth
+    [reinstate] { $provider } is reinstated in eHealth
+    [cancel] { $provider }'s registration with eHealth is cancelled
+   *[withdraw] { $provider } is withdrawn from eHealth, as it requested,
+} with effect from { $effective_on }. Reason: { $reason }.
+provider_document_expiring = The { $document } (no. { $document_number }) of { $provider } expires on { $expires_on }. Send the renewed document to the eHR Registration Office before then: on the day after, the provider is suspended from eHealth.
+professional_registration_expiring = The professional registration { $registration_number } of { $professional } at { $provider } expires on { $expires_on }. Record its renewal in eHealth before then: from the day after, the account cannot view records.
+provider_application_received = The eHR Registration Office has received the application of { $provider } to join eHealth, reference { $reference }. { $has_code ->
+    [yes] To add documents when the Office asks for them, give this reference and the code { $code }.
+   *[no] The Office will write to you when it has reviewed it.
+}
+provider_application_more_requested = The eHR Registration Office needs more for the application of { $provider } (reference { $reference }): { $reason }. Add the documents with your reference and the code you were sent, or send them to the Office.
+provider_application_approved = The application of { $provider } (reference { $reference }) is approved: its eHealth provider id is { $provider_id }. { $has_code ->
+    [yes] Activate your user administrator account { $username } before { $expires_on } with the code { $code }: choose your password and enrol your authenticator.
+   *[no] Its user administrator { $username } has been sent how to activate their account.
+}
+provider_application_refused = The application of { $provider } (reference { $reference }) to join eHealth is refused. Reason: { $reason }.

@@ -32,3 +32,36 @@ applied_while_registered = 有人以阁下的身份证明文件申请登记医�
 # 由医护人员按已签署的同意书或智能身份证记录时，附加于 consent_given。
 consent_given-not-you = 此同意由柜位按阁下已签署的同意书或智能身份证记录。如非阁下本人所为，请立即在应用程序或电话语音服务撤销，并致电热线。
 verification_code-push = 医健通验证码已经以阁下选择的方式送达，切勿向他人透露。
+# 致医护提供者及申请人（第16项）：用户管理人以电邮，提供者地址以信件。
+subject-provider_status_scheduled = 贵机构医健通状况的变更
+subject-provider_status_changed = 贵机构的医健通状况已变更
+subject-provider_document_expiring = 证明文件即将到期
+subject-professional_registration_expiring = 专业注册即将到期
+subject-provider_application_received = 参加医健通的申请
+subject-provider_application_more_requested = 参加医健通的申请：须补交资料
+subject-provider_application_approved = 参加医健通的申请已获批准
+subject-provider_application_refused = 参加医健通的申请不获批准
+provider_status_scheduled = { $transition ->
+    [suspend] { $provider }将于{ $effective_on }被暂停参与医健通
+    [reinstate] { $provider }将于{ $effective_on }恢复参与医健通
+    [cancel] { $provider }的医健通登记将于{ $effective_on }被取消
+   *[withdraw] { $provider }将按其要求于{ $effective_on }退出医健通
+}。原因：{ $reason }。
+provider_status_changed = { $transition ->
+    [suspend] { $provider }自{ $effective_on }起被暂停参与医健通
+    [reinstate] { $provider }自{ $effective_on }起恢复参与医健通
+    [cancel] { $provider }的医健通登记自{ $effective_on }起被取消
+   *[withdraw] { $provider }已按其要求自{ $effective_on }起退出医健通
+}。原因：{ $reason }。
+provider_document_expiring = { $provider }的{ $document }（编号 { $document_number }）将于{ $expires_on }到期。请于到期前把续期文件送交电子健康纪录登记处；到期翌日起，提供者将被暂停参与医健通。
+professional_registration_expiring = { $provider }的{ $professional }的专业注册 { $registration_number } 将于{ $expires_on }到期。请于到期前在医健通记录续期；到期翌日起，该帐户不能查阅纪录。
+provider_application_received = 电子健康纪录登记处已收到{ $provider }参加医健通的申请，参考编号 { $reference }。{ $has_code ->
+    [yes] 如登记处要求补交文件，请提供此参考编号及代码 { $code }。
+   *[no] 登记处审核后会通知阁下。
+}
+provider_application_more_requested = 电子健康纪录登记处须就{ $provider }的申请（参考编号 { $reference }）补交资料：{ $reason }。请以参考编号及所收到的代码补交文件，或把文件送交登记处。
+provider_application_approved = { $provider }的申请（参考编号 { $reference }）已获批准，其医健通医护提供者编号为 { $provider_id }。{ $has_code ->
+    [yes] 请于{ $expires_on }前以代码 { $code } 启动阁下的用户管理人帐户 { $username }：设定密码并登记验证器。
+   *[no] 已通知其用户管理人 { $username } 如何启动帐户。
+}
+provider_application_refused = { $provider }参加医健通的申请（参考编号 { $reference }）不获批准。原因：{ $reason }。

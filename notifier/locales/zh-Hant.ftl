@@ -32,3 +32,36 @@ applied_while_registered = 有人以閣下的身份證明文件申請登記醫�
 # 由醫護人員按已簽署的同意書或智能身份證記錄時，附加於 consent_given。
 consent_given-not-you = 此同意由櫃位按閣下已簽署的同意書或智能身份證記錄。如非閣下本人所為，請即在應用程式或電話語音服務撤銷，並致電熱線。
 verification_code-push = 醫健通驗證碼已經以閣下選擇的方式送達，切勿向他人透露。
+# 致醫護提供者及申請人（第16項）：用戶管理人以電郵，提供者地址以信件。
+subject-provider_status_scheduled = 貴機構醫健通狀況的變更
+subject-provider_status_changed = 貴機構的醫健通狀況已變更
+subject-provider_document_expiring = 證明文件即將到期
+subject-professional_registration_expiring = 專業註冊即將到期
+subject-provider_application_received = 參加醫健通的申請
+subject-provider_application_more_requested = 參加醫健通的申請：須補交資料
+subject-provider_application_approved = 參加醫健通的申請已獲批准
+subject-provider_application_refused = 參加醫健通的申請不獲批准
+provider_status_scheduled = { $transition ->
+    [suspend] { $provider }將於{ $effective_on }被暫停參與醫健通
+    [reinstate] { $provider }將於{ $effective_on }恢復參與醫健通
+    [cancel] { $provider }的醫健通登記將於{ $effective_on }被取消
+   *[withdraw] { $provider }將按其要求於{ $effective_on }退出醫健通
+}。原因：{ $reason }。
+provider_status_changed = { $transition ->
+    [suspend] { $provider }自{ $effective_on }起被暫停參與醫健通
+    [reinstate] { $provider }自{ $effective_on }起恢復參與醫健通
+    [cancel] { $provider }的醫健通登記自{ $effective_on }起被取消
+   *[withdraw] { $provider }已按其要求自{ $effective_on }起退出醫健通
+}。原因：{ $reason }。
+provider_document_expiring = { $provider }的{ $document }（編號 { $document_number }）將於{ $expires_on }到期。請於到期前把續期文件送交電子健康紀錄登記處；到期翌日起，提供者將被暫停參與醫健通。
+professional_registration_expiring = { $provider }的{ $professional }的專業註冊 { $registration_number } 將於{ $expires_on }到期。請於到期前在醫健通記錄續期；到期翌日起，該帳戶不能查閱紀錄。
+provider_application_received = 電子健康紀錄登記處已收到{ $provider }參加醫健通的申請，參考編號 { $reference }。{ $has_code ->
+    [yes] 如登記處要求補交文件，請提供此參考編號及代碼 { $code }。
+   *[no] 登記處審核後會通知閣下。
+}
+provider_application_more_requested = 電子健康紀錄登記處須就{ $provider }的申請（參考編號 { $reference }）補交資料：{ $reason }。請以參考編號及所收到的代碼補交文件，或把文件送交登記處。
+provider_application_approved = { $provider }的申請（參考編號 { $reference }）已獲批准，其醫健通醫護提供者編號為 { $provider_id }。{ $has_code ->
+    [yes] 請於{ $expires_on }前以代碼 { $code } 啟動閣下的用戶管理人帳戶 { $username }：設定密碼並登記驗證器。
+   *[no] 已通知其用戶管理人 { $username } 如何啟動帳戶。
+}
+provider_application_refused = { $provider }參加醫健通的申請（參考編號 { $reference }）不獲批准。原因：{ $reason }。

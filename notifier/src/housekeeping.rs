@@ -1,13 +1,17 @@
 //! Housekeeping every few minutes in each notifier process: the consent-expiry reminders
 //! now due (`actions::reminders`; several processes may sweep at once, each consent is
 //! reminded once) and the deletion of operational rows that have served their purpose
-//! (`actions::retention`).
+//! (`actions::retention`); and the providers' sweeps (issue 16): lifecycle changes whose
+//! Hong Kong day has come, supporting documents' reminders and expiries, and
+//! professionals' registration reminders (each acted on once however many sweep).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use ehealth_core::actions::registration_reminders::queue_registration_reminders;
 use ehealth_core::actions::reminders::queue_expiry_reminders;
 use ehealth_core::actions::retention::{self, Pruned};
+use ehealth_core::actions::{document_expiry, provider_changes};
 use ehealth_core::context::Services;
 use ehealth_core::CoreResult;
 use tokio::sync::watch;
@@ -32,6 +36,46 @@ pub fn remind(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     }
 }
 
+/// What one providers' sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProviderSweep {
+    pub changes_applied: usize,
+    pub document_reminders: usize,
+    pub suspended_for_documents: usize,
+    pub registration_reminders: usize,
+}
+
+impl ProviderSweep {
+    pub fn total(&self) -> usize {
+        self.changes_applied
+            + self.document_reminders
+            + self.suspended_for_documents
+            + self.registration_reminders
+    }
+}
+
+/// Applies the providers' lifecycle changes due at `now` (Hong Kong date) and queues the
+/// reminders and suspensions due.
+pub fn providers(services: &Services, now: DateTime<Utc>) -> CoreResult<ProviderSweep> {
+    let mut conn = services.db.get()?;
+    let settings = &services.config.providers;
+    let mut sweep = ProviderSweep::default();
+    loop {
+        let n = provider_changes::apply_due(&mut conn, now, BATCH)?;
+        sweep.changes_applied += n;
+        if n < BATCH as usize {
+            break;
+        }
+    }
+    let (reminded, suspended) =
+        document_expiry::sweep(&mut conn, now, &settings.document_reminder_days, BATCH)?;
+    sweep.document_reminders = reminded;
+    sweep.suspended_for_documents = suspended;
+    sweep.registration_reminders =
+        queue_registration_reminders(&mut conn, now, settings.registration_reminder_days, BATCH)?;
+    Ok(sweep)
+}
+
 /// Deletes the operational rows due at `now`.
 pub fn prune(services: &Services, now: DateTime<Utc>) -> CoreResult<Pruned> {
     let mut conn = services.db.get()?;
@@ -47,6 +91,14 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(consents = n, "consent expiry reminders queued"),
             Err(e) => {
                 tracing::warn!(error = %e, "consent expiry reminder sweep failed; retried at the next sweep")
+            }
+        }
+        let s = services.clone();
+        match blocking(move || providers(&s, Utc::now())).await {
+            Ok(p) if p.total() == 0 => {}
+            Ok(p) => tracing::info!(sweep = ?p, "providers' changes, reminders and expiries"),
+            Err(e) => {
+                tracing::warn!(error = %e, "providers' sweep failed; retried at the next sweep")
             }
         }
         let s = services.clone();

@@ -90,6 +90,33 @@ fn arguments(payload: &Value, language: Language) -> FluentArgs<'static> {
         "expires_on",
         expires.get(..10).unwrap_or(&expires).to_owned(),
     );
+    // Messages to providers and applicants (issue 16): dates are Hong Kong dates already.
+    for key in [
+        "reason",
+        "effective_on",
+        "received_on",
+        "transition",
+        "registration_number",
+        "professional",
+        "reference",
+        "username",
+        "document",
+        "document_number",
+        "provider_id",
+    ] {
+        args.set(key, fact(payload, key).to_owned());
+    }
+    if !fact(payload, "expires_on").is_empty() {
+        args.set("expires_on", fact(payload, "expires_on").to_owned());
+    }
+    args.set(
+        "has_code",
+        if fact(payload, "code").is_empty() {
+            "no"
+        } else {
+            "yes"
+        },
+    );
     let times: Vec<String> = payload["facts"]["access_times"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).map(local_time).collect())

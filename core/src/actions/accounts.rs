@@ -116,8 +116,7 @@ pub struct NewAccount {
 /// 3 to 64 characters: a-z, 0-9, dot, underscore, hyphen.
 pub fn username_ok(u: &str) -> bool {
     (3..=64).contains(&u.len())
-        && u
-            .bytes()
+        && u.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 

@@ -52,7 +52,10 @@ pub fn activate(
 ) -> CoreResult<Account> {
     let chars = a.password.chars().count();
     if !(12..=128).contains(&chars) {
-        return Err(CoreError::invalid("password", "must be 12 to 128 characters"));
+        return Err(CoreError::invalid(
+            "password",
+            "must be 12 to 128 characters",
+        ));
     }
     count_try(conn, &format!("activation:{client}"), &POLICY, now)?;
     let password_hash = hasher.hash(a.password)?;

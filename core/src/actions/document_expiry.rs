@@ -30,7 +30,9 @@ pub fn sweep(
     let until = today + Duration::days(i64::from(furthest));
     let (mut reminded, mut suspended) = (0, 0);
     for doc in apps::provider_documents_expiring(conn, until, limit)? {
-        let Some(last_day) = doc.expires_on else { continue };
+        let Some(last_day) = doc.expires_on else {
+            continue;
+        };
         if last_day < today {
             if write_tx(conn, |c| suspend_for(c, &doc, now))? {
                 suspended += 1;
@@ -63,12 +65,23 @@ fn facts(doc: &ProviderDocument) -> CoreResult<serde_json::Value> {
     }))
 }
 
-fn remind(conn: &mut DbConn, doc: &ProviderDocument, days: u32, now: DateTime<Utc>) -> CoreResult<bool> {
+fn remind(
+    conn: &mut DbConn,
+    doc: &ProviderDocument,
+    days: u32,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
     if !apps::claim_reminder(conn, &doc.id, days_i32, to_db(now))? {
         return Ok(false);
     }
-    let Some(provider) = doc.provider_id.as_deref().map(|id| providers::find(conn, id)).transpose()?.flatten() else {
+    let Some(provider) = doc
+        .provider_id
+        .as_deref()
+        .map(|id| providers::find(conn, id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(false);
     };
     if provider.status()? != ProviderStatus::Registered {
@@ -88,7 +101,10 @@ fn suspend_for(conn: &mut DbConn, doc: &ProviderDocument, now: DateTime<Utc>) ->
     if !apps::mark_expired(conn, &doc.id, to_db(now))? {
         return Ok(false);
     }
-    let provider_id = doc.provider_id.clone().ok_or(CoreError::NotFound("provider"))?;
+    let provider_id = doc
+        .provider_id
+        .clone()
+        .ok_or(CoreError::NotFound("provider"))?;
     let provider = providers::find(conn, &provider_id)?.ok_or(CoreError::NotFound("provider"))?;
     let kind = doc.kind()?;
     let reason = format!(
@@ -97,10 +113,14 @@ fn suspend_for(conn: &mut DbConn, doc: &ProviderDocument, now: DateTime<Utc>) ->
         doc.number,
         doc.expires_on.map(|d| d.to_string()).unwrap_or_default()
     );
-    let mut entry = NewAuditEntry::new(AuditAction::ProviderDocumentExpired, Actor::system(), AuditOutcome::Succeeded)
-        .provider(&provider.id)
-        .reason(kind.as_str())
-        .details(facts(doc)?);
+    let mut entry = NewAuditEntry::new(
+        AuditAction::ProviderDocumentExpired,
+        Actor::system(),
+        AuditOutcome::Succeeded,
+    )
+    .provider(&provider.id)
+    .reason(kind.as_str())
+    .details(facts(doc)?);
     let change = StatusChange {
         id: new_id(),
         provider_id: provider.id.clone(),
@@ -114,10 +134,22 @@ fn suspend_for(conn: &mut DbConn, doc: &ProviderDocument, now: DateTime<Utc>) ->
         applied_at: Some(to_db(now)),
     };
     match apply_transition(conn, &Actor::system(), &provider, Transition::Suspend, now)? {
-        Applied::Done { from, provider, consents_ended } => {
+        Applied::Done {
+            from,
+            provider,
+            consents_ended,
+        } => {
             provider_changes::insert_change(conn, &change)?;
             audit::append(conn, &entry, now)?;
-            super::provider_changes::took_effect(conn, &Actor::system(), &provider, from, &change, consents_ended, now)?;
+            super::provider_changes::took_effect(
+                conn,
+                &Actor::system(),
+                &provider,
+                from,
+                &change,
+                consents_ended,
+                now,
+            )?;
             Ok(true)
         }
         // Suspended, cancelled or withdrawn already: nothing more to do than record it.

@@ -205,9 +205,19 @@ pub fn submit_online(
         now,
     )?;
     new.validate(hong_kong_date(now))?;
-    match submit(conn, hasher, ApplicationChannel::Online, &Actor::system(), new, now) {
+    match submit(
+        conn,
+        hasher,
+        ApplicationChannel::Online,
+        &Actor::system(),
+        new,
+        now,
+    ) {
         Ok(_) => Ok(()),
-        Err(CoreError::Conflict { code: "application_open", .. }) => Ok(()),
+        Err(CoreError::Conflict {
+            code: "application_open",
+            ..
+        }) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -241,12 +251,26 @@ pub fn submit(
         for d in &new.documents {
             apps::insert_document(c, &document_row(&app.id, d, now))?;
         }
-        audit_application(c, actor, &app, "submitted", json!({ "channel": channel.as_str(), "documents": new.documents.len() }), now)?;
+        audit_application(
+            c,
+            actor,
+            &app,
+            "submitted",
+            json!({ "channel": channel.as_str(), "documents": new.documents.len() }),
+            now,
+        )?;
         let facts = json!({
             "reference": app.reference,
             "code": seal_job_secret(hasher.sealer(), &format!("provider-application:{}", app.id), "code", &secret)?,
         });
-        tell_applicant(c, &app, NotificationKind::ProviderApplicationReceived, &format!("provider-application:{}", app.id), facts, now)?;
+        tell_applicant(
+            c,
+            &app,
+            NotificationKind::ProviderApplicationReceived,
+            &format!("provider-application:{}", app.id),
+            facts,
+            now,
+        )?;
         Ok(app)
     })
 }
@@ -277,7 +301,10 @@ fn new_row(
         admin_username: admin.username.clone(),
         admin_email: admin.email.as_str().to_owned(),
         admin_profession: admin.profession.map(|p| p.as_str().to_owned()),
-        admin_registration_number: admin.registration_number.as_deref().map(|n| n.trim().to_owned()),
+        admin_registration_number: admin
+            .registration_number
+            .as_deref()
+            .map(|n| n.trim().to_owned()),
         admin_registration_expires_on: admin.registration_expires_on,
         office_note: None,
         provider_id: None,
@@ -305,7 +332,11 @@ fn free_reference(conn: &mut DbConn) -> CoreResult<String> {
     }
 }
 
-pub(crate) fn document_row(application_id: &str, d: &DocumentInput, now: DateTime<Utc>) -> ProviderDocument {
+pub(crate) fn document_row(
+    application_id: &str,
+    d: &DocumentInput,
+    now: DateTime<Utc>,
+) -> ProviderDocument {
     ProviderDocument {
         id: new_id(),
         application_id: application_id.to_owned(),
@@ -332,9 +363,13 @@ pub(crate) fn audit_application(
     if let (Some(d), Some(extra)) = (d.as_object_mut(), details.as_object()) {
         d.extend(extra.clone());
     }
-    let mut entry = NewAuditEntry::new(AuditAction::ProviderApplication, actor.clone(), AuditOutcome::Succeeded)
-        .reason(step)
-        .details(d);
+    let mut entry = NewAuditEntry::new(
+        AuditAction::ProviderApplication,
+        actor.clone(),
+        AuditOutcome::Succeeded,
+    )
+    .reason(step)
+    .details(d);
     if let Some(p) = &app.provider_id {
         entry = entry.provider(p.clone());
     }
@@ -370,10 +405,18 @@ pub(crate) fn tell_applicant(
         key: format!("address:{}", app.id),
         channel: Channel::Post,
         destination: app.address.clone(),
-        name: if language == Language::English { app.name_en.clone() } else { app.name_zh.clone() },
+        name: if language == Language::English {
+            app.name_en.clone()
+        } else {
+            app.name_zh.clone()
+        },
         language,
     };
-    let event = ProviderEvent { kind, event_id: event_id.to_owned(), facts: facts.clone() };
+    let event = ProviderEvent {
+        kind,
+        event_id: event_id.to_owned(),
+        facts: facts.clone(),
+    };
     let mut n = enqueue_to(conn, &[email], &event, now)?;
     if let Some(f) = facts.as_object_mut() {
         f.remove("code");
@@ -395,10 +438,17 @@ pub fn add_documents_online(
     documents: &[DocumentInput],
     now: DateTime<Utc>,
 ) -> CoreResult<ProviderApplication> {
-    count_try(conn, &format!("provider-application-documents:{client}"), &form_policy(per_hour), now)?;
+    count_try(
+        conn,
+        &format!("provider-application-documents:{client}"),
+        &form_policy(per_hour),
+        now,
+    )?;
     let found = apps::find_by_reference(conn, reference.trim())?;
     let digest = token_digest(secret.trim());
-    let Some(app) = found.filter(|a| bool::from(a.secret_digest.as_bytes().ct_eq(digest.as_bytes()))) else {
+    let Some(app) =
+        found.filter(|a| bool::from(a.secret_digest.as_bytes().ct_eq(digest.as_bytes())))
+    else {
         return Err(CoreError::NotFound("provider_application"));
     };
     add_documents(conn, &Actor::system(), &app.id, documents, now)
@@ -421,15 +471,32 @@ pub fn add_documents(
         d.validate(today)?;
     }
     write_tx(conn, |c| {
-        let app = apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
+        let app =
+            apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
         let status = app.status()?;
-        if !matches!(status, ProviderApplicationStatus::Submitted | ProviderApplicationStatus::MoreRequested) {
-            return Err(CoreError::conflict("application_closed", format!("this application is {status}")));
+        if !matches!(
+            status,
+            ProviderApplicationStatus::Submitted | ProviderApplicationStatus::MoreRequested
+        ) {
+            return Err(CoreError::conflict(
+                "application_closed",
+                format!("this application is {status}"),
+            ));
         }
         if status == ProviderApplicationStatus::MoreRequested
-            && !apps::set_status(c, &app.id, status, ProviderApplicationStatus::Submitted, app.office_note.as_deref(), to_db(now))?
+            && !apps::set_status(
+                c,
+                &app.id,
+                status,
+                ProviderApplicationStatus::Submitted,
+                app.office_note.as_deref(),
+                to_db(now),
+            )?
         {
-            return Err(CoreError::conflict("application_closed", "this application was decided meanwhile"));
+            return Err(CoreError::conflict(
+                "application_closed",
+                "this application was decided meanwhile",
+            ));
         }
         let mut ids = Vec::new();
         for d in documents {
@@ -437,14 +504,31 @@ pub fn add_documents(
             ids.push(row.id.clone());
             apps::insert_document(c, &row)?;
         }
-        audit_application(c, actor, &app, "documents_added", json!({ "documents": documents.len() }), now)?;
+        audit_application(
+            c,
+            actor,
+            &app,
+            "documents_added",
+            json!({ "documents": documents.len() }),
+            now,
+        )?;
         let event_id = format!("provider-application-documents:{}", ids.join(","));
-        tell_applicant(c, &app, NotificationKind::ProviderApplicationReceived, &sha_event(&event_id), json!({}), now)?;
+        tell_applicant(
+            c,
+            &app,
+            NotificationKind::ProviderApplicationReceived,
+            &sha_event(&event_id),
+            json!({}),
+            now,
+        )?;
         apps::find(c, &app.id)?.ok_or(CoreError::NotFound("provider_application"))
     })
 }
 
 /// A short event id for a long one.
 fn sha_event(s: &str) -> String {
-    format!("provider-application-documents:{}", &sha256_hex(s.as_bytes())[..32])
+    format!(
+        "provider-application-documents:{}",
+        &sha256_hex(s.as_bytes())[..32]
+    )
 }

@@ -103,7 +103,12 @@ pub fn request_change(
             effective_on: effective,
             received_on: req.received_on,
             requested_by: Some(office.account.id.clone()),
-            state: if effective == today { APPLIED } else { SCHEDULED }.to_owned(),
+            state: if effective == today {
+                APPLIED
+            } else {
+                SCHEDULED
+            }
+            .to_owned(),
             created_at: to_db(now),
             applied_at: (effective == today).then_some(to_db(now)),
         };
@@ -118,7 +123,15 @@ pub fn request_change(
                 provider,
                 consents_ended,
             } => {
-                took_effect(conn, &office.actor(), &provider, from, &change, consents_ended, now)?;
+                took_effect(
+                    conn,
+                    &office.actor(),
+                    &provider,
+                    from,
+                    &change,
+                    consents_ended,
+                    now,
+                )?;
                 Ok(Decided { provider, change })
             }
         }
@@ -254,7 +267,15 @@ fn apply_one(conn: &mut DbConn, change: &StatusChange, now: DateTime<Utc>) -> Co
             provider,
             consents_ended,
         } => {
-            took_effect(conn, &Actor::system(), &provider, from, change, consents_ended, now)?;
+            took_effect(
+                conn,
+                &Actor::system(),
+                &provider,
+                from,
+                change,
+                consents_ended,
+                now,
+            )?;
             Ok(true)
         }
         Applied::NotAllowed(status) => {

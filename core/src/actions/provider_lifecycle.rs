@@ -111,7 +111,9 @@ pub fn register(
 ) -> CoreResult<Provider> {
     require_office(office)?;
     new.validate()?;
-    write_tx(conn, |conn| insert_provider(conn, &office.actor(), new, now))
+    write_tx(conn, |conn| {
+        insert_provider(conn, &office.actor(), new, now)
+    })
 }
 
 /// Registers the provider (a fresh random id) and its particulars, audited, in the
@@ -167,16 +169,26 @@ pub(crate) fn insert_provider(
             updated_at: to_db(now),
         },
     )?;
-    let entry = NewAuditEntry::new(AuditAction::ProviderRegistered, actor.clone(), AuditOutcome::Succeeded)
-        .provider(&provider.id)
-        .details(json!({ "name_en": provider.name_en, "establishment_type": provider.establishment_type }));
+    let entry = NewAuditEntry::new(
+        AuditAction::ProviderRegistered,
+        actor.clone(),
+        AuditOutcome::Succeeded,
+    )
+    .provider(&provider.id)
+    .details(
+        json!({ "name_en": provider.name_en, "establishment_type": provider.establishment_type }),
+    );
     audit::append(conn, &entry, now)?;
     Ok(provider)
 }
 
 /// What applying a transition came to.
 pub(crate) enum Applied {
-    Done { from: ProviderStatus, provider: Provider, consents_ended: usize },
+    Done {
+        from: ProviderStatus,
+        provider: Provider,
+        consents_ended: usize,
+    },
     /// The provider's status (now) does not allow it.
     NotAllowed(ProviderStatus),
 }
@@ -212,7 +224,11 @@ pub(crate) fn apply_transition(
         }
     }
     let provider = providers::find(conn, &provider.id)?.ok_or(CoreError::NotFound("provider"))?;
-    Ok(Applied::Done { from, provider, consents_ended })
+    Ok(Applied::Done {
+        from,
+        provider,
+        consents_ended,
+    })
 }
 
 /// Ends the provider's consents (they stop counting at once) and tells each patient.

@@ -84,7 +84,8 @@ pub fn decide(
     let placeholder = hasher.hash(&random_token())?;
     let code = random_token();
     write_tx(conn, |c| {
-        let app = apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
+        let app =
+            apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
         let from = app.status()?;
         let (to, note) = match decision {
             Decision::Approve => (S::Approved, None),
@@ -108,17 +109,43 @@ pub fn decide(
                 (Some(p), Some(a))
             }
             Decision::Refuse { reason } => {
-                tell(c, &app, NotificationKind::ProviderApplicationRefused, "refused", json!({ "reason": reason }), now)?;
+                tell(
+                    c,
+                    &app,
+                    NotificationKind::ProviderApplicationRefused,
+                    "refused",
+                    json!({ "reason": reason }),
+                    now,
+                )?;
                 (None, None)
             }
             Decision::RequestMore { note } => {
-                tell(c, &app, NotificationKind::ProviderApplicationMoreRequested, "more", json!({ "reason": note }), now)?;
+                tell(
+                    c,
+                    &app,
+                    NotificationKind::ProviderApplicationMoreRequested,
+                    "more",
+                    json!({ "reason": note }),
+                    now,
+                )?;
                 (None, None)
             }
         };
-        let application = apps::find(c, &app.id)?.ok_or(CoreError::NotFound("provider_application"))?;
-        audit_application(c, &actor, &application, to.as_str(), json!({ "note": note }), now)?;
-        Ok(Decided { application, provider, administrator })
+        let application =
+            apps::find(c, &app.id)?.ok_or(CoreError::NotFound("provider_application"))?;
+        audit_application(
+            c,
+            &actor,
+            &application,
+            to.as_str(),
+            json!({ "note": note }),
+            now,
+        )?;
+        Ok(Decided {
+            application,
+            provider,
+            administrator,
+        })
     })
 }
 
@@ -131,17 +158,30 @@ fn tell(
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
     // A second request for more on the same application is a new event.
-    let event_id = format!("provider-application-{step}:{}:{}", app.id, now.timestamp_micros());
+    let event_id = format!(
+        "provider-application-{step}:{}:{}",
+        app.id,
+        now.timestamp_micros()
+    );
     tell_applicant(conn, app, kind, &event_id, facts, now)
 }
 
 /// Refuses unless the application's documents meet its type's requirements today.
-fn documents_complete(conn: &mut DbConn, app: &ProviderApplication, now: DateTime<Utc>) -> CoreResult<()> {
+fn documents_complete(
+    conn: &mut DbConn,
+    app: &ProviderApplication,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
     let required = docs::requirements(app.establishment_type()?)
         .ok_or_else(|| CoreError::invalid("establishment_type", "cannot apply"))?;
     let held = apps::documents_of(conn, &app.id)?
         .iter()
-        .map(|d| Ok(HeldDocument { kind: d.kind()?, expires_on: d.expires_on }))
+        .map(|d| {
+            Ok(HeldDocument {
+                kind: d.kind()?,
+                expires_on: d.expires_on,
+            })
+        })
         .collect::<CoreResult<Vec<_>>>()?;
     let missing = docs::missing(required, &held, hong_kong_date(now));
     if missing.is_empty() {
@@ -212,12 +252,22 @@ fn register(
         "expires_at": expires.to_rfc3339(),
     });
     let event_id = format!("provider-application-approved:{}", app.id);
-    tell_applicant(conn, &app, NotificationKind::ProviderApplicationApproved, &event_id, facts.clone(), now)?;
+    tell_applicant(
+        conn,
+        &app,
+        NotificationKind::ProviderApplicationApproved,
+        &event_id,
+        facts.clone(),
+        now,
+    )?;
     // The code goes to the administrator alone, sealed in the job until delivered.
     let admin_event = format!("provider-administrator-activation:{}", account.id);
     let mut secret_facts = facts;
     if let Some(f) = secret_facts.as_object_mut() {
-        f.insert("code".into(), seal_job_secret(hasher.sealer(), &admin_event, "code", code)?);
+        f.insert(
+            "code".into(),
+            seal_job_secret(hasher.sealer(), &admin_event, "code", code)?,
+        );
         f.insert("provider_name_en".into(), json!(provider.name_en));
         f.insert("provider_name_zh".into(), json!(provider.name_zh));
         f.insert("reference".into(), json!(app.reference));

@@ -13,9 +13,7 @@ use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::records::{self, SharedRecord};
-use crate::db::{
-    approvals, consents, episodes, from_db, matrix, registrations, write_tx, DbConn,
-};
+use crate::db::{approvals, consents, episodes, from_db, matrix, registrations, write_tx, DbConn};
 use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
 use crate::error::{CoreError, CoreResult};
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
@@ -288,7 +286,8 @@ fn refusal_message(r: Refusal) -> String {
     match r {
         Refusal::PatientNotRegistered => "no registered participant has this eHR number".into(),
         Refusal::RegistrationExpired => {
-            "your professional registration has expired: the user administrator records its renewal".into()
+            "your professional registration has expired: the user administrator records its renewal"
+                .into()
         }
         Refusal::PatientWithdrawn => "this participant has withdrawn from eHealth".into(),
         Refusal::ProviderNotRegistered(s) => {

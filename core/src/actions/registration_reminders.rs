@@ -26,7 +26,8 @@ pub fn queue_registration_reminders(
     let mut queued = 0;
     for registration in due {
         let done = write_tx(conn, |c| {
-            if !registrations::claim_reminder(c, &registration.account_id, registration.expires_on)? {
+            if !registrations::claim_reminder(c, &registration.account_id, registration.expires_on)?
+            {
                 return Ok(false);
             }
             let Some(account) = accounts::find(c, &registration.account_id)? else {

@@ -41,8 +41,8 @@ pub mod provider_directory;
 pub mod sdm;
 pub mod withdrawals;
 // issue 16 (providers as the booklet describes them)
-pub mod provider_changes;
 pub mod provider_applications;
+pub mod provider_changes;
 pub mod registrations;
 
 use std::path::Path;

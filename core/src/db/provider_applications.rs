@@ -75,7 +75,10 @@ impl ProviderDocument {
 }
 
 pub fn insert(conn: &mut DbConn, a: &ProviderApplication) -> QueryResult<()> {
-    diesel::insert_into(pa::table).values(a).execute(conn).map(drop)
+    diesel::insert_into(pa::table)
+        .values(a)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProviderApplication>> {
@@ -128,15 +131,19 @@ pub fn set_status(
         ProviderApplicationStatus::Approved | ProviderApplicationStatus::Refused
     )
     .then_some(at);
-    diesel::update(pa::table.filter(pa::id.eq(id)).filter(pa::status.eq(from.as_str())))
-        .set((
-            pa::status.eq(to.as_str()),
-            pa::office_note.eq(note),
-            pa::updated_at.eq(at),
-            pa::decided_at.eq(decided),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        pa::table
+            .filter(pa::id.eq(id))
+            .filter(pa::status.eq(from.as_str())),
+    )
+    .set((
+        pa::status.eq(to.as_str()),
+        pa::office_note.eq(note),
+        pa::updated_at.eq(at),
+        pa::decided_at.eq(decided),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 pub fn set_registered(
@@ -154,7 +161,10 @@ pub fn set_registered(
 }
 
 pub fn insert_document(conn: &mut DbConn, d: &ProviderDocument) -> QueryResult<()> {
-    diesel::insert_into(pd::table).values(d).execute(conn).map(drop)
+    diesel::insert_into(pd::table)
+        .values(d)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn documents_of(conn: &mut DbConn, application_id: &str) -> QueryResult<Vec<ProviderDocument>> {
@@ -205,10 +215,14 @@ pub fn provider_documents_expiring(
 
 /// Marks the document acted on as expired; false if another sweeper did first.
 pub fn mark_expired(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(pd::table.filter(pd::id.eq(id)).filter(pd::expired_at.is_null()))
-        .set(pd::expired_at.eq(Some(at)))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        pd::table
+            .filter(pd::id.eq(id))
+            .filter(pd::expired_at.is_null()),
+    )
+    .set(pd::expired_at.eq(Some(at)))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Marks the `days_before` reminder of the document queued; false if it was already.
@@ -270,8 +284,12 @@ pub fn activation(
 
 /// Uses the activation; false if it was used already (two tries at once: one wins).
 pub fn use_activation(conn: &mut DbConn, account_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(aa::table.filter(aa::account_id.eq(account_id)).filter(aa::used_at.is_null()))
-        .set(aa::used_at.eq(Some(at)))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        aa::table
+            .filter(aa::account_id.eq(account_id))
+            .filter(aa::used_at.is_null()),
+    )
+    .set(aa::used_at.eq(Some(at)))
+    .execute(conn)
+    .map(|n| n == 1)
 }

@@ -19,7 +19,10 @@ pub struct ProviderParticulars {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn particulars(conn: &mut DbConn, provider_id: &str) -> QueryResult<Option<ProviderParticulars>> {
+pub fn particulars(
+    conn: &mut DbConn,
+    provider_id: &str,
+) -> QueryResult<Option<ProviderParticulars>> {
     pp::table
         .find(provider_id)
         .select(ProviderParticulars::as_select())
@@ -28,7 +31,10 @@ pub fn particulars(conn: &mut DbConn, provider_id: &str) -> QueryResult<Option<P
 }
 
 pub fn insert_particulars(conn: &mut DbConn, p: &ProviderParticulars) -> QueryResult<()> {
-    diesel::insert_into(pp::table).values(p).execute(conn).map(drop)
+    diesel::insert_into(pp::table)
+        .values(p)
+        .execute(conn)
+        .map(drop)
 }
 
 /// `scheduled` until its day; then `applied`, or `lapsed` when the provider's status no
@@ -53,7 +59,10 @@ pub struct StatusChange {
 }
 
 pub fn insert_change(conn: &mut DbConn, c: &StatusChange) -> QueryResult<()> {
-    diesel::insert_into(psc::table).values(c).execute(conn).map(drop)
+    diesel::insert_into(psc::table)
+        .values(c)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn scheduled_for(conn: &mut DbConn, provider_id: &str) -> QueryResult<Option<StatusChange>> {
@@ -79,10 +88,14 @@ pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<S
 /// Moves a scheduled change to `state`; false if another sweeper took it first (the row
 /// lock of the update makes the second wait, then find it no longer scheduled).
 pub fn settle(conn: &mut DbConn, id: &str, state: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(psc::table.filter(psc::id.eq(id)).filter(psc::state.eq(SCHEDULED)))
-        .set((psc::state.eq(state), psc::applied_at.eq(Some(at))))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        psc::table
+            .filter(psc::id.eq(id))
+            .filter(psc::state.eq(SCHEDULED)),
+    )
+    .set((psc::state.eq(state), psc::applied_at.eq(Some(at))))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// The provider's changes, newest first.

@@ -27,7 +27,10 @@ pub fn set_email(
 
 /// The active user administrators of a provider who have an email: (account id, display
 /// name, email).
-pub fn admin_emails(conn: &mut DbConn, provider_id: &str) -> QueryResult<Vec<(String, String, String)>> {
+pub fn admin_emails(
+    conn: &mut DbConn,
+    provider_id: &str,
+) -> QueryResult<Vec<(String, String, String)>> {
     accounts::table
         .inner_join(sc::table.on(sc::account_id.eq(accounts::id)))
         .filter(accounts::provider_id.eq(provider_id))
@@ -35,7 +38,11 @@ pub fn admin_emails(conn: &mut DbConn, provider_id: &str) -> QueryResult<Vec<(St
         .filter(accounts::status.eq(AccountStatus::Active.as_str()))
         .filter(sc::email.is_not_null())
         .order(accounts::username)
-        .select((accounts::id, accounts::display_name, sc::email.assume_not_null()))
+        .select((
+            accounts::id,
+            accounts::display_name,
+            sc::email.assume_not_null(),
+        ))
         .load(conn)
 }
 
@@ -48,7 +55,10 @@ pub struct ProfessionalRegistration {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn registration(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<ProfessionalRegistration>> {
+pub fn registration(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> QueryResult<Option<ProfessionalRegistration>> {
     pr::table
         .find(account_id)
         .select(ProfessionalRegistration::as_select())
@@ -88,7 +98,11 @@ pub fn due_reminders(
         .filter(accounts::status.eq(AccountStatus::Active.as_str()))
         .filter(pr::expires_on.ge(from))
         .filter(pr::expires_on.le(until))
-        .filter(pr::reminded_for.is_null().or(pr::reminded_for.ne(pr::expires_on.nullable())))
+        .filter(
+            pr::reminded_for
+                .is_null()
+                .or(pr::reminded_for.ne(pr::expires_on.nullable())),
+        )
         .order(pr::expires_on)
         .limit(limit)
         .select(ProfessionalRegistration::as_select())
@@ -96,12 +110,20 @@ pub fn due_reminders(
 }
 
 /// Marks the expiry reminded; false if another sweeper did first.
-pub fn claim_reminder(conn: &mut DbConn, account_id: &str, expires_on: NaiveDate) -> QueryResult<bool> {
+pub fn claim_reminder(
+    conn: &mut DbConn,
+    account_id: &str,
+    expires_on: NaiveDate,
+) -> QueryResult<bool> {
     diesel::update(
         pr::table
             .filter(pr::account_id.eq(account_id))
             .filter(pr::expires_on.eq(expires_on))
-            .filter(pr::reminded_for.is_null().or(pr::reminded_for.ne(Some(expires_on)))),
+            .filter(
+                pr::reminded_for
+                    .is_null()
+                    .or(pr::reminded_for.ne(Some(expires_on))),
+            ),
     )
     .set(pr::reminded_for.eq(Some(expires_on)))
     .execute(conn)

@@ -39,8 +39,14 @@ mod tests {
 
     #[test]
     fn the_hong_kong_date_turns_at_midnight_local_time() {
-        assert_eq!(hong_kong_date(at("2026-06-30T15:59:59Z")), day("2026-06-30"));
-        assert_eq!(hong_kong_date(at("2026-06-30T16:00:00Z")), day("2026-07-01"));
+        assert_eq!(
+            hong_kong_date(at("2026-06-30T15:59:59Z")),
+            day("2026-06-30")
+        );
+        assert_eq!(
+            hong_kong_date(at("2026-06-30T16:00:00Z")),
+            day("2026-07-01")
+        );
     }
 
     #[test]

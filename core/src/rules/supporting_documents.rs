@@ -15,22 +15,41 @@ const PRACTISING: &[DocumentType] = &[D::PractisingCertificate];
 
 /// The booklet's table. HA and DH do not apply.
 pub const REQUIRED_DOCUMENTS: &[(EstablishmentType, Requirements)] = &[
-    (EstablishmentType::PrivateHospital, &[&[D::PrivateHospitalRegistration]]),
-    (EstablishmentType::NursingHome, &[&[D::NursingHomeRegistration]]),
-    (EstablishmentType::MedicalClinic, &[&[D::MedicalClinicRegistration]]),
-    (EstablishmentType::DentalCompany, &[&[D::DentalAcknowledgementLetter]]),
+    (
+        EstablishmentType::PrivateHospital,
+        &[&[D::PrivateHospitalRegistration]],
+    ),
+    (
+        EstablishmentType::NursingHome,
+        &[&[D::NursingHomeRegistration]],
+    ),
+    (
+        EstablishmentType::MedicalClinic,
+        &[&[D::MedicalClinicRegistration]],
+    ),
+    (
+        EstablishmentType::DentalCompany,
+        &[&[D::DentalAcknowledgementLetter]],
+    ),
     (
         EstablishmentType::ResidentialCareHomeElderly,
         &[&[D::RcheElderlyLicence], PRACTISING],
     ),
     (
         EstablishmentType::ResidentialCareHomeDisabilities,
-        &[&[D::RcheDisabilitiesLicence, D::RcheDisabilitiesExemption], PRACTISING],
+        &[
+            &[D::RcheDisabilitiesLicence, D::RcheDisabilitiesExemption],
+            PRACTISING,
+        ],
     ),
     (
         EstablishmentType::SpecifiedEntity,
         &[
-            &[D::BusinessRegistration, D::CertificateOfIncorporation, D::ProofOfEstablishment],
+            &[
+                D::BusinessRegistration,
+                D::CertificateOfIncorporation,
+                D::ProofOfEstablishment,
+            ],
             PRACTISING,
         ],
     ),
@@ -61,9 +80,9 @@ pub fn missing(
         .iter()
         .copied()
         .filter(|any_of| {
-            !held.iter().any(|h| {
-                any_of.contains(&h.kind) && h.expires_on.is_none_or(|last| today <= last)
-            })
+            !held
+                .iter()
+                .any(|h| any_of.contains(&h.kind) && h.expires_on.is_none_or(|last| today <= last))
         })
         .collect()
 }
@@ -112,7 +131,10 @@ mod tests {
         let licence = held(D::RcheElderlyLicence, Some("2027-12-31"));
         let missing_one = missing(r, &[licence], today);
         assert_eq!(missing_one, vec![PRACTISING]);
-        assert_eq!(describe(missing_one[0]), "Practising Certificate of a healthcare professional");
+        assert_eq!(
+            describe(missing_one[0]),
+            "Practising Certificate of a healthcare professional"
+        );
         let both = [licence, held(D::PractisingCertificate, None)];
         assert!(missing(r, &both, today).is_empty());
     }
@@ -124,7 +146,10 @@ mod tests {
         let practising = held(D::PractisingCertificate, Some("2027-01-01"));
         assert!(missing(r, &[exemption, practising], day("2026-12-01")).is_empty());
         let later = missing(r, &[exemption, practising], day("2026-12-02"));
-        assert_eq!(later, vec![&[D::RcheDisabilitiesLicence, D::RcheDisabilitiesExemption][..]]);
+        assert_eq!(
+            later,
+            vec![&[D::RcheDisabilitiesLicence, D::RcheDisabilitiesExemption][..]]
+        );
         // A document another type needs meets nothing here.
         let clinic = held(D::MedicalClinicRegistration, None);
         assert_eq!(missing(r, &[clinic], day("2026-12-01")).len(), 2);

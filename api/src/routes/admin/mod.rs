@@ -7,9 +7,11 @@ pub(crate) mod form_consents;
 pub(crate) mod log_proofs;
 pub(crate) mod manage_accounts;
 pub(crate) mod notification_jobs;
+pub(crate) mod provider_applications;
 pub(crate) mod query_audit;
 pub(crate) mod register_provider;
 pub(crate) mod set_matrix_row;
+pub(crate) mod show_provider;
 
 use actix_web::web;
 use ehealth_core::db::providers::Provider;
@@ -20,6 +22,28 @@ use super::hcp::create_session;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session::office))
         .route("/providers", web::post().to(register_provider::handle))
+        .route("/providers/{id}", web::get().to(show_provider::handle))
+        .route(
+            "/provider-applications",
+            web::post().to(provider_applications::enter),
+        )
+        .route(
+            "/provider-applications",
+            web::get().to(provider_applications::list),
+        )
+        .route(
+            "/provider-applications/{id}",
+            web::get().to(provider_applications::show),
+        )
+        // Before `{action}`, which would otherwise match "documents".
+        .route(
+            "/provider-applications/{id}/documents",
+            web::post().to(provider_applications::add_documents),
+        )
+        .route(
+            "/provider-applications/{id}/{action}",
+            web::post().to(provider_applications::decide),
+        )
         // Before `{action}`, which would otherwise match "accounts".
         .route(
             "/providers/{id}/accounts",

@@ -2,6 +2,8 @@
 //! provider, so a disabled account or a provider that is no longer registered stops
 //! working at once, even with a live token.
 
+pub(crate) mod activate;
+pub(crate) mod apply;
 pub(crate) mod consent_access_key;
 pub(crate) mod consent_form;
 pub(crate) mod create_account;
@@ -23,6 +25,12 @@ use serde_json::{json, Value};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session::provider))
         .route("/accounts", web::post().to(create_account::handle))
+        .route("/activations", web::post().to(activate::handle))
+        .route("/provider-applications", web::post().to(apply::submit))
+        .route(
+            "/provider-applications/{reference}/documents",
+            web::post().to(apply::add_documents),
+        )
         .route("/accounts", web::get().to(manage_account::list))
         .route(
             "/accounts/{id}/disable",

@@ -199,8 +199,14 @@ fn an_expired_professional_registration_is_refused_with_its_own_reason() {
     let mut f = fx.facts();
     let today = crate::rules::hong_kong_date(f.now);
     f.registration_expires_on = Some(today);
-    assert!(matches!(decide(&f), AccessDecision::Granted { .. }), "valid through its last day");
+    assert!(
+        matches!(decide(&f), AccessDecision::Granted { .. }),
+        "valid through its last day"
+    );
     f.registration_expires_on = today.pred_opt();
     assert_eq!(refused(&f), Refusal::RegistrationExpired);
-    assert_eq!(Refusal::RegistrationExpired.code(), "professional_registration_expired");
+    assert_eq!(
+        Refusal::RegistrationExpired.code(),
+        "professional_registration_expired"
+    );
 }
