@@ -196,7 +196,11 @@ mod tests {
             "occurred_at": "2026-11-25T02:00:00+00:00",
             "facts": { "provider_name_en": "Harbour Clinic", "provider_name_zh": "海港診所",
                        "ehr_number": "1234 5678 9012", "access_key": "12345678", "code": "654321",
-                       "expires_at": "2027-06-30T04:00:00+00:00" }
+                       "expires_at": "2027-06-30T04:00:00+00:00",
+                       "transition": "suspend", "reason": "the clinic's licence is under review",
+                       "effective_on": "2026-12-08", "reference": "PA-7K3M9Q2X", "provider_id": "000010017",
+                       "username": "admin", "professional": "Dr CHAN Siu Ming", "registration_number": "M00001",
+                       "document": "Certificate of Registration of Medical Clinic", "document_number": "MC-1234" }
         })
     }
 
@@ -245,6 +249,52 @@ mod tests {
     #[test]
     fn every_message_in_simplified_chinese() {
         insta::assert_snapshot!(all_texts(Language::SimplifiedChinese, &payload()));
+    }
+
+    #[test]
+    fn a_provider_is_told_the_reason_and_the_effective_date_of_each_change() {
+        let mut p = payload();
+        for (transition, en) in [
+            ("suspend", "is suspended from eHealth"),
+            ("reinstate", "is reinstated in eHealth"),
+            ("cancel", "registration with eHealth is cancelled"),
+            ("withdraw", "is withdrawn from eHealth, as it requested"),
+        ] {
+            p["facts"]["transition"] = json!(transition);
+            let m = render(
+                NotificationKind::ProviderStatusChanged,
+                Language::English,
+                &p,
+            );
+            assert!(m.body.contains(en), "{transition}: {}", m.body);
+            assert!(
+                m.body.contains("2026-12-08") && m.body.contains("under review"),
+                "{}",
+                m.body
+            );
+            let zh = render(
+                NotificationKind::ProviderStatusScheduled,
+                Language::TraditionalChinese,
+                &p,
+            );
+            assert!(
+                zh.body.contains("2026-12-08") && zh.body.contains("under review"),
+                "{}",
+                zh.body
+            );
+        }
+        // A letter (no code in its facts) never shows a code or an empty placeholder.
+        p["facts"].as_object_mut().unwrap().remove("code");
+        let letter = render(
+            NotificationKind::ProviderApplicationApproved,
+            Language::English,
+            &p,
+        );
+        assert!(
+            !letter.body.contains("654321") && !letter.body.contains("with the code"),
+            "{}",
+            letter.body
+        );
     }
 
     #[test]
