@@ -10,3 +10,5 @@ pub(crate) mod helpers;
 mod journey;
 mod matrix;
 mod office;
+mod provider_lifecycle;
+pub(crate) mod providers;
