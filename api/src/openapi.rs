@@ -143,6 +143,14 @@ impl Modify for DescribeResponses {
         app::access_record_proof::show,
         crate::routes::admin::log_proofs::consistency,
         crate::routes::admin::log_proofs::inclusion,
+        // issue 14: substitute decision makers
+        app::sdm_applications::create,
+        app::sdm_links::end,
+        crate::routes::hcp::verify_sdm::show,
+        crate::routes::hcp::verify_sdm::handle,
+        crate::routes::hcp::verify_sdm::end_for_capacity,
+        crate::routes::admin::sdm_links::list,
+        crate::routes::admin::sdm_links::change,
     )
 )]
 pub struct ApiDoc;

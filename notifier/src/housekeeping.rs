@@ -1,6 +1,7 @@
 //! Housekeeping every few minutes in each notifier process: the consent-expiry reminders
 //! now due (`actions::reminders`; several processes may sweep at once, each consent is
-//! reminded once) and the deletion of operational rows that have served their purpose
+//! reminded once), the end of SDM links of minors who turned 16 (`actions::sdm_links`),
+//! and the deletion of operational rows that have served their purpose
 //! (`actions::retention`).
 
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ehealth_core::actions::reminders::queue_expiry_reminders;
 use ehealth_core::actions::retention::{self, Pruned};
+use ehealth_core::actions::sdm_links;
 use ehealth_core::context::Services;
 use ehealth_core::CoreResult;
 use tokio::sync::watch;
@@ -32,6 +34,20 @@ pub fn remind(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     }
 }
 
+/// Ends the links of SDMs for minors who are 16 on the Hong Kong date of `now` (issue 14);
+/// returns how many links ended. Each link ends once, however many notifiers sweep.
+pub fn end_minor_links(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
+    let mut conn = services.db.get()?;
+    let mut total = 0;
+    loop {
+        let n = sdm_links::end_at_majority(&mut conn, now, BATCH)?;
+        total += n;
+        if n < BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
 /// Deletes the operational rows due at `now`.
 pub fn prune(services: &Services, now: DateTime<Utc>) -> CoreResult<Pruned> {
     let mut conn = services.db.get()?;
@@ -47,6 +63,14 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(consents = n, "consent expiry reminders queued"),
             Err(e) => {
                 tracing::warn!(error = %e, "consent expiry reminder sweep failed; retried at the next sweep")
+            }
+        }
+        let s = services.clone();
+        match blocking(move || end_minor_links(&s, Utc::now())).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(links = n, "SDM links of minors now 16 ended"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the SDM coming-of-age sweep failed; retried at the next sweep")
             }
         }
         let s = services.clone();

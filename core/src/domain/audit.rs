@@ -28,6 +28,10 @@ text_enum! {
         PasskeyEnrolled => "passkey_enrolled",
         PreferencesChanged => "preferences_changed",
         ApprovalDecided => "approval_decided",
+        // issue 14 (substitute decision makers)
+        SdmApplied => "sdm_applied",
+        SdmLinked => "sdm_linked",
+        SdmLinkChanged => "sdm_link_changed",
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod access_decision;
 pub mod consent_validity;
 pub mod lockout;
+pub mod sdm;
 
 pub use access_decision::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 pub use consent_validity::{consent_in_force, expiry_for, one_year_expiry, reminder_due};
