@@ -183,6 +183,7 @@ mod tests {
             "occurred_at": "2026-11-25T02:00:00+00:00",
             "facts": { "provider_name_en": "Harbour Clinic", "provider_name_zh": "海港診所",
                        "ehr_number": "1234 5678 9012", "access_key": "12345678", "code": "654321",
+                       "sdm_name": "CHAN, Mei", "patient_name": "CHAN, Hoi Yan",
                        "expires_at": "2027-06-30T04:00:00+00:00" }
         })
     }

@@ -340,8 +340,9 @@ fn end(
     Ok(true)
 }
 
-/// The SDM ends their own link to the patient with `ehr_number` (active or suspended).
-/// Anything else answers as for an outsider.
+/// The SDM ends their own active link to the patient with `ehr_number`. Anything else,
+/// a suspended link included (the Office is resolving a dispute), answers as for an
+/// outsider.
 pub fn end_by_sdm(
     conn: &mut DbConn,
     sdm_id: &str,
@@ -352,7 +353,7 @@ pub fn end_by_sdm(
     write_tx(conn, |conn| {
         let found = sdm::current_links_of(conn, sdm_id)?
             .into_iter()
-            .find(|(_, ehr, _)| ehr == ehr_number)
+            .find(|(l, ehr, _)| ehr == ehr_number && l.status == ACTIVE)
             .map(|(l, _, _)| l)
             .ok_or_else(not_linked)?;
         if end(conn, &found, EndReason::EndedBySdm, actor, now)? {

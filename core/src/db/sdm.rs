@@ -228,3 +228,16 @@ pub fn minor_links_born_by(
         .select(SdmLink::as_select())
         .load(conn)
 }
+
+/// Every link of a patient, current and ended, oldest first, with the SDM's name.
+pub fn links_for_patient(
+    conn: &mut DbConn,
+    patient_id: &str,
+) -> QueryResult<Vec<(SdmLink, String)>> {
+    sl::table
+        .inner_join(sdm::table.on(sdm::id.eq(sl::sdm_id)))
+        .filter(sl::patient_id.eq(patient_id))
+        .order(sl::valid_from)
+        .select((SdmLink::as_select(), sdm::name_en))
+        .load(conn)
+}

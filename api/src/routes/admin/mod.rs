@@ -44,10 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(notification_jobs::retry),
         )
         .route("/form-consents", web::get().to(form_consents::list))
-        .route(
-            "/patients/{ehr}/sdm-links",
-            web::get().to(sdm_links::list),
-        )
+        .route("/patients/{ehr}/sdm-links", web::get().to(sdm_links::list))
         .route(
             "/sdm-links/{id}/{action}",
             web::post().to(sdm_links::change),

@@ -4,10 +4,8 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use diesel::prelude::*;
 use ehealth_core::actions::sdm_links::{self, OfficeAction};
 use ehealth_core::context::Services;
-use ehealth_core::db::schema::sdm_links as sl;
 use ehealth_core::db::sdm::SdmLink;
 use ehealth_core::db::{patients, sdm};
 use ehealth_core::domain::AccountRole;
@@ -49,17 +47,11 @@ pub async fn list(
         session.authorise(&mut conn, AccountRole::Office)?;
         let patient = patients::find_by_ehr_number(&mut conn, ehr.as_str())?
             .ok_or(CoreError::NotFound("patient"))?;
-        let rows: Vec<SdmLink> = sl::table
-            .filter(sl::patient_id.eq(&patient.id))
-            .order(sl::valid_from)
-            .select(SdmLink::as_select())
-            .load(&mut conn)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for l in &rows {
-            let name = sdm::find(&mut conn, &l.sdm_id)?.map(|m| m.name_en);
-            out.push(link_json(l, name.as_deref()));
-        }
-        Ok(out)
+        let rows = sdm::links_for_patient(&mut conn, &patient.id)?;
+        Ok(rows
+            .iter()
+            .map(|(l, name)| link_json(l, Some(name)))
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "links": links })))

@@ -27,10 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/sdm-applications",
             web::post().to(sdm_applications::create),
         )
-        .route(
-            "/acting-for/{ehr_number}",
-            web::delete().to(sdm_links::end),
-        )
+        .route("/acting-for/{ehr_number}", web::delete().to(sdm_links::end))
         .route("/applications/{id}", web::get().to(applications::show))
         .route(
             "/applications/{id}/verify-mobile",

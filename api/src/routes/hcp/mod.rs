@@ -37,12 +37,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/consents/access-key",
             web::post().to(consent_access_key::handle),
         )
-        .route(
-            "/sdm-applications/{id}",
-            web::get().to(verify_sdm::show),
-        )
+        .route("/sdm-applications/{id}", web::get().to(verify_sdm::show))
         .route("/sdm-verifications", web::post().to(verify_sdm::handle))
-        .route("/sdm-links/end", web::post().to(verify_sdm::end_for_capacity))
+        .route(
+            "/sdm-links/end",
+            web::post().to(verify_sdm::end_for_capacity),
+        )
         .route("/consents/form", web::post().to(consent_form::handle))
         .route("/records", web::post().to(share_record::handle))
         .route("/care-episodes", web::post().to(open_episode::handle))

@@ -52,6 +52,14 @@ pub async fn show(
         }
         let documents: serde_json::Value =
             serde_json::from_str(&pending.documents).unwrap_or_default();
+        let means: Vec<&str> = [
+            app.notify_sms.then_some("sms"),
+            app.notify_email.then_some("email"),
+            app.notify_post.then_some("post"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         Ok(json!({
             "id": app.id,
             "status": app.status,
@@ -64,11 +72,7 @@ pub async fn show(
                 "mobile": app.mobile,
                 "email": app.email,
                 "postal_address": app.postal_address,
-                "notification_means": [
-                    app.notify_sms.then_some("sms"),
-                    app.notify_email.then_some("email"),
-                    app.notify_post.then_some("post"),
-                ].into_iter().flatten().collect::<Vec<_>>(),
+                "notification_means": means,
             },
             "sdm": {
                 "name_en": pending.sdm_name_en,
