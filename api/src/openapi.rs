@@ -154,6 +154,14 @@ impl Modify for DescribeResponses {
         crate::routes::admin::provider_applications::show,
         crate::routes::admin::provider_applications::add_documents,
         crate::routes::admin::provider_applications::decide,
+        // issue 14: substitute decision makers
+        app::sdm_applications::create,
+        app::sdm_links::end,
+        crate::routes::hcp::verify_sdm::show,
+        crate::routes::hcp::verify_sdm::handle,
+        crate::routes::hcp::verify_sdm::end_for_capacity,
+        crate::routes::admin::sdm_links::list,
+        crate::routes::admin::sdm_links::change,
     )
 )]
 pub struct ApiDoc;

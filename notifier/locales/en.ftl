@@ -65,3 +65,14 @@ provider_application_approved = The application of { $provider } (reference { $r
    *[no] Its user administrator { $username } has been sent how to activate their account.
 }
 provider_application_refused = The application of { $provider } (reference { $reference }) to join eHealth is refused. Reason: { $reason }.
+# Substitute decision makers (issue 14).
+subject-sdm_linked = A substitute decision maker acts for you
+sdm_linked = { $sdm_name } is now your substitute decision maker in eHealth and can give or revoke sharing consent and manage your record on your behalf. If you did not expect this, please call the hotline.
+subject-sdm_acts_for = You now act for { $patient_name }
+sdm_acts_for = You can now act for { $patient_name } (eHR number { $ehr_number }) in the eHealth app: sign in with your own identity document and choose them.
+subject-sdm_link_ended = Substitute decision maker arrangement ended
+sdm_link_ended = { $sdm_name } no longer acts for { $patient_name } in eHealth. Sharing consents already given stay in force until they are changed or revoked.
+subject-came_of_age = You now manage your own eHealth record
+came_of_age = You are now 16 and manage your own eHealth record (eHR number { $ehr_number }); no one acts for you any more. Sign in to the eHealth app with your eHR number and date of birth (a code goes to your registered mobile), or visit a provider's counter to give your own mobile. Sharing consents already given stay in force until you change them.
+# Added to a message about an act when a substitute decision maker did it.
+acted-by-sdm = This was done by { $acted_by_sdm }, your substitute decision maker.

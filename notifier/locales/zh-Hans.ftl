@@ -65,3 +65,13 @@ provider_application_approved = { $provider }的申请（参考编号 { $referen
    *[no] 已通知其用户管理人 { $username } 如何启动帐户。
 }
 provider_application_refused = { $provider }参加医健通的申请（参考编号 { $reference }）不获批准。原因：{ $reason }。
+# 代决人（issue 14）。
+subject-sdm_linked = 代决人现代表阁下
+sdm_linked = { $sdm_name }现为阁下在医健通的代决人，可代表阁下给予或撤回互通同意及管理阁下的记录。如阁下对此并不知情，请致电热线。
+subject-sdm_acts_for = 阁下现代表{ $patient_name }
+sdm_acts_for = 阁下现可在医健通应用程序代表{ $patient_name }（医健通号码 { $ehr_number }）：请以阁下本人的身份证明文件登录并选择该人士。
+subject-sdm_link_ended = 代决人安排已结束
+sdm_link_ended = { $sdm_name }已不再在医健通代表{ $patient_name }。已给予的互通同意维持有效，直至更改或撤回。
+subject-came_of_age = 阁下现自行管理医健通记录
+came_of_age = 阁下已年满16岁，现自行管理阁下的医健通记录（医健通号码 { $ehr_number }），不再有人代表阁下。请以医健通号码及出生日期登录医健通应用程序（验证码会发送至已登记的手机），或前往医护提供者的登记处登记阁下本人的手机号码。已给予的互通同意维持有效，直至阁下更改。
+acted-by-sdm = 此事由阁下的代决人{ $acted_by_sdm }办理。

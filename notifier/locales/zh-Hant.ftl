@@ -65,3 +65,13 @@ provider_application_approved = { $provider }的申請（參考編號 { $referen
    *[no] 已通知其用戶管理人 { $username } 如何啟動帳戶。
 }
 provider_application_refused = { $provider }參加醫健通的申請（參考編號 { $reference }）不獲批准。原因：{ $reason }。
+# 代決人（issue 14）。
+subject-sdm_linked = 代決人現代表閣下
+sdm_linked = { $sdm_name }現為閣下在醫健通的代決人，可代表閣下給予或撤回互通同意及管理閣下的記錄。如閣下對此並不知情，請致電熱線。
+subject-sdm_acts_for = 閣下現代表{ $patient_name }
+sdm_acts_for = 閣下現可在醫健通應用程式代表{ $patient_name }（醫健通號碼 { $ehr_number }）：請以閣下本人的身份證明文件登入並選擇該人士。
+subject-sdm_link_ended = 代決人安排已結束
+sdm_link_ended = { $sdm_name }已不再在醫健通代表{ $patient_name }。已給予的互通同意維持有效，直至更改或撤回。
+subject-came_of_age = 閣下現自行管理醫健通記錄
+came_of_age = 閣下已年滿16歲，現自行管理閣下的醫健通記錄（醫健通號碼 { $ehr_number }），不再有人代表閣下。請以醫健通號碼及出生日期登入醫健通應用程式（驗證碼會發送至已登記的手機），或前往醫護提供者的登記處登記閣下本人的手機號碼。已給予的互通同意維持有效，直至閣下更改。
+acted-by-sdm = 此事由閣下的代決人{ $acted_by_sdm }辦理。

@@ -1,6 +1,7 @@
 //! Housekeeping every few minutes in each notifier process: the consent-expiry reminders
 //! now due (`actions::reminders`; several processes may sweep at once, each consent is
-//! reminded once) and the deletion of operational rows that have served their purpose
+//! reminded once), the end of SDM links of minors who turned 16 (`actions::sdm_links`),
+//! the deletion of operational rows that have served their purpose
 //! (`actions::retention`); and the providers' sweeps (issue 16): lifecycle changes whose
 //! Hong Kong day has come, supporting documents' reminders and expiries, and
 //! professionals' registration reminders (each acted on once however many sweep).
@@ -11,7 +12,7 @@ use chrono::{DateTime, Utc};
 use ehealth_core::actions::registration_reminders::queue_registration_reminders;
 use ehealth_core::actions::reminders::queue_expiry_reminders;
 use ehealth_core::actions::retention::{self, Pruned};
-use ehealth_core::actions::{document_expiry, provider_changes};
+use ehealth_core::actions::{document_expiry, provider_changes, sdm_links};
 use ehealth_core::context::Services;
 use ehealth_core::CoreResult;
 use tokio::sync::watch;
@@ -76,6 +77,20 @@ pub fn providers(services: &Services, now: DateTime<Utc>) -> CoreResult<Provider
     Ok(sweep)
 }
 
+/// Ends the links of SDMs for minors who are 16 on the Hong Kong date of `now` (issue 14);
+/// returns how many links ended. Each link ends once, however many notifiers sweep.
+pub fn end_minor_links(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
+    let mut conn = services.db.get()?;
+    let mut total = 0;
+    loop {
+        let n = sdm_links::end_at_majority(&mut conn, now, BATCH)?;
+        total += n;
+        if n < BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
 /// Deletes the operational rows due at `now`.
 pub fn prune(services: &Services, now: DateTime<Utc>) -> CoreResult<Pruned> {
     let mut conn = services.db.get()?;
@@ -99,6 +114,14 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(p) => tracing::info!(sweep = ?p, "providers' changes, reminders and expiries"),
             Err(e) => {
                 tracing::warn!(error = %e, "providers' sweep failed; retried at the next sweep")
+            }
+        }
+        let s = services.clone();
+        match blocking(move || end_minor_links(&s, Utc::now())).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(links = n, "SDM links of minors now 16 ended"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the SDM coming-of-age sweep failed; retried at the next sweep")
             }
         }
         let s = services.clone();

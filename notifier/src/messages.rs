@@ -75,7 +75,14 @@ fn provider_name(payload: &Value, language: Language) -> String {
 
 fn arguments(payload: &Value, language: Language) -> FluentArgs<'static> {
     let mut args = FluentArgs::new();
-    for key in ["ehr_number", "access_key", "code"] {
+    for key in [
+        "ehr_number",
+        "access_key",
+        "code",
+        "sdm_name",
+        "patient_name",
+        "acted_by_sdm",
+    ] {
         args.set(key, fact(payload, key).to_owned());
     }
     args.set("provider", provider_name(payload, language));
@@ -173,6 +180,13 @@ fn render_as(kind: NotificationKind, id: &str, language: Language, payload: &Val
         }
         line.push_str(&text(&bundle, "consent_given-not-you", &args));
     }
+    // An act a substitute decision maker did: the patient is told who it was.
+    if !fact(payload, "acted_by_sdm").is_empty() {
+        if language == Language::English {
+            line.push(' ');
+        }
+        line.push_str(&text(&bundle, "acted-by-sdm", &args));
+    }
     let footer = text(&bundle, "footer", &args);
     Message {
         subject: format!("{brand}: {subject}"),
@@ -200,7 +214,8 @@ mod tests {
                        "transition": "suspend", "reason": "the clinic's licence is under review",
                        "effective_on": "2026-12-08", "reference": "PA-7K3M9Q2X", "provider_id": "000010017",
                        "username": "admin", "professional": "Dr CHAN Siu Ming", "registration_number": "M00001",
-                       "document": "Certificate of Registration of Medical Clinic", "document_number": "MC-1234" }
+                       "document": "Certificate of Registration of Medical Clinic", "document_number": "MC-1234",
+                       "sdm_name": "CHAN, Mei", "patient_name": "CHAN, Hoi Yan" }
         })
     }
 
@@ -343,6 +358,19 @@ mod tests {
             plain[0],
             "the patient's own consent needs no warning"
         );
+    }
+
+    #[test]
+    fn an_act_by_a_substitute_decision_maker_names_them_in_every_language() {
+        let mut p = payload();
+        let plain = render(NotificationKind::ConsentRevoked, Language::English, &p).body;
+        assert!(!plain.contains("substitute"));
+        p["facts"]["acted_by_sdm"] = json!("CHAN, Mei Ling");
+        for language in LANGUAGES {
+            let m = render(NotificationKind::ConsentRevoked, language, &p);
+            assert!(m.body.contains("CHAN, Mei Ling"), "{language}: {}", m.body);
+            assert!(!m.body.contains("acted-by-sdm"), "{language}: {}", m.body);
+        }
     }
 
     #[test]

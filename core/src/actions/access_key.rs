@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::notify::{notify_patient, PatientEvent};
+use super::notify::{notify_patient, notify_patient_acted, PatientEvent};
 use crate::db::access_keys::{self, AccessKeyRecord};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
@@ -54,7 +54,7 @@ pub fn issue(
         // WAL) until delivered; the notifier opens it in memory and scrubs it then.
         facts: json!({ "access_key": seal_job_secret(hasher.sealer(), &record.id, "access_key", key.expose())? }),
     };
-    notify_patient(conn, patient, &event, now)?;
+    notify_patient_acted(conn, patient, event, actor, now)?;
     Ok(key)
 }
 

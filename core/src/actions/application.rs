@@ -31,7 +31,7 @@ fn applicant(application_id: &str) -> Actor {
     Actor::new(ActorKind::Patient, format!("application:{application_id}"))
 }
 
-fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
+pub(super) fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
     Application {
         id: new_id(),
         id_doc_type: p.document.kind().as_str().to_owned(),
@@ -59,24 +59,30 @@ fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
     }
 }
 
-fn send_code(
+pub(super) fn send_code(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     policy: &CodePolicy,
     app: &Application,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
+    // An SDM's application verifies the SDM's own mobile, in the SDM's language.
+    let sdm = crate::db::sdm::application(conn, &app.id)?;
+    let (destination, language) = match &sdm {
+        Some(s) => (s.sdm_mobile.as_str(), s.sdm_language.as_str()),
+        None => (app.mobile.as_str(), app.language.as_str()),
+    };
     let recipient = CodeRecipient {
         purpose: CodePurpose::MobileVerification,
         subject_id: &app.id,
-        destination: &app.mobile,
+        destination,
         patient_id: None,
-        language: Language::parse(&app.language)?,
+        language: Language::parse(language)?,
     };
     codes::send(conn, hasher, policy, &recipient, now)
 }
 
-fn audit_change(
+pub(super) fn audit_change(
     conn: &mut DbConn,
     app: &Application,
     status: ApplicationStatus,
@@ -92,7 +98,7 @@ fn audit_change(
     Ok(())
 }
 
-fn already_open() -> CoreError {
+pub(super) fn already_open() -> CoreError {
     CoreError::conflict(
         "application_exists",
         "there is already an open application for this identity document",

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::active_patient;
-use super::notify::{notify_patient, PatientEvent};
+use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
@@ -113,7 +113,7 @@ pub fn give_in_tx(
         event_id: consent.id.clone(),
         facts,
     };
-    notify_patient(conn, &patient, &event, now)?;
+    notify_patient_acted(conn, &patient, event, &req.actor, now)?;
     Ok(consent)
 }
 
@@ -193,6 +193,6 @@ pub(crate) fn tell_ended(
         event_id: ended.event_id.clone(),
         facts,
     };
-    notify_patient(conn, patient, &event, now)?;
+    notify_patient_acted(conn, patient, event, actor, now)?;
     Ok(())
 }

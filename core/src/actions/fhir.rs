@@ -74,9 +74,44 @@ pub fn consents_bundle(
     for c in &rows {
         let provider = providers::find(conn, &c.provider_id)?;
         let name = provider.map(|p| p.name_en).unwrap_or_default();
-        resources.push(consent_resource(&patient, c, &name, now)?);
+        let mut resource = consent_resource(&patient, c, &name, now)?;
+        if let Some(sdm) = given_by_sdm(conn, c)? {
+            acted_for_patient(&mut resource, &sdm, c);
+        }
+        resources.push(resource);
     }
     Ok(bundle(resources, now))
+}
+
+/// The SDM who gave a consent on the patient's behalf, if one did.
+fn given_by_sdm(
+    conn: &mut DbConn,
+    c: &SharingConsent,
+) -> CoreResult<Option<crate::db::sdm::SubstituteDecisionMaker>> {
+    match (c.actor_kind.as_str(), c.actor_id.as_deref()) {
+        ("sdm", Some(id)) => Ok(crate::db::sdm::find(conn, id)?),
+        _ => Ok(None),
+    }
+}
+
+/// A consent an SDM gave (issue 14): the SDM is the `performer` (a RelatedPerson acting
+/// for the patient) and the party the consent was verified with.
+fn acted_for_patient(
+    resource: &mut Value,
+    sdm: &crate::db::sdm::SubstituteDecisionMaker,
+    c: &SharingConsent,
+) {
+    let person = json!({
+        "type": "RelatedPerson",
+        "identifier": { "system": "urn:ehealth:sdm", "value": sdm.id },
+        "display": sdm.name_en,
+    });
+    resource["performer"] = json!([person.clone()]);
+    resource["verification"] = json!([{
+        "verified": true,
+        "verifiedWith": person,
+        "verificationDate": instant(c.given_at),
+    }]);
 }
 
 fn consent_resource(

@@ -24,6 +24,7 @@ pub mod records;
 pub mod registration;
 pub mod reminders;
 pub mod retention;
+pub mod sdm_links;
 pub mod sequencer;
 pub mod staff_sign_in;
 pub mod throttle;
@@ -37,6 +38,7 @@ pub mod codes;
 pub mod identity_verification;
 pub mod passkeys;
 pub mod preferences;
+pub mod sdm_application;
 pub mod sign_in;
 pub mod withdrawal;
 // issue 16 (providers as the booklet describes them)

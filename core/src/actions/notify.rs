@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::db::patients::Patient;
+use crate::db::sdm::SubstituteDecisionMaker;
 use crate::db::{inbox, jobs, DbConn};
-use crate::domain::{Channel, NotificationKind, NotificationMeans};
+use crate::domain::{Actor, ActorKind, Channel, NotificationKind, NotificationMeans};
 use crate::error::CoreResult;
 
 /// Attempts before a job is parked as dead.
@@ -89,4 +90,56 @@ fn without_secrets(payload: &serde_json::Value) -> serde_json::Value {
         facts.remove("code");
     }
     clean
+}
+
+/// A message to a substitute decision maker (not a patient): by SMS to their own mobile,
+/// in their language. `event_id` makes it idempotent.
+pub fn notify_sdm(
+    conn: &mut DbConn,
+    sdm: &SubstituteDecisionMaker,
+    kind: NotificationKind,
+    event_id: &str,
+    facts: serde_json::Value,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let job = jobs::NewJob {
+        job_type: kind.as_str().to_owned(),
+        channel: Channel::Sms.as_str().to_owned(),
+        patient_id: None,
+        dedupe_key: format!("{event_id}:sms:sdm:{}", sdm.id),
+        payload: json!({
+            "kind": kind.as_str(),
+            "event_id": event_id,
+            "destination": sdm.mobile,
+            "language": sdm.language,
+            "name_en": sdm.name_en,
+            "name_zh": sdm.name_zh,
+            "occurred_at": now.to_rfc3339(),
+            "facts": facts,
+        }),
+        max_attempts: MAX_ATTEMPTS,
+    };
+    Ok(jobs::enqueue(conn, &job, now)?)
+}
+
+/// As `notify_patient`, for an act someone did on the record: when a substitute decision
+/// maker acted, the message names them (`acted_by_sdm`), so the patient knows who it was.
+pub fn notify_patient_acted(
+    conn: &mut DbConn,
+    patient: &Patient,
+    event: PatientEvent,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let mut event = event;
+    if actor.kind == ActorKind::Sdm {
+        let name = match actor.id.as_deref() {
+            Some(id) => crate::db::sdm::find(conn, id)?.map(|m| m.name_en),
+            None => None,
+        };
+        if let (Some(name), Some(facts)) = (name, event.facts.as_object_mut()) {
+            facts.insert("acted_by_sdm".to_owned(), serde_json::Value::String(name));
+        }
+    }
+    notify_patient(conn, patient, &event, now)
 }

@@ -68,9 +68,9 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
             .filter(|s| s.date_of_birth == req.date_of_birth)
             .map(|s| Subject {
                 purpose: CodePurpose::SdmSignIn,
+                language: Language::parse(&s.language).unwrap_or(Language::English),
                 id: s.id,
                 mobile: s.mobile,
-                language: Language::English,
                 patient_id: None,
             }));
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::active_patient;
-use super::notify::{notify_patient, PatientEvent};
+use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{consents, patients, sessions, to_db, withdrawals, write_tx, DbConn};
 use crate::domain::{
@@ -62,7 +62,7 @@ pub fn withdraw(
             event_id: format!("withdrawal:{}", logged.seq),
             facts: json!({ "consents_ended": active.len() }),
         };
-        notify_patient(conn, &patient, &event, now)?;
+        notify_patient_acted(conn, &patient, event, actor, now)?;
         Ok(Withdrawn {
             consents_ended: active.len(),
         })

@@ -109,3 +109,11 @@ pub fn cancel_open_for_document(
     ))
     .execute(conn)
 }
+
+/// Names the patient an application registered or linked (after it has moved).
+pub fn set_patient(conn: &mut DbConn, id: &str, patient_id: &str) -> QueryResult<()> {
+    diesel::update(ap::table.find(id))
+        .set(ap::patient_id.eq(Some(patient_id)))
+        .execute(conn)
+        .map(drop)
+}

@@ -50,6 +50,24 @@ diesel::table! {
         mobile -> Text,
         email -> Nullable<Text>,
         created_at -> Timestamp,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    sdm_applications (application_id) {
+        application_id -> Text,
+        sdm_doc_key -> Text,
+        sdm_name_en -> Text,
+        sdm_name_zh -> Nullable<Text>,
+        sdm_date_of_birth -> Date,
+        sdm_mobile -> Text,
+        sdm_email -> Nullable<Text>,
+        sdm_language -> Text,
+        basis -> Text,
+        relationship -> Text,
+        documents -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -62,6 +80,9 @@ diesel::table! {
         relationship -> Text,
         valid_from -> Timestamp,
         ended_at -> Nullable<Timestamp>,
+        status -> Text,
+        documents -> Text,
+        ended_reason -> Nullable<Text>,
     }
 }
 
@@ -573,6 +594,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     patients,
     substitute_decision_makers,
     sdm_links,
+    sdm_applications,
     applications,
     accounts,
     access_matrix,

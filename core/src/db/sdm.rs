@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{patients, sdm_links as sl, substitute_decision_makers as sdm};
+use super::schema::{
+    patients, sdm_applications as sa, sdm_links as sl, substitute_decision_makers as sdm,
+};
 use super::DbConn;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -17,6 +19,7 @@ pub struct SubstituteDecisionMaker {
     pub mobile: String,
     pub email: Option<String>,
     pub created_at: NaiveDateTime,
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -30,6 +33,33 @@ pub struct SdmLink {
     pub relationship: String,
     pub valid_from: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
+    /// `active` or `suspended` (by the Office, in a dispute); an ended link keeps its last.
+    pub status: String,
+    /// The proof documents checked, as a JSON list of `{type, reference}`.
+    pub documents: String,
+    /// Why it ended: `ended_by_sdm`, `ended_by_office`, `capacity_regained`, `came_of_age`.
+    pub ended_reason: Option<String>,
+}
+
+pub const ACTIVE: &str = "active";
+pub const SUSPENDED: &str = "suspended";
+
+/// An SDM's application for a patient: the SDM's particulars beside the application.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sa)]
+pub struct SdmApplication {
+    pub application_id: String,
+    pub sdm_doc_key: String,
+    pub sdm_name_en: String,
+    pub sdm_name_zh: Option<String>,
+    pub sdm_date_of_birth: NaiveDate,
+    pub sdm_mobile: String,
+    pub sdm_email: Option<String>,
+    pub sdm_language: String,
+    pub basis: String,
+    pub relationship: String,
+    pub documents: String,
+    pub created_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConn, maker: &SubstituteDecisionMaker) -> QueryResult<()> {
@@ -75,6 +105,7 @@ pub fn linked_patient(
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
         .filter(sl::ended_at.is_null())
+        .filter(sl::status.eq(ACTIVE))
         .filter(patients::ehr_number.eq(ehr_number))
         .select(patients::id)
         .first(conn)
@@ -87,7 +118,126 @@ pub fn linked_ehr_numbers(conn: &mut DbConn, sdm_id: &str) -> QueryResult<Vec<St
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
         .filter(sl::ended_at.is_null())
+        .filter(sl::status.eq(ACTIVE))
         .order(patients::ehr_number)
         .select(patients::ehr_number)
+        .load(conn)
+}
+
+pub fn insert_application(conn: &mut DbConn, application: &SdmApplication) -> QueryResult<()> {
+    diesel::insert_into(sa::table)
+        .values(application)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn application(conn: &mut DbConn, application_id: &str) -> QueryResult<Option<SdmApplication>> {
+    sa::table
+        .find(application_id)
+        .select(SdmApplication::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_link(conn: &mut DbConn, id: &str) -> QueryResult<Option<SdmLink>> {
+    sl::table
+        .find(id)
+        .select(SdmLink::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The link between an SDM and a patient that has not ended (active or suspended).
+pub fn current_link(
+    conn: &mut DbConn,
+    sdm_id: &str,
+    patient_id: &str,
+) -> QueryResult<Option<SdmLink>> {
+    sl::table
+        .filter(sl::sdm_id.eq(sdm_id))
+        .filter(sl::patient_id.eq(patient_id))
+        .filter(sl::ended_at.is_null())
+        .select(SdmLink::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Links that have not ended, with the patient's eHR number, for one SDM.
+pub fn current_links_of(
+    conn: &mut DbConn,
+    sdm_id: &str,
+) -> QueryResult<Vec<(SdmLink, String, String)>> {
+    sl::table
+        .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
+        .filter(sl::sdm_id.eq(sdm_id))
+        .filter(sl::ended_at.is_null())
+        .order(patients::ehr_number)
+        .select((
+            SdmLink::as_select(),
+            patients::ehr_number,
+            patients::name_en,
+        ))
+        .load(conn)
+}
+
+/// Links of a patient that have not ended.
+pub fn current_links_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SdmLink>> {
+    sl::table
+        .filter(sl::patient_id.eq(patient_id))
+        .filter(sl::ended_at.is_null())
+        .order(sl::valid_from)
+        .select(SdmLink::as_select())
+        .load(conn)
+}
+
+/// Ends a link that has not ended; false if it had (someone else ended it first).
+pub fn end_link(conn: &mut DbConn, id: &str, reason: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(sl::table.find(id).filter(sl::ended_at.is_null()))
+        .set((sl::ended_at.eq(Some(at)), sl::ended_reason.eq(Some(reason))))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Moves a current link from one status to another; false if it was not in `from`.
+pub fn set_status(conn: &mut DbConn, id: &str, from: &str, to: &str) -> QueryResult<bool> {
+    diesel::update(
+        sl::table
+            .find(id)
+            .filter(sl::ended_at.is_null())
+            .filter(sl::status.eq(from)),
+    )
+    .set(sl::status.eq(to))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Current minor links whose patient was born on or before `born_by` (they have come of
+/// age), up to `limit`.
+pub fn minor_links_born_by(
+    conn: &mut DbConn,
+    born_by: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<SdmLink>> {
+    sl::table
+        .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
+        .filter(sl::ended_at.is_null())
+        .filter(sl::basis.eq("minor"))
+        .filter(patients::date_of_birth.le(born_by))
+        .order(sl::valid_from)
+        .limit(limit)
+        .select(SdmLink::as_select())
+        .load(conn)
+}
+
+/// Every link of a patient, current and ended, oldest first, with the SDM's name.
+pub fn links_for_patient(
+    conn: &mut DbConn,
+    patient_id: &str,
+) -> QueryResult<Vec<(SdmLink, String)>> {
+    sl::table
+        .inner_join(sdm::table.on(sdm::id.eq(sl::sdm_id)))
+        .filter(sl::patient_id.eq(patient_id))
+        .order(sl::valid_from)
+        .select((SdmLink::as_select(), sdm::name_en))
         .load(conn)
 }

@@ -32,6 +32,10 @@ text_enum! {
         ProviderStatusScheduled => "provider_status_scheduled",
         ProviderApplication => "provider_application",
         ProviderDocumentExpired => "provider_document_expired",
+        // issue 14 (substitute decision makers)
+        SdmApplied => "sdm_applied",
+        SdmLinked => "sdm_linked",
+        SdmLinkChanged => "sdm_link_changed",
     }
 }
 

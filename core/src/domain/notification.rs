@@ -26,6 +26,14 @@ text_enum! {
         ProviderApplicationMoreRequested => "provider_application_more_requested",
         ProviderApplicationApproved => "provider_application_approved",
         ProviderApplicationRefused => "provider_application_refused",
+        /// To the patient: a substitute decision maker now acts for them.
+        SdmLinked => "sdm_linked",
+        /// To the SDM: they now act for the patient.
+        SdmActsFor => "sdm_acts_for",
+        /// To the patient and the SDM: the SDM no longer acts for the patient.
+        SdmLinkEnded => "sdm_link_ended",
+        /// To a young person on their 16th birthday: they now manage their own record.
+        CameOfAge => "came_of_age",
     }
 }
 

@@ -6,6 +6,7 @@ pub mod consent_validity;
 pub mod lockout;
 pub mod registration_validity;
 pub mod supporting_documents;
+pub mod sdm;
 
 pub use access_decision::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 pub use consent_validity::{consent_in_force, expiry_for, one_year_expiry, reminder_due};

@@ -32,6 +32,14 @@ const APP_ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/app/approvals/{id}/deny"),
     ("post", "/v1/app/withdrawal"),
     ("get", "/v1/app/providers"),
+    // issue 14: substitute decision makers
+    ("post", "/v1/app/sdm-applications"),
+    ("delete", "/v1/app/acting-for/{ehr_number}"),
+    ("get", "/v1/hcp/sdm-applications/{id}"),
+    ("post", "/v1/hcp/sdm-verifications"),
+    ("post", "/v1/hcp/sdm-links/end"),
+    ("get", "/v1/admin/patients/{ehr}/sdm-links"),
+    ("post", "/v1/admin/sdm-links/{id}/{action}"),
 ];
 
 both_backends! {

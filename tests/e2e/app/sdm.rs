@@ -32,6 +32,7 @@ fn sdm_for(app: &TestApp, ehr: &str) -> String {
         mobile: SDM_MOBILE.into(),
         email: None,
         created_at: to_db(now),
+        language: "en".into(),
     };
     sdm::insert(&mut conn, &maker).unwrap();
     let link = SdmLink {
@@ -42,6 +43,9 @@ fn sdm_for(app: &TestApp, ehr: &str) -> String {
         relationship: "parent".into(),
         valid_from: to_db(now),
         ended_at: None,
+        status: "active".into(),
+        documents: "[]".into(),
+        ended_reason: None,
     };
     sdm::insert_link(&mut conn, &link).unwrap();
     maker.id
@@ -95,7 +99,14 @@ both_backends! {
         let r = acting(Method::GET, "/v1/app/me", &other_ehr).send().await.unwrap();
         assert_eq!(r.status(), 403);
         assert_eq!(json(r).await["error"]["code"], "not_linked");
+        // Naming no patient: /me answers about the SDM (whom they act for); other routes
+        // need the patient named.
         let r = send(&app, Method::GET, "/v1/app/me", Some(&token), None).await;
+        assert_eq!(r.status(), 200);
+        let me = json(r).await;
+        assert_eq!(me["subject_kind"], "sdm");
+        assert_eq!(me["acts_for"][0]["ehr_number"], ehr);
+        let r = send(&app, Method::GET, "/v1/app/consents", Some(&token), None).await;
         assert_eq!(r.status(), 400);
         assert_eq!(json(r).await["error"]["field"], "X-Acting-For");
         // The patient's own phone and inbox stay the patient's.

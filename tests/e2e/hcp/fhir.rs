@@ -260,3 +260,86 @@ both_backends! {
         ]);
     }
 }
+
+/// An SDM (made through core, as the counter's verification would) linked to the demo
+/// patient; returns the SDM's id.
+fn sdm_of_demo_patient(app: &TestApp, ehr: &str) -> String {
+    use ehealth_core::db::sdm::{self, SdmLink, SubstituteDecisionMaker};
+    use ehealth_core::db::{new_id, patients, to_db};
+    let mut conn = app.conn();
+    let patient = patients::find_by_ehr_number(&mut conn, ehr)
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let maker = SubstituteDecisionMaker {
+        id: new_id(),
+        id_doc_key: "hkic:D1234561".into(),
+        name_en: "CHAN, Mei".into(),
+        name_zh: None,
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1970, 5, 6).unwrap(),
+        mobile: "+85266660000".into(),
+        email: None,
+        created_at: to_db(now),
+        language: "en".into(),
+    };
+    sdm::insert(&mut conn, &maker).unwrap();
+    let link = SdmLink {
+        id: new_id(),
+        sdm_id: maker.id.clone(),
+        patient_id: patient.id,
+        basis: "lacking_capacity".into(),
+        relationship: "family_member".into(),
+        valid_from: to_db(now),
+        ended_at: None,
+        status: "active".into(),
+        documents: "[]".into(),
+        ended_reason: None,
+    };
+    sdm::insert_link(&mut conn, &link).unwrap();
+    maker.id
+}
+
+mod sdm_performer {
+    use super::*;
+
+    both_backends! {
+        async fn a_consent_an_sdm_gave_names_them_as_performer_and_verifier(app: TestApp) {
+            use ehealth_core::actions::consent::{self, ConsentRequest};
+            use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType};
+            use ehealth_core::ids::ProviderId;
+            let summary = demo(&app);
+            let ehr = summary.patient_ehr_number.clone();
+            let sdm_id = sdm_of_demo_patient(&app, &ehr);
+            let patient_id = ehealth_core::db::patients::find_by_ehr_number(&mut app.conn(), &ehr).unwrap().unwrap().id;
+            let dental = ProviderId::from_serial(1002).unwrap();
+            consent::give(&mut app.conn(), &ConsentRequest {
+                patient_id,
+                provider_id: dental.clone(),
+                consent_type: ConsentType::Indefinite,
+                channel: ConsentChannel::App,
+                actor: Actor::new(ActorKind::Sdm, sdm_id.clone()),
+            }, chrono::Utc::now()).unwrap();
+            let office = office(&app).await;
+            let r = app.client.get(format!("{}/v1/admin/patients/{ehr}/fhir/Consent", app.api)).bearer_auth(&office).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let consents: Value = r.json().await.unwrap();
+            let entries = check_bundle(&consents);
+            for e in entries {
+                check_consent(&e["resource"]);
+            }
+            let given = entries.iter().map(|e| &e["resource"])
+                .find(|c| c["organization"][0]["identifier"]["value"] == json!(dental.as_str())).unwrap();
+            assert_eq!(given["performer"][0]["type"], "RelatedPerson");
+            assert_eq!(given["performer"][0]["identifier"]["value"], json!(sdm_id));
+            assert_eq!(given["performer"][0]["display"], "CHAN, Mei");
+            assert_eq!(given["verification"][0]["verified"], true);
+            assert_eq!(given["verification"][0]["verifiedWith"]["identifier"]["value"], json!(sdm_id));
+            // A consent the patient or a professional recorded names no SDM.
+            let other = entries.iter().map(|e| &e["resource"])
+                .find(|c| c["organization"][0]["identifier"]["value"] == json!(clinic())).unwrap();
+            assert!(other.get("verification").is_none());
+            let dir = tempfile::TempDir::new().unwrap();
+            validate_independently(dir.path(), &[("sdm-consents", &consents)]);
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub(crate) mod notification_jobs;
 pub(crate) mod provider_applications;
 pub(crate) mod query_audit;
 pub(crate) mod register_provider;
+pub(crate) mod sdm_links;
 pub(crate) mod set_matrix_row;
 pub(crate) mod show_provider;
 
@@ -67,6 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(notification_jobs::retry),
         )
         .route("/form-consents", web::get().to(form_consents::list))
+        .route("/patients/{ehr}/sdm-links", web::get().to(sdm_links::list))
+        .route(
+            "/sdm-links/{id}/{action}",
+            web::post().to(sdm_links::change),
+        )
         .route("/audit", web::get().to(query_audit::search))
         .route("/audit/verify", web::get().to(query_audit::verify))
         .route("/audit/{seq}/proof", web::get().to(log_proofs::inclusion))

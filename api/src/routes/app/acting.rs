@@ -91,6 +91,33 @@ async fn resolve(req: HttpRequest, bearer: Bearer) -> Result<Acting, ApiError> {
     }
 }
 
+/// For `GET /v1/app/me`: an SDM who names no patient is answered about themselves (who
+/// they act for); anyone else as `Acting`.
+#[derive(Debug, Clone)]
+pub enum MeSubject {
+    Acting(Acting),
+    SdmSelf { sdm_id: String },
+}
+
+impl FromRequest for MeSubject {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bearer = Bearer::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let bearer = bearer.await?;
+            if bearer.session.subject_kind == SDM && req.headers().get(ACTING_FOR).is_none() {
+                return Ok(MeSubject::SdmSelf {
+                    sdm_id: bearer.session.subject_id,
+                });
+            }
+            resolve(req, bearer).await.map(MeSubject::Acting)
+        })
+    }
+}
+
 impl FromRequest for Acting {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

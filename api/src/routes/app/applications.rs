@@ -40,7 +40,7 @@ pub struct ApplicationBody {
 }
 
 impl ApplicationBody {
-    fn parse(&self) -> Result<Particulars, CoreError> {
+    pub(crate) fn parse(&self) -> Result<Particulars, CoreError> {
         let text = ParticularsText {
             name_en: &self.name_en,
             name_zh: self.name_zh.as_deref(),
@@ -70,7 +70,7 @@ pub struct ApplicationView {
     pub code_expires_at: Option<String>,
 }
 
-fn hint(mobile: &str) -> String {
+pub(crate) fn hint(mobile: &str) -> String {
     let tail: String = mobile
         .chars()
         .rev()
@@ -82,7 +82,7 @@ fn hint(mobile: &str) -> String {
     format!("****{tail}")
 }
 
-fn view(app: &Application, code_expires_at: Option<String>) -> ApplicationView {
+pub(crate) fn view(app: &Application, code_expires_at: Option<String>) -> ApplicationView {
     ApplicationView {
         id: app.id.clone(),
         status: app.status.clone(),
@@ -94,7 +94,7 @@ fn view(app: &Application, code_expires_at: Option<String>) -> ApplicationView {
     }
 }
 
-fn limits(services: &Services) -> (CodePolicy, RequestLimits) {
+pub(crate) fn limits(services: &Services) -> (CodePolicy, RequestLimits) {
     let security = &services.config.security;
     (CodePolicy::of(security), RequestLimits::of(security))
 }

@@ -14,6 +14,8 @@ pub mod me;
 pub mod passkey_json;
 pub mod passkeys;
 pub mod providers;
+pub mod sdm_applications;
+pub mod sdm_links;
 pub mod sessions;
 pub mod withdrawal;
 
@@ -21,6 +23,11 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/applications", web::post().to(applications::create))
+        .route(
+            "/sdm-applications",
+            web::post().to(sdm_applications::create),
+        )
+        .route("/acting-for/{ehr_number}", web::delete().to(sdm_links::end))
         .route("/applications/{id}", web::get().to(applications::show))
         .route(
             "/applications/{id}/verify-mobile",

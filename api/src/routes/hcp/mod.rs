@@ -16,6 +16,7 @@ pub(crate) mod request_approval;
 pub(crate) mod share_record;
 pub(crate) mod staff;
 pub(crate) mod verify_identity;
+pub(crate) mod verify_sdm;
 pub(crate) mod view_records;
 
 use actix_web::web;
@@ -48,6 +49,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/consents/access-key",
             web::post().to(consent_access_key::handle),
+        )
+        .route("/sdm-applications/{id}", web::get().to(verify_sdm::show))
+        .route("/sdm-verifications", web::post().to(verify_sdm::handle))
+        .route(
+            "/sdm-links/end",
+            web::post().to(verify_sdm::end_for_capacity),
         )
         .route("/consents/form", web::post().to(consent_form::handle))
         .route("/records", web::post().to(share_record::handle))
