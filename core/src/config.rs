@@ -94,8 +94,10 @@ pub struct IvrConfig {
 }
 
 /// A `<Say voice language>` pair; the voice must be one Twilio lists for the language.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// Either may be left out (empty): it is then the default of its language's slot, so the
+/// environment can change one voice without restating its language.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SayVoice {
     pub voice: String,
     pub language: String,
@@ -119,6 +121,27 @@ pub struct IvrVoices {
     pub english_us: SayVoice,
     /// Which English callers hear: `en-GB` (default) or `en-US`.
     pub english: String,
+}
+
+impl IvrVoices {
+    /// Fills what the file and the environment left empty with the defaults.
+    pub fn fill_defaults(&mut self) {
+        let defaults = Self::default();
+        let pairs = [
+            (&mut self.cantonese, defaults.cantonese),
+            (&mut self.putonghua, defaults.putonghua),
+            (&mut self.english_gb, defaults.english_gb),
+            (&mut self.english_us, defaults.english_us),
+        ];
+        for (slot, default) in pairs {
+            if slot.voice.is_empty() {
+                slot.voice = default.voice;
+            }
+            if slot.language.is_empty() {
+                slot.language = default.language;
+            }
+        }
+    }
 }
 
 impl Default for IvrVoices {

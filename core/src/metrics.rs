@@ -283,7 +283,7 @@ mod tests {
         m.http_request("api", "GET", "unmatched", 404, 30.0);
         m.lockout("caller:+85291234567");
         let text = m.render(gauges("ehealth_x", "x", "channel", &[("sms", 2.0)]));
-        let route = "service=\"api\",method=\"GET\",route=\"/v1/patients/{id}\",status=\"200\"";
+        let route = "method=\"GET\",route=\"/v1/patients/{id}\",service=\"api\",status=\"200\"";
         assert!(
             text.contains(&format!("ehealth_http_requests_total{{{route}}} 2")),
             "{text}"

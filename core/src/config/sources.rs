@@ -229,14 +229,16 @@ pub fn layered(file: Option<(&Path, &str)>, env: Environment) -> Result<Config, 
     }
     let set_by = env.set_by.clone();
     let figment = figment.merge(env);
-    figment.extract::<Config>().map_err(|errors| {
+    let mut config = figment.extract::<Config>().map_err(|errors| {
         let origin = file.map(|(p, _)| p.display().to_string());
         let lines: Vec<String> = errors
             .into_iter()
             .map(|e| describe(&e, &set_by, origin.as_deref()))
             .collect();
         CoreError::invalid("config", lines.join("; "))
-    })
+    })?;
+    config.ivr.voices.fill_defaults();
+    Ok(config)
 }
 
 /// One figment error, naming the variable (or the file key) that holds the bad value.

@@ -36,7 +36,7 @@ fn every_setting_has_an_environment_name_by_the_one_rule() {
     let c = from_env(&[
         ("EHEALTH_DATABASE__CONNECT_TIMEOUT_SECS", "9"),
         ("EHEALTH_SECURITY__ARGON2__MEMORY_KIB", "65536"),
-        ("EHEALTH_IVR__VOICES__CANTONESE__LANGUAGE", "yue-HK"),
+        ("EHEALTH_IVR__VOICES__CANTONESE__LANGUAGE", "zh-HK"),
         ("EHEALTH_SECURITY__SMS_CODE_COUNTRIES", "852, 1"),
         ("EHEALTH_API__TRUST_FORWARDED_FOR", "true"),
         ("EHEALTH_DEMO_ON_FIRST_START", "false"),
@@ -47,7 +47,11 @@ fn every_setting_has_an_environment_name_by_the_one_rule() {
     .expect("env");
     assert_eq!(c.database.connect_timeout_secs, 9);
     assert_eq!(c.security.argon2.memory_kib, 65536);
-    assert_eq!(c.ivr.voices.cantonese.language, "yue-HK");
+    assert_eq!(c.ivr.voices.cantonese.language, "zh-HK");
+    assert_eq!(
+        c.ivr.voices.cantonese.voice, "Google.yue-HK-Standard-A",
+        "the rest stays"
+    );
     assert_eq!(c.security.sms_code_countries, ["852", "1"]);
     assert!(c.api.trust_forwarded_for);
     assert!(!c.demo_on_first_start);
@@ -74,9 +78,12 @@ fn the_rules_name_wins_over_the_old_alias() {
         ("TWILIO_FROM_NUMBERS", "+85260000001,+85260000002"),
         ("EHEALTH_WEBAUTHN_RP_ORIGINS", "https://a, android:b"),
         ("EHEALTH_DEMO", "0"),
+        ("EHEALTH_IVR_VOICE_EN_GB", "Polly.Brian-Neural"),
     ])
     .expect("env");
     assert_eq!(c.api.addr, "0.0.0.0:2");
+    assert_eq!(c.ivr.voices.english_gb.voice, "Polly.Brian-Neural");
+    assert_eq!(c.ivr.voices.english_gb.language, "en-GB");
     assert_eq!(c.twilio.from_numbers, ["+85260000001", "+85260000002"]);
     assert_eq!(c.webauthn.rp_origins, ["https://a", "android:b"]);
     assert!(!c.demo_on_first_start);
@@ -239,6 +246,7 @@ fn the_documentation_lists_every_setting_and_only_real_names() {
     for line in doc.lines().filter(|l| l.starts_with("| `")) {
         for name in line.split('`').skip(1).step_by(2) {
             let is_name = name.len() > 3
+                && name.starts_with(|c: char| c.is_ascii_uppercase())
                 && name
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
