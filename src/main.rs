@@ -1,96 +1,25 @@
 //! `ehealth`: the one binary. `ehealth serve` (the default) runs the api, the ivr and the
 //! notifier in one process; each can also run alone, and the rest are operator commands.
 
+mod cli;
 mod commands;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-#[derive(Parser)]
-#[command(name = "ehealth", version, about = "eHealth consent platform")]
-struct Cli {
-    /// Configuration file (TOML). Default: $EHEALTH_CONFIG, or ./ehealth.toml if present.
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run api + ivr + notifier in one process (the default).
-    Serve,
-    /// Run the api service alone.
-    Api,
-    /// Run the voice-line service alone.
-    Ivr,
-    /// Run a notifier worker alone (with its health endpoints).
-    Notifier,
-    /// Apply pending database migrations and exit.
-    Migrate,
-    /// Load the demo providers, accounts and patient (once) and print them.
-    Demo,
-    /// The daily postal print batch.
-    Postal {
-        #[command(subcommand)]
-        command: PostalCommand,
-    },
-    /// Print the current six-digit code of a TOTP secret (base32), as an authenticator
-    /// app would show it: for trying the demo accounts without one.
-    Totp {
-        /// The base32 secret, e.g. the demo accounts' secret printed at the first start.
-        secret: String,
-    },
-    /// The access audit log.
-    Audit {
-        #[command(subcommand)]
-        command: AuditCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum PostalCommand {
-    /// Print the letters waiting for DATE (YYYY-MM-DD) as a new numbered run: its own
-    /// PDF and CSV manifest, `ehealth-letters-DATE-runNNNN.*`.
-    Batch {
-        #[arg(long)]
-        date: chrono::NaiveDate,
-        /// Where to write the PDF and the manifest.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-    },
-    /// Make run N's PDF and manifest again from the database (never over existing files).
-    Reprint {
-        #[arg(long)]
-        run: i64,
-        /// Where to write the PDF and the manifest.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the log against its signed checkpoints, from the last verified one (or from
-    /// the start with --full); name the first problem and exit 1 if there is one.
-    Verify {
-        #[arg(long)]
-        full: bool,
-    },
-    /// Print the latest signed checkpoint (for witnesses and publication).
-    Checkpoint,
-    /// Integrate pending entries into the log: until stopped, or all of them with --once.
-    Sequence {
-        #[arg(long)]
-        once: bool,
-    },
-}
+use cli::{AuditCommand, Cli, Command, PostalCommand};
 
 fn main() -> ExitCode {
-    ehealth_core::telemetry::init();
     let cli = Cli::parse();
+    if let Some(Command::Completions { shell }) = cli.command {
+        cli::completions(shell, &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = ehealth_core::telemetry::init() {
+        eprintln!("configuration error: {e}");
+        return ExitCode::from(2);
+    }
     let config = match ehealth_core::config::Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -117,6 +46,7 @@ fn main() -> ExitCode {
             AuditCommand::Sequence { once } => commands::audit::sequence(config, once),
         },
         Command::Totp { secret } => commands::totp(&secret),
+        Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,7 @@
-//! Configuration: defaults, then a TOML file, then the environment (the environment wins).
-//! Every name is listed in docs/configuration.md.
+//! Configuration: defaults, then a TOML file, then the environment (the environment wins),
+//! layered by `figment` (`sources`). Every setting has the environment name
+//! `EHEALTH_SECTION__KEY`, derived from these structs (`keys`); docs/configuration.md
+//! lists every one, checked by a test.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,8 @@ use crate::error::CoreError;
 use crate::rules::LockoutPolicy;
 use crate::secret::Argon2Cost;
 
+pub mod keys;
+pub mod sources;
 mod webauthn;
 pub use webauthn::{AndroidApp, WebauthnConfig};
 
@@ -121,8 +125,10 @@ pub struct IvrConfig {
 }
 
 /// A `<Say voice language>` pair; the voice must be one Twilio lists for the language.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// Either may be left out (empty): it is then the default of its language's slot, so the
+/// environment can change one voice without restating its language.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SayVoice {
     pub voice: String,
     pub language: String,
@@ -146,6 +152,27 @@ pub struct IvrVoices {
     pub english_us: SayVoice,
     /// Which English callers hear: `en-GB` (default) or `en-US`.
     pub english: String,
+}
+
+impl IvrVoices {
+    /// Fills what the file and the environment left empty with the defaults.
+    pub fn fill_defaults(&mut self) {
+        let defaults = Self::default();
+        let pairs = [
+            (&mut self.cantonese, defaults.cantonese),
+            (&mut self.putonghua, defaults.putonghua),
+            (&mut self.english_gb, defaults.english_gb),
+            (&mut self.english_us, defaults.english_us),
+        ];
+        for (slot, default) in pairs {
+            if slot.voice.is_empty() {
+                slot.voice = default.voice;
+            }
+            if slot.language.is_empty() {
+                slot.language = default.language;
+            }
+        }
+    }
 }
 
 impl Default for IvrVoices {
@@ -398,150 +425,42 @@ impl SecurityConfig {
 
 impl Config {
     /// Defaults, then `path` (or `EHEALTH_CONFIG`, or `ehealth.toml` if present), then the
-    /// process environment.
+    /// process environment; then the checks.
     pub fn load(path: Option<&Path>) -> Result<Self, CoreError> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let file = path
-            .map(Path::to_path_buf)
-            .or_else(|| env("EHEALTH_CONFIG").map(PathBuf::from))
-            .or_else(|| Some(PathBuf::from("ehealth.toml")).filter(|p| p.exists()));
-        let mut config = match file {
-            Some(p) => Self::from_toml(&std::fs::read_to_string(&p).map_err(|e| {
-                CoreError::invalid("config", format!("cannot read {}: {e}", p.display()))
-            })?)?,
-            None => Self::default(),
-        };
-        config.apply_env(env)?;
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        let config = Self::from_sources(path, &vars)?;
         config.check()?;
         Ok(config)
     }
 
-    pub fn from_toml(text: &str) -> Result<Self, CoreError> {
-        toml::from_str(text).map_err(|e| CoreError::invalid("config", e.to_string()))
+    /// The layering of [`Config::load`] over the given environment `vars` (tests pass
+    /// their own), without the checks.
+    pub fn from_sources(path: Option<&Path>, vars: &[(String, String)]) -> Result<Self, CoreError> {
+        let named = |name: &str| {
+            vars.iter()
+                .find(|(n, v)| n == name && !v.is_empty())
+                .map(|(_, v)| PathBuf::from(v))
+        };
+        let file = path
+            .map(Path::to_path_buf)
+            .or_else(|| named("EHEALTH_CONFIG"))
+            .or_else(|| Some(PathBuf::from("ehealth.toml")).filter(|p| p.exists()));
+        let text = match &file {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+                CoreError::invalid("config", format!("cannot read {}: {e}", p.display()))
+            })?),
+            None => None,
+        };
+        let env = sources::Environment::read(vars)?;
+        sources::layered(file.as_deref().zip(text.as_deref()), env)
     }
 
-    /// Applies environment overrides, read through `get` so tests need not touch the
-    /// process environment.
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), CoreError> {
-        let parse_num = |name: &'static str, v: String| -> Result<u64, CoreError> {
-            v.parse()
-                .map_err(|_| CoreError::invalid(name, "must be a whole number"))
-        };
-        if let Some(v) = get("EHEALTH_MODE") {
-            self.mode = match v.as_str() {
-                "production" => Mode::Production,
-                "development" => Mode::Development,
-                _ => {
-                    return Err(CoreError::invalid(
-                        "EHEALTH_MODE",
-                        "development or production",
-                    ))
-                }
-            };
-        }
-        set(&mut self.database.url, get("DATABASE_URL"));
-        if let Some(v) = get("EHEALTH_DATABASE_POOL_SIZE") {
-            self.database.pool_size = parse_num("EHEALTH_DATABASE_POOL_SIZE", v)? as u32;
-        }
-        set(&mut self.api.addr, get("EHEALTH_API_ADDR"));
-        set(&mut self.ivr.addr, get("EHEALTH_IVR_ADDR"));
-        set(&mut self.ivr.public_url, get("EHEALTH_IVR_PUBLIC_URL"));
-        set_opt(
-            &mut self.ivr.operator_number,
-            get("EHEALTH_IVR_OPERATOR_NUMBER"),
-        );
-        set_opt(
-            &mut self.ivr.forwarded_header,
-            get("EHEALTH_IVR_FORWARDED_HEADER"),
-        );
-        let voices = &mut self.ivr.voices;
-        set(
-            &mut voices.cantonese.voice,
-            get("EHEALTH_IVR_VOICE_CANTONESE"),
-        );
-        set(
-            &mut voices.putonghua.voice,
-            get("EHEALTH_IVR_VOICE_PUTONGHUA"),
-        );
-        set(&mut voices.english_gb.voice, get("EHEALTH_IVR_VOICE_EN_GB"));
-        set(&mut voices.english_us.voice, get("EHEALTH_IVR_VOICE_EN_US"));
-        set(&mut voices.english, get("EHEALTH_IVR_ENGLISH"));
-        if let Some(v) = get("TWILIO_WEBHOOK_SHARED_KEY") {
-            self.twilio.webhook_shared_key = Some(SecretString::from(v));
-        }
-        set_opt(&mut self.twilio.account_sid, get("TWILIO_ACCOUNT_SID"));
-        if let Some(v) = get("TWILIO_AUTH_TOKEN") {
-            self.twilio.auth_token = Some(SecretString::from(v));
-        }
-        set_opt(&mut self.twilio.api_base, get("TWILIO_API_BASE"));
-        set_opt(&mut self.twilio.from_number, get("TWILIO_FROM_NUMBER"));
-        if let Some(v) = get("TWILIO_FROM_NUMBERS") {
-            self.twilio.from_numbers = v.split(',').map(|n| n.trim().to_owned()).collect();
-        }
-        set_opt(
-            &mut self.twilio.messaging_service_sid,
-            get("TWILIO_MESSAGING_SERVICE_SID"),
-        );
-        if let Some(v) = get("TWILIO_MESSAGING_SERVICE_SENDERS") {
-            self.twilio.messaging_service_senders =
-                u32::try_from(parse_num("TWILIO_MESSAGING_SERVICE_SENDERS", v)?).map_err(|_| {
-                    CoreError::invalid("TWILIO_MESSAGING_SERVICE_SENDERS", "too large")
-                })?;
-        }
-        if let Some(v) = get("SMTP_URL") {
-            self.smtp.url = Some(SecretString::from(v));
-        }
-        set(&mut self.smtp.from, get("EHEALTH_SMTP_FROM"));
-        set_opt(&mut self.fcm.project_id, get("FCM_PROJECT_ID"));
-        if let Some(v) = get("FCM_CREDENTIALS_FILE") {
-            self.fcm.credentials_file = Some(PathBuf::from(v));
-        }
-        set_opt(&mut self.fcm.api_base, get("FCM_API_BASE"));
-        set(&mut self.notifier.addr, get("EHEALTH_NOTIFIER_ADDR"));
-        if let Some(v) = get("EHEALTH_OUTBOX_DIR") {
-            self.notifier.outbox_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("EHEALTH_CODE_KEY") {
-            self.security.code_key = SecretString::from(v);
-        }
-        if let Some(v) = get("EHEALTH_SEAL_KEYS") {
-            self.security.seal_keys = SecretString::from(v);
-        }
-        if let Some(v) = get("EHEALTH_FOLD_WINDOW_SECS") {
-            self.notifier.fold_window_secs = parse_num("EHEALTH_FOLD_WINDOW_SECS", v)?;
-        }
-        if let Some(v) = get("EHEALTH_SMS_PER_SENDER_PER_SEC") {
-            self.notifier.sms_per_sender_per_sec =
-                u32::try_from(parse_num("EHEALTH_SMS_PER_SENDER_PER_SEC", v)?).map_err(|_| {
-                    CoreError::invalid("EHEALTH_SMS_PER_SENDER_PER_SEC", "too large")
-                })?;
-        }
-        if let Some(v) = get("EHEALTH_NOTIFIER_BACKOFF_BASE_MS") {
-            self.notifier.backoff_base_ms = parse_num("EHEALTH_NOTIFIER_BACKOFF_BASE_MS", v)?;
-        }
-        if let Some(v) = get("EHEALTH_POSTAL_FONT") {
-            self.notifier.postal_font = PathBuf::from(v);
-        }
-        self.webauthn.apply_env(&get);
-        if let Some(v) = get("EHEALTH_METRICS_TOKEN") {
-            self.metrics.token = Some(SecretString::from(v));
-        }
-        set(
-            &mut self.notifier.postal_letterhead,
-            get("EHEALTH_POSTAL_LETTERHEAD").map(|v| v.replace("\\n", "\n")),
-        );
-        set(
-            &mut self.notifier.postal_return_address,
-            get("EHEALTH_POSTAL_RETURN_ADDRESS"),
-        );
-        self.audit.apply_env(&get);
-        if let Some(v) = get("EHEALTH_DEMO") {
-            self.demo_on_first_start = matches!(v.as_str(), "1" | "true" | "yes");
-        }
-        if let Some(v) = get("EHEALTH_TRUST_FORWARDED_FOR") {
-            self.api.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
-        }
-        Ok(())
+    /// The defaults and a TOML file's settings (no environment).
+    pub fn from_toml(text: &str) -> Result<Self, CoreError> {
+        sources::layered(
+            Some((Path::new("the configuration file"), text)),
+            sources::Environment::read(&[])?,
+        )
     }
 
     /// Refuses settings that must never reach production.
@@ -643,126 +562,5 @@ impl Config {
     }
 }
 
-fn set(target: &mut String, value: Option<String>) {
-    if let Some(v) = value {
-        *target = v;
-    }
-}
-
-fn set_opt(target: &mut Option<String>, value: Option<String>) {
-    if value.is_some() {
-        *target = value;
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn environment_wins_over_the_file() {
-        let mut c = Config::from_toml(
-            "[database]\nurl = \"sqlite://file.db\"\n[api]\naddr = \"0.0.0.0:1\"\n",
-        )
-        .expect("toml");
-        assert_eq!(c.database.url, "sqlite://file.db");
-        c.apply_env(env(&[("DATABASE_URL", "postgres://x/y")]))
-            .expect("env");
-        assert_eq!(c.database.url, "postgres://x/y");
-        assert_eq!(c.api.addr, "0.0.0.0:1");
-    }
-
-    #[test]
-    fn unknown_keys_in_the_file_are_refused() {
-        assert!(Config::from_toml("[database]\nulr = \"typo\"\n").is_err());
-    }
-
-    #[test]
-    fn production_refuses_default_secrets_and_demo_data() {
-        let mut c = Config::default();
-        c.apply_env(env(&[("EHEALTH_MODE", "production")]))
-            .expect("env");
-        assert_eq!(
-            c.check().expect_err("default key").field(),
-            Some("EHEALTH_CODE_KEY")
-        );
-        c.apply_env(env(&[(
-            "EHEALTH_CODE_KEY",
-            "0123456789abcdef0123456789abcdef",
-        )]))
-        .expect("env");
-        assert_eq!(
-            c.check().expect_err("dev seal keys").field(),
-            Some("EHEALTH_SEAL_KEYS")
-        );
-        // The development key under another id is refused too.
-        let dev_key = crate::seal::DEVELOPMENT_KEYS.replacen("dev:", "k1:", 1);
-        c.apply_env(env(&[("EHEALTH_SEAL_KEYS", &dev_key)]))
-            .expect("env");
-        assert_eq!(
-            c.check().expect_err("dev key renamed").field(),
-            Some("EHEALTH_SEAL_KEYS")
-        );
-        c.apply_env(env(&[(
-            "EHEALTH_SEAL_KEYS",
-            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )]))
-        .expect("env");
-        assert_eq!(c.check().expect_err("demo").field(), Some("EHEALTH_DEMO"));
-        c.apply_env(env(&[("EHEALTH_DEMO", "0")])).expect("env");
-        // Every channel's provider, one at a time, then the public voice-line address.
-        let channels = [
-            ("TWILIO_ACCOUNT_SID", "AC123"),
-            ("TWILIO_AUTH_TOKEN", "token"),
-            ("TWILIO_FROM_NUMBER", "+85260000000"),
-            ("SMTP_URL", "smtps://user:pass@mail.example:465"),
-            ("FCM_PROJECT_ID", "ehealth-hk"),
-            ("FCM_CREDENTIALS_FILE", "/etc/ehealth/fcm.json"),
-        ];
-        for (name, value) in channels {
-            assert_eq!(c.check().expect_err(name).field(), Some(name));
-            c.apply_env(env(&[(name, value)])).expect("env");
-        }
-        assert_eq!(
-            c.check().expect_err("public url").field(),
-            Some("EHEALTH_IVR_PUBLIC_URL")
-        );
-        c.apply_env(env(&[(
-            "EHEALTH_IVR_PUBLIC_URL",
-            "https://ivr.ehealth.example",
-        )]))
-        .expect("env");
-        assert_eq!(
-            c.check().expect_err("audit key").field(),
-            Some("EHEALTH_AUDIT_SIGNING_KEY")
-        );
-        c.apply_env(env(&[(
-            "EHEALTH_AUDIT_SIGNING_KEY",
-            "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy0wMDA=",
-        )]))
-        .expect("env");
-        assert_eq!(
-            c.check().expect_err("metrics token").field(),
-            Some("EHEALTH_METRICS_TOKEN")
-        );
-        c.apply_env(env(&[(
-            "EHEALTH_METRICS_TOKEN",
-            "fedcba9876543210fedcba9876543210",
-        )]))
-        .expect("env");
-        assert!(c.check().is_ok());
-        assert!(
-            Config::default().check().is_ok(),
-            "development accepts defaults"
-        );
-    }
-}
+mod tests;

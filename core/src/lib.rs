@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod metrics;
 pub mod rules;
 pub mod seal;
 pub mod secret;

@@ -17,6 +17,7 @@ use crate::seal::SecretBox;
 
 /// Argon2id cost. The defaults follow OWASP's second recommended set (19 MiB, 2 passes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct Argon2Cost {
     pub memory_kib: u32,
     pub iterations: u32,

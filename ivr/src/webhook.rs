@@ -120,6 +120,7 @@ pub async fn verify(
 }
 
 async fn refuse(services: &Services, source: String, path: String) -> HttpResponse {
+    ehealth_core::metrics::metrics().ivr_webhooks_refused.inc();
     tracing::warn!(
         path,
         source,
@@ -176,9 +177,7 @@ mod tests {
         );
         config.mode = Mode::Production;
         assert_eq!(signing_key(&config), None);
-        config
-            .apply_env(|k| (k == "TWILIO_AUTH_TOKEN").then(|| "real-token".to_owned()))
-            .expect("env");
+        config.twilio.auth_token = Some("real-token".into());
         assert_eq!(
             signing_key(&config).as_deref(),
             Some(b"real-token".as_slice())

@@ -36,6 +36,7 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(Some(b)) => b.integrated as i64 == limit,
             Ok(None) => false,
             Err(e) => {
+                ehealth_core::metrics::metrics().sequencer_failures.inc();
                 tracing::warn!(error = %e, "audit log sequencer batch failed; retried");
                 false
             }

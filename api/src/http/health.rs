@@ -7,7 +7,9 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::errors::{blocking, ApiError};
-use super::metrics::{ExtraMetrics, HttpMetrics};
+use ehealth_core::metrics::{gauges, metrics as process_metrics};
+
+use super::metrics::{ScrapeGauges, ServiceName};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -51,8 +53,8 @@ fn may_scrape(services: &Services, req: &HttpRequest) -> bool {
 async fn metrics(
     req: HttpRequest,
     services: web::Data<Services>,
-    http: web::Data<HttpMetrics>,
-    extra: Option<web::Data<ExtraMetrics>>,
+    service: web::Data<ServiceName>,
+    extra: Option<web::Data<ScrapeGauges>>,
 ) -> HttpResponse {
     if !may_scrape(&services, &req) {
         return ApiError::Core(CoreError::unauthenticated(
@@ -62,24 +64,28 @@ async fn metrics(
         .error_response();
     }
     let (connections, idle) = services.db.pool_state();
-    let mut text = http.render();
-    text.push_str(&format!(
-        "# HELP ehealth_db_pool_connections Open database connections in the pool.\n\
-         # TYPE ehealth_db_pool_connections gauge\n\
-         ehealth_db_pool_connections{{service=\"{0}\"}} {connections}\n\
-         # HELP ehealth_db_pool_idle Idle database connections in the pool.\n\
-         # TYPE ehealth_db_pool_idle gauge\n\
-         ehealth_db_pool_idle{{service=\"{0}\"}} {idle}\n",
-        http.service()
+    let service = service.0;
+    let mut families = gauges(
+        "ehealth_db_pool_connections",
+        "Open database connections in the pool.",
+        "service",
+        &[(service, f64::from(connections))],
+    );
+    families.extend(gauges(
+        "ehealth_db_pool_idle",
+        "Idle database connections in the pool.",
+        "service",
+        &[(service, f64::from(idle))],
     ));
     if let Some(extra) = extra {
-        let (render, services) = (extra.0, services.clone());
-        match blocking(move || render(&services)).await {
-            Ok(lines) => text.push_str(&lines),
+        let (read, services) = (extra.0, services.clone());
+        match blocking(move || read(&services)).await {
+            Ok(more) => families.extend(more),
             Err(e) => tracing::warn!(error = %e, "extra metrics unavailable"),
         }
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(text)
+        .insert_header(("Cache-Control", "no-store"))
+        .body(process_metrics().render(families))
 }

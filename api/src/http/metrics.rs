@@ -1,120 +1,101 @@
-//! Request counters in the Prometheus text format. Kept by hand: a handful of counters
-//! does not justify a metrics framework.
+//! One span, one log line and one metric sample per request (issue 17). The span carries
+//! a request id (the load balancer's `x-request-id` when it is a sane one, else ours),
+//! returned in `x-request-id` so a patient's or clinic's report can be found in the log.
+//! Only the route *pattern* is recorded, never the path or the query string: paths hold
+//! identifiers and some query strings hold tokens.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, Error};
+use actix_web::{web, Error, HttpMessage};
+use ehealth_core::metrics::{method_label, metrics};
+use tracing::Instrument;
 
-/// Lines a service adds to its `/metrics`, rendered off the async threads (they may read
-/// the database). Registered as app data by the service's routes.
-#[derive(Clone, Copy)]
-pub struct ExtraMetrics(
-    pub fn(&ehealth_core::context::Services) -> Result<String, ehealth_core::CoreError>,
-);
+pub use ehealth_core::metrics::ScrapeGauges;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceName(pub &'static str);
 
-/// Upper bounds (seconds) of the request-duration histogram's buckets.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Requests by status class, their total time, and a histogram of their durations.
-pub struct HttpMetrics {
-    service: ServiceName,
-    by_class: [AtomicU64; 5],
-    micros_total: AtomicU64,
-    /// Requests that took at most `BUCKETS[i]` (not cumulative; summed when rendered).
-    by_bucket: [AtomicU64; BUCKETS.len()],
-}
+/// The id of one request, in its span, its log lines and its answer's `x-request-id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
 
-impl HttpMetrics {
-    pub fn new(service: ServiceName) -> Self {
-        Self {
-            service,
-            by_class: Default::default(),
-            micros_total: AtomicU64::new(0),
-            by_bucket: Default::default(),
-        }
+impl RequestId {
+    /// The incoming `x-request-id` if it is 1-64 characters of letters, digits, `-`, `_`
+    /// and `.` (what load balancers send; nothing that could forge a log line), else a
+    /// new random one.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        headers
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| Self::is_sane(v))
+            .map_or_else(
+                || Self(uuid::Uuid::new_v4().simple().to_string()),
+                |v| Self(v.to_owned()),
+            )
     }
 
-    pub fn service(&self) -> &'static str {
-        self.service.0
+    fn is_sane(v: &str) -> bool {
+        (1..=64).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     }
 
-    fn record(&self, status: u16, micros: u64) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.by_class[class].fetch_add(1, Ordering::Relaxed);
-        self.micros_total.fetch_add(micros, Ordering::Relaxed);
-        let seconds = micros as f64 / 1e6;
-        if let Some(i) = BUCKETS.iter().position(|&le| seconds <= le) {
-            self.by_bucket[i].fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    pub fn render(&self) -> String {
-        let service = self.service.0;
-        let mut out = String::from(
-            "# HELP ehealth_http_requests_total HTTP requests answered, by status class.\n\
-             # TYPE ehealth_http_requests_total counter\n",
-        );
-        for (i, counter) in self.by_class.iter().enumerate() {
-            out.push_str(&format!(
-                "ehealth_http_requests_total{{service=\"{service}\",class=\"{}xx\"}} {}\n",
-                i + 1,
-                counter.load(Ordering::Relaxed)
-            ));
-        }
-        out.push_str(&format!(
-            "# HELP ehealth_http_request_seconds_total Time spent answering requests.\n\
-             # TYPE ehealth_http_request_seconds_total counter\n\
-             ehealth_http_request_seconds_total{{service=\"{service}\"}} {:.6}\n",
-            self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out.push_str(
-            "# HELP ehealth_http_request_duration_seconds How long requests took to answer.\n\
-             # TYPE ehealth_http_request_duration_seconds histogram\n",
-        );
-        let mut cumulative = 0;
-        for (le, count) in BUCKETS.iter().zip(&self.by_bucket) {
-            cumulative += count.load(Ordering::Relaxed);
-            out.push_str(&format!(
-                "ehealth_http_request_duration_seconds_bucket{{service=\"{service}\",le=\"{le}\"}} {cumulative}\n"
-            ));
-        }
-        let total: u64 = self
-            .by_class
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .sum();
-        out.push_str(&format!(
-            "ehealth_http_request_duration_seconds_bucket{{service=\"{service}\",le=\"+Inf\"}} {total}\n\
-             ehealth_http_request_duration_seconds_sum{{service=\"{service}\"}} {:.6}\n\
-             ehealth_http_request_duration_seconds_count{{service=\"{service}\"}} {total}\n",
-            self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-/// Middleware counting every answer of the app it wraps: `.wrap(from_fn(record))`.
-pub async fn record(
+/// Routes that are polled (probes, scrapes): logged at debug, not info.
+fn is_probe(route: &str) -> bool {
+    matches!(route, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Middleware around the whole app: `.wrap(from_fn(observe))`.
+pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
-    let response = next.call(req).await?;
-    if let Some(m) = metrics {
-        m.record(
-            response.status().as_u16(),
-            started.elapsed().as_micros() as u64,
-        );
+    let service = req
+        .app_data::<web::Data<ServiceName>>()
+        .map_or("unknown", |s| s.0);
+    let request_id = RequestId::from_headers(req.headers());
+    let method = method_label(req.method().as_str());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "request",
+        service,
+        request_id = request_id.as_str(),
+        method,
+        route = route.as_str()
+    );
+    req.extensions_mut().insert(request_id.clone());
+    let result = next.call(req).instrument(span.clone()).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(e) => e.as_response_error().status_code(),
+    };
+    let secs = started.elapsed().as_secs_f64();
+    metrics().http_request(service, method, &route, status.as_u16(), secs);
+    let (status, millis) = (status.as_u16(), (secs * 1e3).round() as u64);
+    span.in_scope(|| {
+        if is_probe(&route) {
+            tracing::debug!(status, millis, "answered");
+        } else {
+            tracing::info!(status, millis, "answered");
+        }
+    });
+    let mut response = result?;
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+        response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
 }
@@ -123,28 +104,22 @@ pub async fn record(
 mod tests {
     use super::*;
 
+    fn id_of(value: &str) -> String {
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(REQUEST_ID, v);
+        }
+        RequestId::from_headers(&headers).0
+    }
+
     #[test]
-    fn durations_land_in_cumulative_buckets() {
-        let m = HttpMetrics::new(ServiceName("api"));
-        m.record(200, 3_000); // 3 ms
-        m.record(200, 80_000); // 80 ms
-        m.record(503, 30_000_000); // 30 s: beyond the last bound
-        let text = m.render();
-        let bucket = |le: &str| {
-            let key = format!(
-                "ehealth_http_request_duration_seconds_bucket{{service=\"api\",le=\"{le}\"}} "
-            );
-            text.lines()
-                .find_map(|l| l.strip_prefix(&key))
-                .unwrap_or_else(|| panic!("no bucket {le} in\n{text}"))
-                .to_owned()
-        };
-        assert_eq!(bucket("0.005"), "1");
-        assert_eq!(bucket("0.05"), "1");
-        assert_eq!(bucket("0.1"), "2");
-        assert_eq!(bucket("10"), "2");
-        assert_eq!(bucket("+Inf"), "3");
-        assert!(text.contains("ehealth_http_request_duration_seconds_count{service=\"api\"} 3"));
-        assert!(text.contains("ehealth_http_requests_total{service=\"api\",class=\"5xx\"} 1"));
+    fn a_sane_incoming_request_id_is_kept_and_anything_else_replaced() {
+        assert_eq!(id_of("lb-1a2b.3c_4"), "lb-1a2b.3c_4");
+        for bad in ["", "a b", "x\"y", &"a".repeat(65), "id=1;drop"] {
+            let made = id_of(bad);
+            assert_ne!(made, bad);
+            assert_eq!(made.len(), 32, "a fresh uuid in place of {bad:?}");
+        }
+        assert_ne!(id_of(""), id_of(""), "each made id is new");
     }
 }

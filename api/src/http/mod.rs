@@ -13,7 +13,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use ehealth_core::context::Services;
 
-use self::metrics::{HttpMetrics, ServiceName};
+use self::metrics::ServiceName;
 
 /// An HTTP service of the platform: shared error handling, health, readiness and metrics,
 /// plus the routes `configure` adds. Stops gracefully on SIGTERM / SIGINT, letting
@@ -24,17 +24,17 @@ pub fn server(
     name: &'static str,
     configure: fn(&mut web::ServiceConfig),
 ) -> std::io::Result<Server> {
-    let metrics = web::Data::new(HttpMetrics::new(ServiceName(name)));
+    let name = web::Data::new(ServiceName(name));
     let services = web::Data::new(services);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(services.clone())
-            .app_data(metrics.clone())
+            .app_data(name.clone())
             .app_data(errors::json_config())
             .app_data(errors::path_config())
             .app_data(errors::query_config())
             .wrap(from_fn(headers::security_headers))
-            .wrap(from_fn(metrics::record))
+            .wrap(from_fn(metrics::observe))
             .configure(health::routes)
             .configure(configure)
             .default_service(web::to(errors::not_found))

@@ -113,6 +113,7 @@ pub fn check(
         });
     }
     access_keys::record_failure(conn, &record.id, failures as i32, Some(to_db(now)))?;
+    crate::metrics::metrics().lockout("access_key");
     audit_try(conn, AuditOutcome::Locked, "access_key_locked_now")?;
     let event = PatientEvent {
         kind: NotificationKind::AccessKeyLocked,

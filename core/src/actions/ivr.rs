@@ -293,6 +293,9 @@ fn count_on_key(
     let max = i32::try_from(security.access_key_max_failures).unwrap_or(i32::MAX);
     let locks = failures >= max;
     access_keys::record_failure(conn, &record.id, failures, locks.then(|| to_db(now)))?;
+    if locks {
+        crate::metrics::metrics().lockout("access_key");
+    }
     let outcome = if locks {
         AuditOutcome::Locked
     } else {

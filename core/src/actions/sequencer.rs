@@ -41,7 +41,7 @@ pub fn integrate_batch(
     now: DateTime<Utc>,
     before_commit: &dyn Fn(),
 ) -> CoreResult<Option<Batch>> {
-    write_tx(conn, |c| {
+    let batch = write_tx(conn, |c| {
         if !try_lock(c)? {
             return Ok(None);
         }
@@ -69,7 +69,16 @@ pub fn integrate_batch(
             integrated: entries.len(),
             tree_size: new_size,
         }))
-    })
+    })?;
+    // Counted once committed: a rolled-back batch integrated nothing.
+    if let Some(b) = &batch {
+        let m = crate::metrics::metrics();
+        m.sequenced_entries.inc_by(b.integrated as u64);
+        m.audit_tree_size
+            .set(i64::try_from(b.tree_size).unwrap_or(i64::MAX));
+        m.sequencer_last_success.set(now.timestamp());
+    }
+    Ok(batch)
 }
 
 /// One sequencer at a time on PostgreSQL: a transaction-scoped advisory lock, released

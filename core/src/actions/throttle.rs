@@ -47,6 +47,9 @@ pub fn fail(
     let state = attempts::load_for_update(conn, scope, now)?;
     let (next, newly_locked) = state.after_failure(policy, now);
     attempts::save(conn, scope, &next)?;
+    if newly_locked {
+        crate::metrics::metrics().lockout(scope);
+    }
     Ok(newly_locked)
 }
 

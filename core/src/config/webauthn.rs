@@ -41,29 +41,6 @@ impl Default for WebauthnConfig {
     }
 }
 
-impl WebauthnConfig {
-    /// `EHEALTH_WEBAUTHN_RP_ORIGINS` (or the old `EHEALTH_WEBAUTHN_RP_ORIGIN`): origins
-    /// separated by commas.
-    pub fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
-        if let Some(v) = get("EHEALTH_WEBAUTHN_RP_ID") {
-            self.rp_id = v;
-        }
-        let origins =
-            get("EHEALTH_WEBAUTHN_RP_ORIGINS").or_else(|| get("EHEALTH_WEBAUTHN_RP_ORIGIN"));
-        if let Some(v) = origins {
-            self.rp_origins = split_list(&v);
-        }
-    }
-}
-
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -89,10 +66,5 @@ mod tests {
             toml::from_str("rp_origins = [\"https://a.example\", \"android:apk-key-hash:x\"]")
                 .unwrap();
         assert_eq!(c.rp_origins.len(), 2);
-        let mut c = WebauthnConfig::default();
-        c.apply_env(&|n: &str| {
-            (n == "EHEALTH_WEBAUTHN_RP_ORIGINS").then(|| "https://a, android:b".to_owned())
-        });
-        assert_eq!(c.rp_origins, ["https://a", "android:b"]);
     }
 }

@@ -178,6 +178,10 @@ pub fn append(
     diesel::insert_into(pending::table)
         .values(pending::seq.eq(seq))
         .execute(conn)?;
+    crate::metrics::metrics()
+        .audit_entries
+        .with_label_values(&[entry.action.as_str(), entry.outcome.as_str()])
+        .inc();
     Ok(row.into_entry(seq))
 }
 

@@ -37,15 +37,6 @@ impl Default for AuditConfig {
 }
 
 impl AuditConfig {
-    pub fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
-        if let Some(v) = get("EHEALTH_AUDIT_SIGNING_KEY") {
-            self.signing_key = SecretString::from(v);
-        }
-        if let Some(v) = get("EHEALTH_AUDIT_ORIGIN") {
-            self.origin = v;
-        }
-    }
-
     pub fn signer(&self) -> Result<LogSigner, CoreError> {
         let seed: [u8; 32] = B64
             .decode(self.signing_key.expose_secret().trim())

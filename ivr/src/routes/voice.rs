@@ -35,6 +35,9 @@ async fn answer(
         Ok(webhook) => webhook,
         Err(refused) => return refused,
     };
+    if step.is_none() {
+        ehealth_core::metrics::metrics().ivr_calls.inc();
+    }
     let shared = services.get_ref().clone();
     let hook = webhook.clone();
     let result = blocking(move || {
@@ -45,6 +48,7 @@ async fn answer(
     let body = match result {
         Ok(twiml) => twiml,
         Err(error) => {
+            ehealth_core::metrics::metrics().ivr_voice_failures.inc();
             let call_sid = webhook.param("CallSid").unwrap_or("");
             tracing::error!(call_sid, path = webhook.path_and_query, %error, "voice webhook failed; apologising to the caller");
             turn::apology(&services, spoken_voice(&webhook)).render()

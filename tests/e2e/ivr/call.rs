@@ -47,9 +47,7 @@ macro_rules! ivr_tests {
 pub(crate) use ivr_tests;
 
 pub fn configure(config: &mut Config) {
-    config
-        .apply_env(|name| (name == "TWILIO_AUTH_TOKEN").then(|| AUTH_TOKEN.to_owned()))
-        .expect("token set");
+    config.twilio.auth_token = Some(AUTH_TOKEN.into());
     config.ivr.public_url = format!("{PUBLIC_URL}/");
     config.ivr.operator_number = Some(OPERATOR.to_owned());
 }
