@@ -5,6 +5,7 @@
 mod cli;
 mod connection_loss;
 mod http_contract;
+mod logging;
 mod sequencer_crash;
 mod shutdown;
 
