@@ -154,6 +154,7 @@ impl Modify for DescribeResponses {
         crate::routes::admin::provider_applications::show,
         crate::routes::admin::provider_applications::add_documents,
         crate::routes::admin::provider_applications::decide,
+        crate::routes::admin::provider_documents::record,
     )
 )]
 pub struct ApiDoc;

@@ -32,6 +32,7 @@ text_enum! {
         ProviderStatusScheduled => "provider_status_scheduled",
         ProviderApplication => "provider_application",
         ProviderDocumentExpired => "provider_document_expired",
+        ProviderDocumentsRecorded => "provider_documents_recorded",
     }
 }
 
