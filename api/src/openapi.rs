@@ -162,6 +162,7 @@ impl Modify for DescribeResponses {
         crate::routes::hcp::verify_sdm::end_for_capacity,
         crate::routes::admin::sdm_links::list,
         crate::routes::admin::sdm_links::change,
+        crate::routes::admin::provider_documents::record,
     )
 )]
 pub struct ApiDoc;

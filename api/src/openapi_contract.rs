@@ -109,6 +109,18 @@ fn constrain(owner: &str, name: &str, object: &mut Object) {
         "access_key" => object.pattern = Some(digits(8)),
         "code" | "totp_code" => object.pattern = Some(digits(6)),
         "date_of_birth" => object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date)),
+        "effective_on" | "received_on" | "expires_on" | "registration_expires_on" => {
+            object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date));
+        }
+        // A provider's supporting document (issue 16).
+        "type" if owner == "DocumentBody" => {
+            object.enum_values = Some(
+                ehealth_core::domain::DocumentType::ALL
+                    .iter()
+                    .map(|v| v.as_str().into())
+                    .collect(),
+            );
+        }
         "type" | "consent_type" if owner.contains("IdDocument") => {
             object.enum_values = Some(ID_DOCUMENT_TYPES.iter().map(|v| (*v).into()).collect());
         }

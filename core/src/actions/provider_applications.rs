@@ -339,7 +339,7 @@ pub(crate) fn document_row(
 ) -> ProviderDocument {
     ProviderDocument {
         id: new_id(),
-        application_id: application_id.to_owned(),
+        application_id: Some(application_id.to_owned()),
         provider_id: None,
         document_type: d.kind.as_str().to_owned(),
         number: d.number.trim().to_owned(),
@@ -348,7 +348,46 @@ pub(crate) fn document_row(
         scan_ref: d.scan_ref.trim().to_owned(),
         added_at: to_db(now),
         expired_at: None,
+        replaced_by: None,
     }
+}
+
+/// The Office records a registered provider's renewed (or further) documents: each
+/// replaces the provider's earlier documents of its type, which are then neither reminded
+/// nor suspend the provider. Audited.
+pub fn record_provider_documents(
+    conn: &mut DbConn,
+    office: &super::accounts::Staff,
+    provider_id: &crate::ids::ProviderId,
+    documents: &[DocumentInput],
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<ProviderDocument>> {
+    super::provider_lifecycle::require_office(office)?;
+    let today = hong_kong_date(now);
+    if documents.is_empty() || documents.len() > 20 {
+        return Err(CoreError::invalid("documents", "1 to 20 documents"));
+    }
+    for d in documents {
+        d.validate(today)?;
+    }
+    write_tx(conn, |c| {
+        let provider = crate::db::providers::find(c, provider_id.as_str())?
+            .ok_or(CoreError::NotFound("provider"))?;
+        for d in documents {
+            let row = ProviderDocument {
+                application_id: None,
+                provider_id: Some(provider.id.clone()),
+                ..document_row("", d, now)
+            };
+            apps::insert_document(c, &row)?;
+            apps::replace_earlier(c, &provider.id, d.kind, &row.id)?;
+        }
+        let entry = NewAuditEntry::new(AuditAction::ProviderDocumentsRecorded, office.actor(), AuditOutcome::Succeeded)
+            .provider(&provider.id)
+            .details(json!({ "documents": documents.iter().map(|d| json!({"type": d.kind.as_str(), "number": d.number.trim(), "expires_on": d.expires_on.map(|x| x.to_string())})).collect::<Vec<_>>() }));
+        audit::append(c, &entry, now)?;
+        Ok(apps::documents_of_provider(c, &provider.id)?)
+    })
 }
 
 pub(crate) fn audit_application(

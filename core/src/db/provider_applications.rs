@@ -57,7 +57,8 @@ impl ProviderApplication {
 #[diesel(table_name = pd)]
 pub struct ProviderDocument {
     pub id: String,
-    pub application_id: String,
+    /// None for a document the Office recorded for a registered provider (a renewal).
+    pub application_id: Option<String>,
     pub provider_id: Option<String>,
     pub document_type: String,
     pub number: String,
@@ -66,6 +67,7 @@ pub struct ProviderDocument {
     pub scan_ref: String,
     pub added_at: NaiveDateTime,
     pub expired_at: Option<NaiveDateTime>,
+    pub replaced_by: Option<String>,
 }
 
 impl ProviderDocument {
@@ -206,11 +208,30 @@ pub fn provider_documents_expiring(
     pd::table
         .filter(pd::provider_id.is_not_null())
         .filter(pd::expired_at.is_null())
+        .filter(pd::replaced_by.is_null())
         .filter(pd::expires_on.le(until))
         .order(pd::expires_on)
         .limit(limit)
         .select(ProviderDocument::as_select())
         .load(conn)
+}
+
+/// The provider's documents of `kind` other than `by` now count no more: `by` replaces them.
+pub fn replace_earlier(
+    conn: &mut DbConn,
+    provider_id: &str,
+    kind: DocumentType,
+    by: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        pd::table
+            .filter(pd::provider_id.eq(provider_id))
+            .filter(pd::document_type.eq(kind.as_str()))
+            .filter(pd::id.ne(by))
+            .filter(pd::replaced_by.is_null()),
+    )
+    .set(pd::replaced_by.eq(Some(by)))
+    .execute(conn)
 }
 
 /// Marks the document acted on as expired; false if another sweeper did first.

@@ -555,7 +555,7 @@ diesel::table! {
 diesel::table! {
     provider_documents (id) {
         id -> Text,
-        application_id -> Text,
+        application_id -> Nullable<Text>,
         provider_id -> Nullable<Text>,
         document_type -> Text,
         number -> Text,
@@ -564,6 +564,7 @@ diesel::table! {
         scan_ref -> Text,
         added_at -> Timestamp,
         expired_at -> Nullable<Timestamp>,
+        replaced_by -> Nullable<Text>,
     }
 }
 

@@ -36,6 +36,7 @@ text_enum! {
         SdmApplied => "sdm_applied",
         SdmLinked => "sdm_linked",
         SdmLinkChanged => "sdm_link_changed",
+        ProviderDocumentsRecorded => "provider_documents_recorded",
     }
 }
 

@@ -90,11 +90,14 @@ CREATE UNIQUE INDEX provider_applications_one_open
     ON provider_applications (dedupe_key) WHERE status IN ('submitted', 'more_requested');
 CREATE INDEX provider_applications_by_status ON provider_applications (status, created_at);
 
--- A supporting document: of an application, and of the provider once approved. The scan
--- itself is kept in the Office's document store; `scan_ref` names it.
+-- A supporting document: of an application, and of the provider once approved (or
+-- recorded by the Office for a registered provider, without application: a renewal). The
+-- scan itself is kept in the Office's document store; `scan_ref` names it. A renewal
+-- replaces the provider's earlier documents of its type (`replaced_by`), which are then
+-- neither reminded nor acted on.
 CREATE TABLE provider_documents (
     id TEXT PRIMARY KEY NOT NULL,
-    application_id TEXT NOT NULL REFERENCES provider_applications (id),
+    application_id TEXT REFERENCES provider_applications (id),
     provider_id TEXT REFERENCES providers (id),
     document_type TEXT NOT NULL,
     number TEXT NOT NULL,
@@ -102,11 +105,12 @@ CREATE TABLE provider_documents (
     expires_on DATE,
     scan_ref TEXT NOT NULL,
     added_at TIMESTAMP NOT NULL,
-    expired_at TIMESTAMP
+    expired_at TIMESTAMP,
+    replaced_by TEXT
 );
 CREATE INDEX provider_documents_by_application ON provider_documents (application_id);
 CREATE INDEX provider_documents_by_expiry ON provider_documents (expires_on)
-    WHERE provider_id IS NOT NULL AND expired_at IS NULL;
+    WHERE provider_id IS NOT NULL AND expired_at IS NULL AND replaced_by IS NULL;
 
 -- Each reminder before a document expires, queued once (document, days before).
 CREATE TABLE provider_document_reminders (

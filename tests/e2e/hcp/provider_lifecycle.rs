@@ -128,6 +128,23 @@ both_backends! {
         assert_eq!(entry.provider_id.as_deref(), Some(provider.as_str()));
     }
 
+    async fn a_renewed_document_recorded_by_the_office_keeps_the_provider_registered(app: TestApp) {
+        demo(&app);
+        let office = office(&app).await;
+        let form = application("Harbour Family Clinic", "medical_clinic", vec![document("medical_clinic_registration", Some(10))]);
+        let (provider, _) = approved_provider(&app, &office, form).await;
+        let (status, body) = post(&app, &format!("/v1/admin/providers/{provider}/documents"), Some(&office),
+            json!({"documents": [document("medical_clinic_registration", Some(400))]})).await;
+        assert_eq!(status, 200, "{body}");
+        let documents = body["documents"].as_array().unwrap();
+        assert_eq!(documents.len(), 2);
+        assert_eq!(documents.iter().filter(|d| d["replaced_by"].is_null()).count(), 1, "the old one is replaced");
+        let sweep = sweep_twice(&app, hong_kong_morning(11)).await;
+        assert_eq!((sweep.document_reminders, sweep.suspended_for_documents), (0, 0));
+        assert_eq!(provider_status(&app, &office, &provider).await, "registered");
+        assert_eq!(last_audit(&app, "provider_documents_recorded").provider_id.as_deref(), Some(provider.as_str()));
+    }
+
     async fn an_hcprof_whose_registration_expired_is_refused_with_its_own_reason_until_renewed(app: TestApp) {
         let summary = demo(&app);
         let admin = clinic_admin(&app).await;

@@ -8,6 +8,7 @@ pub(crate) mod log_proofs;
 pub(crate) mod manage_accounts;
 pub(crate) mod notification_jobs;
 pub(crate) mod provider_applications;
+pub(crate) mod provider_documents;
 pub(crate) mod query_audit;
 pub(crate) mod register_provider;
 pub(crate) mod sdm_links;
@@ -44,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/provider-applications/{id}/{action}",
             web::post().to(provider_applications::decide),
+        )
+        .route(
+            "/providers/{id}/documents",
+            web::post().to(provider_documents::record),
         )
         // Before `{action}`, which would otherwise match "accounts".
         .route(

@@ -140,6 +140,7 @@ pub fn document_json(d: &ProviderDocument) -> Value {
         "scan_ref": d.scan_ref,
         "added_at": d.added_at.and_utc().to_rfc3339(),
         "expired_at": d.expired_at.map(|t| t.and_utc().to_rfc3339()),
+        "replaced_by": d.replaced_by,
     })
 }
 
