@@ -10,3 +10,4 @@ pub(crate) mod helpers;
 mod journey;
 mod matrix;
 mod office;
+mod portal;

@@ -28,6 +28,8 @@ text_enum! {
         PasskeyEnrolled => "passkey_enrolled",
         PreferencesChanged => "preferences_changed",
         ApprovalDecided => "approval_decided",
+        // issue 18 (eHR portal)
+        PatientLookup => "patient_lookup",
     }
 }
 
