@@ -123,8 +123,9 @@ try {
 
   await page.navigate(`${base}/counter/records`);
   await audit(page, "records-form-en");
-  await submit(page, "view", { view_ehr: env("EHR") });
-  check((await text(page, "result")).includes("Access granted"), "the view is granted for a care episode opened at this visit");
+  await page.eval("document.getElementById('purpose_reason').checked = true");
+  await submit(page, "view", { view_ehr: env("EHR"), reason: "Follow-up of last week's chest pain" });
+  check((await text(page, "result")).includes("Access granted"), "the view is granted for the reason stated");
   check((await text(page, "records")).includes("Allergies"), "the allowed records are shown");
   const withheld = await text(page, "withheld");
   check(withheld.includes("Clinical notes") && withheld.includes("patient's approval"), `a restricted type is withheld, the reason in plain words: "${withheld}"`);

@@ -64,7 +64,8 @@ pub fn form(lang: Lang, ehr: &str) -> Markup {
 pub fn consent_sentence(lang: Lang, c: &SharingConsent) -> String {
     let kind = lang.consent_type(&c.consent_type);
     let status = lang.consent_status(&c.status);
-    match (lang, c.expires_at) {
+    let until = c.expires_at.filter(|_| c.status == "active");
+    match (lang, until) {
         (Lang::En, Some(t)) => format!("{status}, {kind}, until {}", lang.stored_time(t)),
         (Lang::En, None) => format!("{status}, {kind}"),
         (Lang::ZhHant, Some(t)) => format!("{status}，{kind}，有效至{}", lang.stored_time(t)),
@@ -165,7 +166,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
             Done::Changed(c, means) => {
                 p.ok #result role="status" {
                     (lang.t("Done. This clinic's sharing consent: ", "已完成。本機構的互通同意："))
-                    (consent_sentence(lang, c)) "."
+                    (consent_sentence(lang, c)) (lang.t(".", "。"))
                 }
                 p #confirmation {
                     @match lang {
@@ -179,7 +180,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
                     (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
                         "此表格已遞交，只會處理一次。本機構現時的互通同意："))
                     @match current {
-                        Some(c) => { (consent_sentence(lang, c)) "." }
+                        Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
                         None => { (lang.t("none.", "沒有。")) }
                     }
                 }

@@ -97,7 +97,7 @@ fn result(lang: Lang, found: &PatientLookup) -> Markup {
                     @match &found.consent {
                         Some(c) if c.status == "active" => {
                             (lang.t("This clinic holds sharing consent: ", "本機構持有互通同意："))
-                            (consent_sentence(lang, c)) "."
+                            (consent_sentence(lang, c)) (lang.t(".", "。"))
                         }
                         _ => { (lang.t("This clinic holds no sharing consent from this patient.", "本機構未有此病人的互通同意。")) }
                     }

@@ -349,7 +349,7 @@ async fn handle(
             html! {
                 p.ok #result role="status" {
                     (lang.t("The request was sent to the patient's eHealth app; it is open until ", "要求已發送到病人的醫健通應用程式，有效至"))
-                    (lang.stored_time(a.expires_at)) "."
+                    (lang.stored_time(a.expires_at)) (lang.t(".", "。"))
                 }
             },
         ),

@@ -327,7 +327,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
                     }
                 }
                 @match &r.consent {
-                    Some(Ok(c)) => p #consent-state { (lang.t("This clinic's sharing consent: ", "本機構的互通同意：")) (consent_sentence(lang, c)) "." },
+                    Some(Ok(c)) => p #consent-state { (lang.t("This clinic's sharing consent: ", "本機構的互通同意：")) (consent_sentence(lang, c)) (lang.t(".", "。")) },
                     Some(Err(e)) => p.error #error role="alert" { (lang.t("Registered, but the consent could not be taken: ", "已登記，但未能取得互通同意：")) (lang.error(e)) },
                     None => {}
                 }
