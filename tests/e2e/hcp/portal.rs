@@ -286,95 +286,101 @@ both_backends! {
     }
 }
 
-both_backends! {
-    async fn a_walk_in_and_a_pending_applicant_are_registered_on_the_portal(app: TestApp) {
-        demo(&app);
-        let cookie = sign_in(&app, 0).await;
-        let page = get(&app, "/counter/register", Some(&cookie)).await.text().await.unwrap();
-        // A smart HKIC read (the reader's JSON), contact details typed, consent in the step.
-        let card = r#"{"hkic": "K123456(0)", "name_en": "LEE, Ka Yan", "name_zh": "李家欣", "date_of_birth": "1985-07-01", "sex": "F"}"#;
-        let walk_in = [("card_data", card), ("doc_type", "hkic"), ("doc_number", ""), ("mobile", "+85291112222"),
-            ("language", "zh-Hant"), ("notify_sms", "yes"), ("contact_confirmed", "yes"), ("consent", "indefinite"),
-            ("form_id", &form_id_in(&page))];
-        let r = post_form(&app, "/counter/register", Some(&cookie), &walk_in).await;
-        assert_eq!(r.status(), 200);
-        let text = r.text().await.unwrap();
-        assert!(text.contains("Registration is complete") && text.contains("access key has been sent to them by SMS"), "{text}");
-        assert!(text.contains("This clinic's sharing consent: active, indefinite"), "{text}");
-        // The double click: the same form again registers nobody twice.
-        let again = post_form(&app, "/counter/register", Some(&cookie), &walk_in).await.text().await.unwrap();
-        assert!(again.contains("already sent"), "{again}");
-        let channel: String = ehealth_core::db::schema::sharing_consents::table
-            .select(ehealth_core::db::schema::sharing_consents::channel)
-            .filter(ehealth_core::db::schema::sharing_consents::consent_type.eq("indefinite"))
-            .first(&mut app.conn()).unwrap();
-        assert_eq!(channel, "smart_hkic");
+/// Identity verification, walk-in registration and the record view.
+mod registration_and_records {
+    use super::*;
 
-        // Without a card read, the document must be ticked as checked in person.
-        let page = get(&app, "/counter/register", Some(&cookie)).await.text().await.unwrap();
-        let typed = [("doc_type", "hkic"), ("doc_number", "Z654321(A)"), ("name_en", "HO, Man"), ("date_of_birth", "1970-01-31"),
-            ("sex", "M"), ("mobile", "+85291113333"), ("language", "en"), ("notify_sms", "yes"), ("contact_confirmed", "yes"),
-            ("form_id", &form_id_in(&page))];
-        let r = post_form(&app, "/counter/register", Some(&cookie), &typed).await;
-        assert_eq!(r.status(), 400);
-        let text = r.text().await.unwrap();
-        assert!(text.contains("document check") && text.contains("value=\"HO, Man\""), "the typed particulars stay: {text}");
+    both_backends! {
+        async fn a_walk_in_and_a_pending_applicant_are_registered_on_the_portal(app: TestApp) {
+            demo(&app);
+            let cookie = sign_in(&app, 0).await;
+            let page = get(&app, "/counter/register", Some(&cookie)).await.text().await.unwrap();
+            // A smart HKIC read (the reader's JSON), contact details typed, consent in the step.
+            let card = r#"{"hkic": "K123456(0)", "name_en": "LEE, Ka Yan", "name_zh": "李家欣", "date_of_birth": "1985-07-01", "sex": "F"}"#;
+            let walk_in = [("card_data", card), ("doc_type", "hkic"), ("doc_number", ""), ("mobile", "+85291112222"),
+                ("language", "zh-Hant"), ("notify_sms", "yes"), ("contact_confirmed", "yes"), ("consent", "indefinite"),
+                ("form_id", &form_id_in(&page))];
+            let r = post_form(&app, "/counter/register", Some(&cookie), &walk_in).await;
+            assert_eq!(r.status(), 200);
+            let text = r.text().await.unwrap();
+            assert!(text.contains("Registration is complete") && text.contains("access key has been sent to them by SMS"), "{text}");
+            assert!(text.contains("This clinic's sharing consent: active, indefinite"), "{text}");
+            // The double click: the same form again registers nobody twice.
+            let again = post_form(&app, "/counter/register", Some(&cookie), &walk_in).await.text().await.unwrap();
+            assert!(again.contains("already sent"), "{again}");
+            let channel: String = ehealth_core::db::schema::sharing_consents::table
+                .select(ehealth_core::db::schema::sharing_consents::channel)
+                .filter(ehealth_core::db::schema::sharing_consents::consent_type.eq("indefinite"))
+                .first(&mut app.conn()).unwrap();
+            assert_eq!(channel, "smart_hkic");
 
-        // A pending applicant, found by HKIC and verified with the document checked.
-        crate::app::helpers::apply_and_verify(&app, "C668668(9)", "+85291234567").await;
-        let found = post_form(&app, "/counter/find", Some(&cookie), &[("by", "hkic"), ("number", "C668668(9)")]).await.text().await.unwrap();
-        let at = found.find("name=\"application_id\" value=\"").unwrap() + 28;
-        let application_id = found[at..].split('"').next().unwrap().to_owned();
-        let r = post_form(&app, "/counter/verify", Some(&cookie), &[("application_id", &application_id), ("doc_type", "hkic"),
-            ("doc_number", "C668668(9)"), ("document_checked", "yes"), ("contact_confirmed", "yes"), ("consent", "one_year"),
-            ("form_id", &form_id_in(&found))]).await;
-        assert_eq!(r.status(), 200);
-        let text = r.text().await.unwrap();
-        assert!(text.contains("Registration is complete") && text.contains("id=\"ehr\""), "{text}");
-        assert!(text.contains("one year, until"), "{text}");
-        let found = post_form(&app, "/counter/find", Some(&cookie), &[("by", "hkic"), ("number", "C668668(9)")]).await.text().await.unwrap();
-        assert!(found.contains("Registered with eHealth"), "{found}");
-    }
+            // Without a card read, the document must be ticked as checked in person.
+            let page = get(&app, "/counter/register", Some(&cookie)).await.text().await.unwrap();
+            let typed = [("doc_type", "hkic"), ("doc_number", "Z654321(A)"), ("name_en", "HO, Man"), ("date_of_birth", "1970-01-31"),
+                ("sex", "M"), ("mobile", "+85291113333"), ("language", "en"), ("notify_sms", "yes"), ("contact_confirmed", "yes"),
+                ("form_id", &form_id_in(&page))];
+            let r = post_form(&app, "/counter/register", Some(&cookie), &typed).await;
+            assert_eq!(r.status(), 400);
+            let text = r.text().await.unwrap();
+            assert!(text.contains("document check") && text.contains("value=\"HO, Man\""), "the typed particulars stay: {text}");
 
-    async fn the_record_view_shows_allowed_records_and_withholds_a_restricted_type(app: TestApp) {
-        let summary = demo(&app);
-        let token = super::helpers::sign_in(&app, Some(&clinic()), "drchan", DEMO_PASSWORD, DEMO_TOTP_SECRET).await;
-        let ehr = summary.patient_ehr_number.clone();
-        share(&app, &token, &ehr, "allergies_adrs", serde_json::json!({"resourceType": "AllergyIntolerance", "code": {"text": "<b>penicillin</b>"}})).await;
-        share(&app, &token, &ehr, "clinical_notes", serde_json::json!({"resourceType": "Composition", "title": "note"})).await;
-        let cookie = sign_in(&app, 1).await;
-        let page = get(&app, "/counter/records", Some(&cookie)).await.text().await.unwrap();
-        let mut view = vec![("ehr_number", ehr.as_str()), ("purpose", "reason"), ("form_id", ""),
-            ("reason", "follow-up of last week's chest pain")];
-        view.extend(["allergies_adrs", "clinical_notes"].map(|t| ("data_type", t)));
-        let id = form_id_in(&page);
-        view[2].1 = &id;
-        let r = post_form(&app, "/counter/records", Some(&cookie), &view).await;
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["cache-control"], "no-store");
-        let text = r.text().await.unwrap();
-        assert!(text.contains("Access granted and logged") && text.contains("&lt;b&gt;penicillin&lt;/b&gt;"), "{text}");
-        assert!(text.contains("Clinical notes and summaries: restricted: needs the patient's approval"), "{text}");
-        let again = post_form(&app, "/counter/records", Some(&cookie), &view).await.text().await.unwrap();
-        assert!(again.contains("already sent") && !again.contains("penicillin"), "a repeat is not a second view: {again}");
-        let views: i64 = audit_log::table.filter(audit_log::event.eq("record_view")).count().get_result(&mut app.conn()).unwrap();
-        assert_eq!(views, 1);
+            // A pending applicant, found by HKIC and verified with the document checked.
+            crate::app::helpers::apply_and_verify(&app, "C668668(9)", "+85291234567").await;
+            let found = post_form(&app, "/counter/find", Some(&cookie), &[("by", "hkic"), ("number", "C668668(9)")]).await.text().await.unwrap();
+            let at = found.find("name=\"application_id\" value=\"").unwrap() + 29;
+            let application_id = found[at..].split('"').next().unwrap().to_owned();
+            let r = post_form(&app, "/counter/verify", Some(&cookie), &[("application_id", &application_id), ("doc_type", "hkic"),
+                ("doc_number", "C668668(9)"), ("document_checked", "yes"), ("contact_confirmed", "yes"), ("consent", "one_year"),
+                ("form_id", &form_id_in(&found))]).await;
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            assert_eq!(status, 200, "{text}");
+            assert!(text.contains("Registration is complete") && text.contains("id=\"ehr\""), "{text}");
+            assert!(text.contains("one year, until"), "{text}");
+            let found = post_form(&app, "/counter/find", Some(&cookie), &[("by", "hkic"), ("number", "C668668(9)")]).await.text().await.unwrap();
+            assert!(found.contains("Registered with eHealth"), "{found}");
+        }
 
-        let r = post_form(&app, "/counter/approval", Some(&cookie), &[("ehr_number", &ehr), ("data_type", "clinical_notes"),
-            ("reason", "follow-up"), ("form_id", &form_id_in(&text[text.find("id=\"approval\"").unwrap()..]))]).await;
-        assert_eq!(r.status(), 200);
-        let text = r.text().await.unwrap();
-        assert!(text.contains("request was sent") && text.contains("waiting for the patient's answer"), "{text}");
+        async fn the_record_view_shows_allowed_records_and_withholds_a_restricted_type(app: TestApp) {
+            let summary = demo(&app);
+            let token = crate::hcp::helpers::sign_in(&app, Some(&clinic()), "drchan", DEMO_PASSWORD, DEMO_TOTP_SECRET).await;
+            let ehr = summary.patient_ehr_number.clone();
+            share(&app, &token, &ehr, "allergies_adrs", serde_json::json!({"resourceType": "AllergyIntolerance", "code": {"text": "<b>penicillin</b>"}})).await;
+            share(&app, &token, &ehr, "clinical_notes", serde_json::json!({"resourceType": "Composition", "title": "note"})).await;
+            let cookie = sign_in(&app, 1).await;
+            let page = get(&app, "/counter/records", Some(&cookie)).await.text().await.unwrap();
+            let mut view = vec![("ehr_number", ehr.as_str()), ("purpose", "reason"), ("form_id", ""),
+                ("reason", "follow-up of last week's chest pain")];
+            view.extend(["allergies_adrs", "clinical_notes"].map(|t| ("data_type", t)));
+            let id = form_id_in(&page);
+            view[2].1 = &id;
+            let r = post_form(&app, "/counter/records", Some(&cookie), &view).await;
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["cache-control"], "no-store");
+            let text = r.text().await.unwrap();
+            assert!(text.contains("Access granted and logged") && text.contains("&lt;b&gt;penicillin&lt;/b&gt;"), "{text}");
+            assert!(text.contains("Clinical notes and summaries: restricted: needs the patient's approval"), "{text}");
+            let again = post_form(&app, "/counter/records", Some(&cookie), &view).await.text().await.unwrap();
+            assert!(again.contains("already sent") && !again.contains("penicillin"), "a repeat is not a second view: {again}");
+            let views: i64 = audit_log::table.filter(audit_log::event.eq("record_view")).count().get_result(&mut app.conn()).unwrap();
+            assert_eq!(views, 1);
 
-        // Without consent, the refusal in plain words.
-        let page = get(&app, "/counter/consent", Some(&cookie)).await.text().await.unwrap();
-        post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr), ("access_key", &summary.patient_access_key),
-            ("action", "revoke"), ("type", "one_year"), ("form_id", &form_id_in(&page))]).await;
-        let id = form_id_in(&get(&app, "/counter/records", Some(&cookie)).await.text().await.unwrap());
-        view[2].1 = &id;
-        let r = post_form(&app, "/counter/records", Some(&cookie), &view).await;
-        assert_eq!(r.status(), 403);
-        assert!(r.text().await.unwrap().contains("holds no sharing consent from this patient: take consent first"));
+            let r = post_form(&app, "/counter/approval", Some(&cookie), &[("ehr_number", &ehr), ("data_type", "clinical_notes"),
+                ("reason", "follow-up"), ("form_id", &form_id_in(&text[text.find("id=\"approval\"").unwrap()..]))]).await;
+            assert_eq!(r.status(), 200);
+            let text = r.text().await.unwrap();
+            assert!(text.contains("request was sent") && text.contains("waiting for the patient's answer"), "{text}");
+
+            // Without consent, the refusal in plain words.
+            let page = get(&app, "/counter/consent", Some(&cookie)).await.text().await.unwrap();
+            post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr), ("access_key", &summary.patient_access_key),
+                ("action", "revoke"), ("type", "one_year"), ("form_id", &form_id_in(&page))]).await;
+            let id = form_id_in(&get(&app, "/counter/records", Some(&cookie)).await.text().await.unwrap());
+            view[2].1 = &id;
+            let r = post_form(&app, "/counter/records", Some(&cookie), &view).await;
+            assert_eq!(r.status(), 403);
+            assert!(r.text().await.unwrap().contains("holds no sharing consent from this patient: take consent first"));
+        }
     }
 }
 
