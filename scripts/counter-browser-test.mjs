@@ -1,19 +1,16 @@
-// Drives the counter web page in headless Chromium over the DevTools protocol (no npm
-// packages: Node's fetch, WebSocket and crypto). Signs in with a TOTP code computed from
-// the demo secret, takes consent with the demo patient's access key, checks the page.
+// Walks the eHR portal (/counter) in headless Chromium over the DevTools protocol (no npm
+// packages at run time but axe-core, whose axe.min.js the shell script installs and names
+// in AXE_JS): a front desk's day in both languages. Signs in with a TOTP code computed
+// from the demo secret, finds the demo patient by eHR number and by HKIC, takes consent
+// with a wrong then the right access key, switches to Traditional Chinese, revokes at the
+// patient's request, signs out. On every page axe-core must report no WCAG 2.1 A/AA
+// violation; a screenshot of each page is written to SCREENSHOTS (docs/images).
 //
 // Environment: BASE (api URL), CHROMIUM, HCP_ID, USERNAME, PASSWORD, TOTP_SECRET, EHR,
-// ACCESS_KEY, PROFILE_DIR (a fresh --user-data-dir).
-import { spawn } from "node:child_process";
+// HKIC, ACCESS_KEY, PROFILE_DIR (a fresh --user-data-dir), AXE_JS, SCREENSHOTS (optional).
 import { createHmac } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
-
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
+import { readFile, writeFile } from "node:fs/promises";
+import { Cdp, check, env, launch } from "./cdp.mjs";
 
 // RFC 6238: HMAC-SHA1 over the 30-second counter, dynamic truncation, 6 digits.
 function totp(base32, unixSecs) {
@@ -29,108 +26,141 @@ function totp(base32, unixSecs) {
   return String(n).padStart(6, "0");
 }
 
-async function launch() {
-  const profile = env("PROFILE_DIR");
-  const chrome = spawn(env("CHROMIUM"), [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const [port] = (await readFile(`${profile}/DevToolsActivePort`, "utf8")).split("\n");
-      const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-      const page = targets.find((t) => t.type === "page");
-      if (page) return { chrome, ws: page.webSocketDebuggerUrl };
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  chrome.kill();
-  throw new Error("chromium did not start");
-}
-
-class Cdp {
-  constructor(url) {
-    this.ws = new WebSocket(url);
-    this.next = 1;
-    this.pending = new Map();
-    this.waiters = [];
-    this.ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
-      if (msg.id && this.pending.has(msg.id)) {
-        const { resolve, reject } = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        msg.error ? reject(new Error(JSON.stringify(msg.error))) : resolve(msg.result);
-      } else if (msg.method) {
-        this.waiters = this.waiters.filter((w) => !(w.method === msg.method && (w.resolve(msg.params), true)));
-      }
-    };
-  }
-  open() { return new Promise((resolve, reject) => { this.ws.onopen = resolve; this.ws.onerror = reject; }); }
-  send(method, params = {}) {
-    const id = this.next++;
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
-  }
-  once(method, timeoutMs = 10_000) {
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ method, resolve });
-      setTimeout(() => reject(new Error(`timed out waiting for ${method}`)), timeoutMs).unref();
-    });
-  }
-  async eval(expression) {
-    const r = await this.send("Runtime.evaluate", { expression, returnByValue: true });
-    if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
-    return r.result.value;
-  }
-  // Fills a form by element id and submits it, waiting for the next page.
-  async submit(formId, fields) {
-    const loaded = this.once("Page.loadEventFired");
-    const sets = Object.entries(fields)
-      .map(([id, v]) => `document.getElementById(${JSON.stringify(id)}).value = ${JSON.stringify(v)};`)
-      .join("");
-    await this.eval(`${sets} document.getElementById(${JSON.stringify(formId)}).requestSubmit();`);
-    await loaded;
-  }
-}
-
-function check(condition, what) {
-  if (!condition) throw new Error(`FAILED: ${what}`);
-  console.log(`ok - ${what}`);
-}
-
 const base = env("BASE");
-const { chrome, ws } = await launch();
+const axeSource = await readFile(env("AXE_JS"), "utf8");
+const shots = process.env.SCREENSHOTS ?? "";
+const { chrome, ws } = await launch(env("CHROMIUM"), env("PROFILE_DIR"));
+
+// Fills a form by element id and submits it, waiting for the next page.
+async function submit(page, formId, fields) {
+  const loaded = page.once("Page.loadEventFired");
+  const sets = Object.entries(fields)
+    .map(([id, v]) => `document.getElementById(${JSON.stringify(id)}).value = ${JSON.stringify(v)};`)
+    .join("");
+  await page.eval(`${sets} document.getElementById(${JSON.stringify(formId)}).requestSubmit();`);
+  await loaded;
+}
+
+// Runs axe-core on the page (WCAG 2.0/2.1 A and AA rules) and saves a screenshot.
+async function audit(page, name) {
+  if (!(await page.eval("typeof axe !== 'undefined'"))) await page.eval(axeSource);
+  const violations = await page.eval(`axe.run(document, { runOnly: { type: "tag",
+      values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+    .then((r) => r.violations.map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`);
+  check(violations.length === 0, `axe-core finds no WCAG 2.1 AA violation on ${name}${violations.length ? ": " + violations.join("; ") : ""}`);
+  if (shots) {
+    const { data } = await page.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true });
+    await writeFile(`${shots}/portal-${name}.png`, Buffer.from(data, "base64"));
+  }
+}
+
+const text = (page, id) => page.eval(`document.getElementById(${JSON.stringify(id)})?.textContent ?? ''`);
+
+// The clinic's own system shares two records through the API first (a clinic without one
+// would use the portal's share page, not built yet): an allergy and a clinical note (a
+// restricted type). The API's sign-in takes this 30-second step's code, the portal's the
+// next step's (a code is used once).
+const step = Math.floor(Date.now() / 30_000);
+const apiSession = await (await fetch(`${base}/v1/hcp/sessions`, {
+  method: "POST", headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ hcp_id: env("HCP_ID"), username: env("USERNAME"), password: env("PASSWORD"),
+    totp_code: totp(env("TOTP_SECRET"), step * 30) }),
+})).json();
+if (!apiSession.token) throw new Error(`API sign-in failed: ${JSON.stringify(apiSession)}`);
+for (const [data_type, document] of [
+  ["allergies_adrs", { resourceType: "AllergyIntolerance", code: { text: "penicillin" } }],
+  ["clinical_notes", { resourceType: "Composition", title: "consultation note" }],
+]) {
+  const r = await fetch(`${base}/v1/hcp/records`, {
+    method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiSession.token}` },
+    body: JSON.stringify({ ehr_number: env("EHR"), data_type, document }),
+  });
+  if (r.status !== 201) throw new Error(`sharing ${data_type} failed: ${r.status} ${await r.text()}`);
+}
+
 try {
   const page = new Cdp(ws);
   await page.open();
   await page.send("Page.enable");
-  const loaded = page.once("Page.loadEventFired");
-  await page.send("Page.navigate", { url: `${base}/counter` });
-  await loaded;
-  check((await page.eval("document.title")).includes("Sign in"), "the counter shows the sign-in form");
+  await page.send("Emulation.setDeviceMetricsOverride", { width: 900, height: 900, deviceScaleFactor: 1, mobile: false });
+  await page.navigate(`${base}/counter`);
+  check((await page.eval("document.title")).includes("Sign in"), "the portal shows the sign-in form");
+  check((await page.eval("document.documentElement.lang")) === "en", "in English first");
+  await audit(page, "sign-in-en");
 
-  await page.submit("sign-in", {
+  await submit(page, "sign-in", {
     hcp_id: env("HCP_ID"), username: env("USERNAME"), password: "not the password",
     totp_code: totp(env("TOTP_SECRET"), Date.now() / 1000),
   });
-  check((await page.eval("document.getElementById('error')?.textContent ?? ''")).length > 0,
-    "a wrong password shows an error on the page");
+  const wrong = await text(page, "error");
+  check(wrong.includes("not right") && !wrong.includes("wrong_credentials"), `a wrong password is told in plain words: "${wrong}"`);
+  await audit(page, "sign-in-error-en");
 
-  await page.submit("sign-in", {
+  await submit(page, "sign-in", {
     hcp_id: env("HCP_ID"), username: env("USERNAME"), password: env("PASSWORD"),
-    totp_code: totp(env("TOTP_SECRET"), Date.now() / 1000 + 30),
+    totp_code: totp(env("TOTP_SECRET"), (step + 1) * 30),
   });
-  check((await page.eval("location.pathname")) === "/counter/consent", "signing in leads to the consent form");
-  check(await page.eval("document.cookie === ''"), "the session cookie is HttpOnly (not visible to scripts)");
+  check((await page.eval("location.pathname")) === "/counter/find", "signing in leads to the find page");
+  check(await page.eval("document.cookie === 'counter_lang=en' || document.cookie === ''"), "the session cookie is HttpOnly (not visible to scripts)");
+  await audit(page, "find-en");
 
-  await page.submit("consent", { ehr_number: env("EHR"), access_key: "00000000", action: "renew", type: "one_year" });
-  check((await page.eval("document.getElementById('error')?.textContent ?? ''")).includes("access key"),
-    "a wrong access key is refused on the page");
+  await submit(page, "find", { by: "ehr", number: env("EHR") });
+  check((await text(page, "state")).includes("Registered"), "the patient found by eHR number is registered");
+  check((await text(page, "consent-state")).includes("holds sharing consent"), `this clinic's consent is shown: "${await text(page, "consent-state")}"`);
+  check((await text(page, "visible-types")).includes("Allergies"), "the data types this professional may see are listed");
+  await audit(page, "patient-en");
 
-  await page.submit("consent", { ehr_number: env("EHR"), access_key: env("ACCESS_KEY"), action: "change", type: "indefinite" });
-  const result = await page.eval("document.getElementById('result')?.textContent ?? ''");
-  check(result.includes("active") && result.includes("indefinite"), `the consent is changed: "${result}"`);
+  await submit(page, "consent", { access_key: "00000000", action: "renew", type: "one_year" });
+  const refused = await text(page, "error");
+  check(refused.includes("access key is not right") && refused.includes("more wrong tries"), `a wrong access key is refused with the tries left: "${refused}"`);
+  await audit(page, "consent-error-en");
+
+  await submit(page, "consent", { access_key: env("ACCESS_KEY"), action: "renew", type: "one_year" });
+  const changed = await text(page, "result");
+  check(changed.includes("active") && changed.includes("until") && changed.includes("Hong Kong time"), `the consent is renewed: "${changed}"`);
+  check((await text(page, "confirmation")).includes("confirmation"), "the confirmation the patient receives is named");
+  await audit(page, "consent-done-en");
+
+  await page.navigate(`${base}/counter/records`);
+  await audit(page, "records-form-en");
+  await page.eval("document.getElementById('purpose_reason').checked = true");
+  await submit(page, "view", { view_ehr: env("EHR"), reason: "Follow-up of last week's chest pain" });
+  check((await text(page, "result")).includes("Access granted"), "the view is granted for the reason stated");
+  check((await text(page, "records")).includes("Allergies"), "the allowed records are shown");
+  const withheld = await text(page, "withheld");
+  check(withheld.includes("Clinical notes") && withheld.includes("patient's approval"), `a restricted type is withheld, the reason in plain words: "${withheld}"`);
+  await audit(page, "records-en");
+  await submit(page, "approval", { approval_reason: "Follow-up of last week's consultation" });
+  check((await text(page, "result")).includes("request was sent"), "asking the patient's approval sends the request");
+  check((await text(page, "approvals")).includes("waiting for the patient's answer"), "the request is listed until it is answered");
+  await audit(page, "approval-en");
+
+  // The language switch is on every page and remembered.
+  const switched = page.once("Page.loadEventFired");
+  await page.eval("document.querySelector('#language button').click()");
+  await switched;
+  check((await page.eval("document.documentElement.lang")) === "zh-Hant", "the switch turns the page to Traditional Chinese");
+  await page.navigate(`${base}/counter/find`);
+  check((await page.eval("document.title")).includes("尋找病人"), "the choice is remembered on the next page");
+  await audit(page, "find-zh-Hant");
+
+  await submit(page, "find", { by: "hkic", number: env("HKIC") });
+  check((await text(page, "state")).includes("已登記"), "the patient found by HKIC, in Chinese");
+  check((await text(page, "consent-state")).includes("有效至"), `the consent's end as Chinese writes dates: "${await text(page, "consent-state")}"`);
+  await audit(page, "patient-zh-Hant");
+
+  await submit(page, "consent", { access_key: env("ACCESS_KEY"), action: "revoke" });
+  const revoked = await text(page, "result");
+  check(revoked.includes("已撤銷"), `revoked at the patient's request: "${revoked}"`);
+  await audit(page, "consent-done-zh-Hant");
+
+  const out = page.once("Page.loadEventFired");
+  await page.eval("document.getElementById('sign-out').requestSubmit()");
+  await out;
+  check((await page.eval("location.pathname")) === "/counter", "signing out leads back to sign-in");
+  await page.navigate(`${base}/counter/find`);
+  check((await page.eval("location.pathname")) === "/counter", "after sign-out the find page needs sign-in again");
+  await audit(page, "sign-in-zh-Hant");
   console.log("counter browser test passed");
 } finally {
   chrome.kill();

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Headless-Chromium test of the counter web page: builds the ehealth binary, starts the
-# api over a fresh SQLite database with the demo data, and drives the page with
-# scripts/counter-browser-test.mjs (Node, no npm packages). Installs Debian's chromium if
-# it is missing. Exit status 0 when every check passed.
+# Headless-Chromium test of the eHR portal (/counter): builds the ehealth binary, starts
+# the api over a fresh SQLite database with the demo data, and walks a front desk's day
+# with scripts/counter-browser-test.mjs (Node; the DevTools protocol by hand). Installs
+# Debian's chromium if it is missing, and the axe-core accessibility checker from npm
+# into target/axe-core (kept there for the next run). With SCREENSHOTS=docs/images the
+# pages' screenshots in docs/counter-and-office.md are re-taken. Exit status 0 when every
+# check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,11 @@ if ! command -v chromium >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 command -v node >/dev/null || { echo "node (>= 20) is needed" >&2; exit 1; }
+axe_dir="$PWD/target/axe-core"
+axe_js="$axe_dir/node_modules/axe-core/axe.min.js"
+if [ ! -f "$axe_js" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.11.4 >/dev/null
+fi
 
 cargo build --bin ehealth
 bin="$PWD/target/debug/ehealth"
@@ -45,5 +53,6 @@ done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/api.log"; exit 1; }
 
 BASE="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" HCP_ID="$hcp_id" USERNAME=drchan \
-PASSWORD="$password" TOTP_SECRET="$secret" EHR="$ehr" ACCESS_KEY="$key" PROFILE_DIR="$work/profile" \
+PASSWORD="$password" TOTP_SECRET="$secret" EHR="$ehr" HKIC="A123456(3)" ACCESS_KEY="$key" \
+PROFILE_DIR="$work/profile" AXE_JS="$axe_js" SCREENSHOTS="${SCREENSHOTS:+$PWD/$SCREENSHOTS}" \
     node --experimental-websocket scripts/counter-browser-test.mjs

@@ -104,6 +104,11 @@ pub struct ApiConfig {
     /// Take the client's address from the last `X-Forwarded-For` entry (the one the load
     /// balancer added), not the peer: only behind a load balancer that sets it.
     pub trust_forwarded_for: bool,
+    /// The eHR portal (`/counter`) signs a professional out after this many seconds
+    /// without a page or form (issue 18); each request restarts the count.
+    pub portal_idle_secs: i64,
+    /// However busy, a portal session ends this many hours after sign-in (a shift).
+    pub portal_session_max_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,6 +330,8 @@ impl Default for ApiConfig {
         Self {
             addr: "127.0.0.1:8080".to_owned(),
             trust_forwarded_for: false,
+            portal_idle_secs: 900,
+            portal_session_max_hours: 12,
         }
     }
 }

@@ -12,3 +12,4 @@ mod matrix;
 mod office;
 mod provider_lifecycle;
 pub(crate) mod providers;
+mod portal;

@@ -1,18 +1,27 @@
-//! The counter's consent form: the patient's eHR number and access key, and what to do.
+//! Sharing consent by the patient's access key (give, renew, change, revoke): the form,
+//! shown on its own page and under a found patient, and its handler. The key's tries left
+//! and its lock are told in plain words; the confirmation the patient is sent is named.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use ehealth_core::actions::accounts::Staff;
 use ehealth_core::actions::counter_consent::{self, KeyAction, PatientRef};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::SharingConsent;
-use ehealth_core::domain::ConsentType;
+use ehealth_core::db::consents::{self, SharingConsent};
+use ehealth_core::db::patients;
+use ehealth_core::domain::{ConsentType, NotificationMeans};
 use ehealth_core::ids::{AccessKey, EhrNumber};
-use ehealth_core::CoreResult;
+use ehealth_core::{CoreError, CoreResult};
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_text, escape, page as html, redirect, staff_of, token_of};
+use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::submission::{self, Turn};
+use super::{error_text, staff_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
+
+const PATH: &str = "/counter/consent";
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
@@ -21,50 +30,84 @@ pub struct ConsentForm {
     pub action: String,
     #[serde(rename = "type")]
     pub consent_type: String,
+    #[serde(default)]
+    pub form_id: String,
 }
 
-fn form(who: &str, notice: &str) -> String {
-    format!(
-        "<p>Signed in as {who}.</p>{notice}\
-         <form method=\"post\" action=\"/counter/consent\" id=\"consent\">\
-         <label for=\"ehr_number\">Patient's eHR number</label><input id=\"ehr_number\" name=\"ehr_number\" inputmode=\"numeric\" required>\
-         <label for=\"access_key\">Patient's access key (8 digits)</label><input id=\"access_key\" name=\"access_key\" type=\"password\" inputmode=\"numeric\" autocomplete=\"off\" required>\
-         <label for=\"action\">Action</label><select id=\"action\" name=\"action\">\
-         <option value=\"give\">Give consent</option><option value=\"renew\">Renew</option>\
-         <option value=\"change\">Change type</option><option value=\"revoke\">Revoke</option></select>\
-         <label for=\"type\">Type</label><select id=\"type\" name=\"type\">\
-         <option value=\"one_year\">One year</option><option value=\"indefinite\">Indefinite</option></select>\
-         <button type=\"submit\">Submit</button></form>\
-         <form method=\"post\" action=\"/counter/sign-out\"><button type=\"submit\">Sign out</button></form>"
-    )
+/// The access-key form; `ehr` fills the patient in (from the find page).
+pub fn form(lang: Lang, ehr: &str) -> Markup {
+    html! {
+        form method="post" action=(PATH) id="consent" {
+            input type="hidden" name="form_id" value=(form_id());
+            label for="ehr_number" { (lang.t("Patient's eHR number (12 digits)", "病人的電子健康紀錄號碼（12位數字）")) }
+            input #ehr_number name="ehr_number" inputmode="numeric" autocomplete="off" required value=(ehr);
+            label for="access_key" { (lang.t("Access key, typed by the patient (8 digits)", "存取密碼，由病人輸入（8位數字）")) }
+            input #access_key name="access_key" type="password" inputmode="numeric" autocomplete="off" required;
+            label for="action" { (lang.t("What the patient asks for", "病人的要求")) }
+            select #action name="action" {
+                option value="give" { (lang.t("Give consent to this clinic", "給予本機構互通同意")) }
+                option value="renew" { (lang.t("Renew consent", "續期互通同意")) }
+                option value="change" { (lang.t("Change the type", "更改類別")) }
+                option value="revoke" { (lang.t("Revoke consent", "撤銷互通同意")) }
+            }
+            label for="type" { (lang.t("Type (not needed to revoke)", "類別（撤銷時不適用）")) }
+            select #type name="type" {
+                option value="one_year" { (lang.consent_type("one_year")) }
+                option value="indefinite" { (lang.consent_type("indefinite")) }
+            }
+            button type="submit" { (lang.t("Submit", "遞交")) }
+        }
+    }
+}
+
+/// One consent as a sentence: type, state, and until when.
+pub fn consent_sentence(lang: Lang, c: &SharingConsent) -> String {
+    let kind = lang.consent_type(&c.consent_type);
+    let status = lang.consent_status(&c.status);
+    let until = c.expires_at.filter(|_| c.status == "active");
+    match (lang, until) {
+        (Lang::En, Some(t)) => format!("{status}, {kind}, until {}", lang.stored_time(t)),
+        (Lang::En, None) => format!("{status}, {kind}"),
+        (Lang::ZhHant, Some(t)) => format!("{status}，{kind}，有效至{}", lang.stored_time(t)),
+        (Lang::ZhHant, None) => format!("{status}，{kind}"),
+    }
+}
+
+fn frame<'a>(lang: Lang, name: &'a str) -> Frame<'a> {
+    Frame {
+        lang,
+        path: PATH,
+        signed_in_as: Some(name),
+    }
+}
+
+fn title(lang: Lang) -> &'static str {
+    lang.t("Sharing consent by access key", "以存取密碼處理互通同意")
 }
 
 pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(&req);
     let token = token_of(&req);
+    let had_cookie = token.is_some();
     let Some(staff) = blocking(move || staff_of(&services, token)).await? else {
-        return Ok(redirect("/counter"));
+        return Ok(to_sign_in(had_cookie));
     };
-    Ok(html(
+    let name = staff.account.display_name;
+    Ok(html_page(
         StatusCode::OK,
-        "Sharing consent",
-        &form(&escape(&staff.account.display_name), ""),
+        &frame(lang, &name),
+        title(lang),
+        form(lang, ""),
     ))
 }
 
-fn done_notice(c: &SharingConsent) -> String {
-    let expires = c
-        .expires_at
-        .map(|t| format!(", until {}", t.format("%Y-%m-%d %H:%M UTC")))
-        .unwrap_or_default();
-    format!(
-        "<p class=\"ok\" id=\"result\" role=\"status\">Consent {}: {}{}.</p>",
-        escape(&c.status),
-        escape(&c.consent_type),
-        escape(&expires)
-    )
+enum Done {
+    Changed(SharingConsent, Vec<NotificationMeans>),
+    /// A repeat of a form already sent: the consent as the first post left it.
+    Repeat(Option<SharingConsent>),
 }
 
 fn parse(
@@ -83,59 +126,106 @@ fn parse(
     ))
 }
 
+fn act(services: &Services, staff: &Staff, body: &ConsentForm) -> CoreResult<Done> {
+    let form_id = valid_form_id(&body.form_id)
+        .ok_or_else(|| CoreError::invalid("form_id", "reload the page"))?;
+    let (who, key, action, consent_type) = parse(body)?;
+    let mut conn = services.db.get()?;
+    if submission::claim(&mut conn, form_id, &staff.account.id)? == Turn::Repeat {
+        let current = match counter_consent::find_patient(&mut conn, &who)? {
+            Some(p) => consents::history(&mut conn, &p.id)?
+                .into_iter()
+                .filter(|c| Some(c.provider_id.as_str()) == staff.provider_id())
+                .max_by_key(|c| c.given_at),
+            None => None,
+        };
+        return Ok(Done::Repeat(current));
+    }
+    let outcome = counter_consent::with_access_key(
+        &mut conn,
+        &services.hasher,
+        &services.config.security,
+        staff,
+        &who,
+        &key,
+        action,
+        consent_type,
+        Utc::now(),
+    );
+    submission::finish(&mut conn, form_id)?;
+    let consent = outcome?;
+    let means = patients::find(&mut conn, &consent.patient_id)?
+        .map(|p| p.notification_means())
+        .unwrap_or_default();
+    Ok(Done::Changed(consent, means))
+}
+
+fn done_note(lang: Lang, done: &Done) -> Markup {
+    html! {
+        @match done {
+            Done::Changed(c, means) => {
+                p.ok #result role="status" {
+                    (lang.t("Done. This clinic's sharing consent: ", "已完成。本機構的互通同意："))
+                    (consent_sentence(lang, c)) (lang.t(".", "。"))
+                }
+                p #confirmation {
+                    @match lang {
+                        Lang::En => { "The patient is sent a confirmation of this by " (lang.means(means)) ", and in the eHealth app." }
+                        Lang::ZhHant => { "病人會經" (lang.means(means)) "及醫健通應用程式收到確認通知。" }
+                    }
+                }
+            }
+            Done::Repeat(current) => {
+                p.ok #result role="status" {
+                    (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
+                        "此表格已遞交，只會處理一次。本機構現時的互通同意："))
+                    @match current {
+                        Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
+                        None => { (lang.t("none.", "沒有。")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub async fn submit(
     services: web::Data<Services>,
     req: HttpRequest,
     body: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(&req);
     if !super::same_origin(&req) {
-        return Ok(super::cross_site());
+        return Ok(super::cross_site(lang));
     }
     let token = token_of(&req);
-    let form_body = body.into_inner();
+    let had_cookie = token.is_some();
+    let body = body.into_inner();
+    let ehr = body.ehr_number.clone();
     let result = blocking(move || {
         let Some(staff) = staff_of(&services, token)? else {
             return Ok(None);
         };
-        let name = staff.account.display_name.clone();
-        let outcome = parse(&form_body).and_then(|(who, key, action, consent_type)| {
-            let mut conn = services.db.get()?;
-            counter_consent::with_access_key(
-                &mut conn,
-                &services.hasher,
-                &services.config.security,
-                &staff,
-                &who,
-                &key,
-                action,
-                consent_type,
-                Utc::now(),
-            )
-        });
-        Ok(Some((name, outcome)))
+        Ok(Some((
+            staff.account.display_name.clone(),
+            act(&services, &staff, &body),
+        )))
     })
     .await?;
     let Some((name, outcome)) = result else {
-        return Ok(redirect("/counter"));
+        return Ok(to_sign_in(had_cookie));
     };
-    let who = escape(&name);
-    match outcome {
-        Ok(consent) => Ok(html(
-            StatusCode::OK,
-            "Sharing consent",
-            &form(&who, &done_notice(&consent)),
-        )),
+    let (status, note) = match outcome {
+        Ok(done) => (StatusCode::OK, done_note(lang, &done)),
         Err(e) => {
             let err = ApiError::Core(e);
-            let (status, message) = error_text(&err);
+            let (status, message) = error_text(lang, &err);
             if status.is_server_error() {
                 return Err(err);
             }
-            let notice = format!(
-                "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>",
-                escape(&message)
-            );
-            Ok(html(status, "Sharing consent", &form(&who, &notice)))
+            (status, error_note(Some(&message)))
         }
-    }
+    };
+    let body = html! { (note) (form(lang, &ehr)) };
+    Ok(html_page(status, &frame(lang, &name), title(lang), body))
 }

@@ -1,26 +1,41 @@
-//! The counter web page (issue 4): server-rendered HTML, no JavaScript. An HCProf signs
-//! in (provider id, username, password, TOTP code) and enters a patient's eHR number and
-//! access key to give, renew, change or revoke their provider's sharing consent. The forms
-//! post to small handlers here that call the same core use cases as `/v1/hcp`.
+//! The eHR portal at `/counter` (issue 4, grown into the portal of issue 18): server-
+//! rendered HTML in English and Traditional Chinese, no JavaScript. An HCProf signs in
+//! (provider id, username, password, TOTP code), finds a patient by identity document or
+//! eHR number, and gives, renews, changes or revokes their provider's sharing consent with
+//! the patient's access key. The forms post to small handlers here that call the same core
+//! use cases as `/v1/hcp`. Pages are maud templates (`layout`), which escape by default.
 //!
 //! The session token lives in an HttpOnly, SameSite=Strict cookie scoped to `/counter`
-//! (and `Secure` when the page is served over https). SameSite alone is not the only
-//! defence against a forged form: every form post must come from this site's own page
-//! (its `Origin`, or failing that its `Referer`, names this site), else 403 (issue 11).
+//! (and `Secure` when the page is served over https); the session ends after
+//! `api.portal_idle_secs` without a request, and `api.portal_session_max_hours` after
+//! sign-in at the latest. SameSite alone is not the only defence against a forged form:
+//! every form post must come from this site's own page (its `Origin`, or failing that its
+//! `Referer`, names this site), else 403 (issue 11). A state-changing form carries a
+//! one-time form id, so a double click acts once (`submission`).
 
 mod consent;
+mod find;
+mod lang;
+mod layout;
+mod records;
+mod register;
 mod sign_in;
+mod submission;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use ehealth_core::actions::accounts::{self, Staff, SESSION_KIND};
 use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
 use ehealth_core::domain::AccountRole;
 use ehealth_core::CoreResult;
+use maud::html;
+use serde::Deserialize;
 
 use crate::http::errors::ApiError;
+pub use lang::Lang;
+pub use layout::Frame;
 
 pub const COOKIE: &str = "counter_session";
 
@@ -29,48 +44,54 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(sign_in::page))
         .route("/sign-in", web::post().to(sign_in::submit))
         .route("/sign-out", web::post().to(sign_in::sign_out))
+        .route("/language", web::post().to(choose_language))
+        .route("/find", web::get().to(find::page))
+        .route("/find", web::post().to(find::submit))
+        .route("/register", web::get().to(register::page))
+        .route("/register", web::post().to(register::submit))
+        .route("/verify", web::post().to(register::submit))
+        .route("/records", web::get().to(records::page))
+        .route("/records", web::post().to(records::submit))
+        .route("/approval", web::post().to(records::ask_approval))
         .route("/consent", web::get().to(consent::page))
         .route("/consent", web::post().to(consent::submit));
 }
 
-/// Text safe to put in HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    pub lang: String,
+    pub back: String,
 }
 
-/// A whole page around `body` (already escaped where needed).
-pub fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} - eHealth counter</title>\
-         <style>body{{font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}}\
-         label{{display:block;margin:.6rem 0 .2rem}}input,select{{font-size:1.1rem;width:100%}}\
-         button{{margin-top:1rem;font-size:1.1rem}}.error{{color:#a00}}.ok{{color:#060}}</style>\
-         </head><body><h1>{title}</h1>\n{body}\n</body></html>",
-        title = escape(title),
-    );
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        ))
-        .insert_header(("X-Frame-Options", "DENY"))
+/// The language switch on every page: remembered for a year, back to the same page.
+async fn choose_language(req: HttpRequest, body: web::Form<LanguageForm>) -> HttpResponse {
+    if !same_origin(&req) {
+        return cross_site(Lang::of(&req));
+    }
+    let lang = Lang::parse(&body.lang).unwrap_or_else(|| Lang::of(&req));
+    let back = match body.back.as_str() {
+        "/counter/find" | "/counter/consent" | "/counter/register" | "/counter/records" => {
+            body.back.as_str()
+        }
+        _ => "/counter",
+    };
+    let path = if req.connection_info().scheme() == "https" {
+        "Path=/counter; SameSite=Strict; Secure"
+    } else {
+        "Path=/counter; SameSite=Strict"
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, back))
         .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(html)
+        .insert_header((
+            header::SET_COOKIE,
+            format!(
+                "{}={}; {path}; Max-Age=31536000",
+                lang::LANG_COOKIE,
+                lang.tag()
+            ),
+        ))
+        .finish()
 }
 
 pub fn redirect(to: &str) -> HttpResponse {
@@ -110,12 +131,24 @@ pub fn same_origin(req: &HttpRequest) -> bool {
 }
 
 /// The answer to a form posted from elsewhere.
-pub fn cross_site() -> HttpResponse {
-    page(
+pub fn cross_site(lang: Lang) -> HttpResponse {
+    let frame = Frame {
+        lang,
+        path: "/counter",
+        signed_in_as: None,
+    };
+    layout::page(
         actix_web::http::StatusCode::FORBIDDEN,
-        "Refused",
-        "<p class=\"error\" id=\"error\" role=\"alert\">This form must be sent from the \
-         eHealth counter page itself. Open <a href=\"/counter\">the counter</a> and try again.</p>",
+        &frame,
+        lang.t("Refused", "已拒絕"),
+        html! {
+            p.error #error role="alert" {
+                (lang.t("This form must be sent from the eHR portal page itself. ",
+                    "此表格必須由電子健康紀錄互通系統的網頁遞交。"))
+                a href="/counter" { (lang.t("Open the portal", "開啟系統")) }
+                (lang.t(" and try again.", "，然後再試。"))
+            }
+        },
     )
 }
 
@@ -128,29 +161,47 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
 }
 
 /// The signed-in HCProf of the cookie, as they are now; `None` sends them to sign in.
+/// Each request restarts the idle count: the session is extended to `portal_idle_secs`
+/// from now, never past `portal_session_max_hours` after sign-in.
 pub fn staff_of(services: &Services, token: Option<String>) -> CoreResult<Option<Staff>> {
     let Some(token) = token else { return Ok(None) };
     let mut conn = services.db.get()?;
-    let Some(session) = sessions::resolve(&mut conn, &token, Utc::now())? else {
+    let now = Utc::now();
+    let Some(session) = sessions::resolve(&mut conn, &token, now)? else {
         return Ok(None);
     };
     if session.subject_kind != SESSION_KIND {
         return Ok(None);
     }
-    match accounts::authorise(&mut conn, &session.subject_id) {
-        Ok(staff) if staff.role == AccountRole::Hcprof => Ok(Some(staff)),
-        Ok(_) => Ok(None),
-        Err(e) if e.kind() == ehealth_core::ErrorKind::Refused => Ok(None),
-        Err(e) => Err(e),
-    }
+    let staff = match accounts::authorise(&mut conn, &session.subject_id) {
+        Ok(staff) if staff.role == AccountRole::Hcprof => staff,
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == ehealth_core::ErrorKind::Refused => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let api = &services.config.api;
+    let idle_end = now + Duration::seconds(api.portal_idle_secs.max(1));
+    let shift_end = session.created_at.and_utc() + Duration::hours(api.portal_session_max_hours);
+    sessions::extend(&mut conn, &session.id, idle_end.min(shift_end))?;
+    Ok(Some(staff))
 }
 
-/// The status and a message safe to show, for an error to show on the page.
-pub fn error_text(err: &ApiError) -> (actix_web::http::StatusCode, String) {
+/// Where a request without a live session goes: the sign-in page, saying that the
+/// session ended when the browser still had a cookie.
+pub fn to_sign_in(had_cookie: bool) -> HttpResponse {
+    redirect(if had_cookie {
+        "/counter?ended=1"
+    } else {
+        "/counter"
+    })
+}
+
+/// The status and the plain-words message to show for an error.
+pub fn error_text(lang: Lang, err: &ApiError) -> (actix_web::http::StatusCode, String) {
     let status = actix_web::ResponseError::status_code(err);
     let message = match err {
-        ApiError::Core(e) => e.public_message(),
-        other => other.to_string(),
+        ApiError::Core(e) => lang.error(e),
+        _ => lang.error(&ehealth_core::CoreError::refused("other", "")),
     };
     (status, message)
 }

@@ -1,4 +1,4 @@
-//! The counter's sign-in form and its handler.
+//! The portal's sign-in form and its handler, and sign-out.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,9 +7,11 @@ use ehealth_core::actions::staff_sign_in::Credentials;
 use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
 use ehealth_core::ids::ProviderId;
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{escape, page as html, redirect, staff_of, token_of, COOKIE};
+use super::layout::{error_note, page as html_page};
+use super::{redirect, staff_of, token_of, Frame, Lang, COOKIE};
 use crate::http::errors::{blocking, ApiError};
 use crate::routes::hcp::create_session;
 
@@ -21,39 +23,70 @@ pub struct SignInForm {
     pub totp_code: String,
 }
 
-fn form(error: Option<&str>, hcp_id: &str, username: &str) -> String {
-    let error = error
-        .map(|e| {
-            format!(
-                "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>",
-                escape(e)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "{error}<form method=\"post\" action=\"/counter/sign-in\" id=\"sign-in\">\
-         <label for=\"hcp_id\">Provider id</label><input id=\"hcp_id\" name=\"hcp_id\" inputmode=\"numeric\" required value=\"{}\">\
-         <label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{}\">\
-         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <label for=\"totp_code\">Code from your authenticator</label><input id=\"totp_code\" name=\"totp_code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>\
-         <button type=\"submit\">Sign in</button></form>",
-        escape(hcp_id),
-        escape(username),
+#[derive(Debug, Deserialize)]
+pub struct SignInQuery {
+    pub ended: Option<String>,
+}
+
+fn form(lang: Lang, note: Markup, hcp_id: &str, username: &str) -> Markup {
+    html! {
+        (note)
+        form method="post" action="/counter/sign-in" id="sign-in" {
+            label for="hcp_id" { (lang.t("Provider number (9 digits)", "醫護提供者編號（9位數字）")) }
+            input #hcp_id name="hcp_id" inputmode="numeric" autocomplete="organization" required value=(hcp_id);
+            label for="username" { (lang.t("Username", "用戶名稱")) }
+            input #username name="username" autocomplete="username" required value=(username);
+            label for="password" { (lang.t("Password", "密碼")) }
+            input #password name="password" type="password" autocomplete="current-password" required;
+            label for="totp_code" { (lang.t("Code from your authenticator (6 digits)", "驗證器上的驗證碼（6位數字）")) }
+            input #totp_code name="totp_code" inputmode="numeric" autocomplete="one-time-code" required;
+            button type="submit" { (lang.t("Sign in", "登入")) }
+        }
+    }
+}
+
+fn sign_in_page(
+    status: StatusCode,
+    lang: Lang,
+    note: Markup,
+    hcp_id: &str,
+    user: &str,
+) -> HttpResponse {
+    let frame = Frame {
+        lang,
+        path: "/counter",
+        signed_in_as: None,
+    };
+    html_page(
+        status,
+        &frame,
+        lang.t("Sign in", "登入"),
+        form(lang, note, hcp_id, user),
     )
 }
 
 pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
+    query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(&req);
     let token = token_of(&req);
     if blocking(move || staff_of(&services, token))
         .await?
         .is_some()
     {
-        return Ok(redirect("/counter/consent"));
+        return Ok(redirect("/counter/find"));
     }
-    Ok(html(StatusCode::OK, "Sign in", &form(None, "", "")))
+    let note = html! {
+        @if query.ended.is_some() {
+            p.ok #notice role="status" {
+                (lang.t("Your session ended after a time without activity. Please sign in again.",
+                    "閒置一段時間後，你已被登出。請重新登入。"))
+            }
+        }
+    };
+    Ok(sign_in_page(StatusCode::OK, lang, note, "", ""))
 }
 
 pub async fn submit(
@@ -61,20 +94,18 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Form<SignInForm>,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(&req);
     if !super::same_origin(&req) {
-        return Ok(super::cross_site());
+        return Ok(super::cross_site(lang));
     }
     let body = body.into_inner();
     let (hcp_id, username) = (body.hcp_id.clone(), body.username.clone());
+    let refuse = |status, message: &str| {
+        sign_in_page(status, lang, error_note(Some(message)), &hcp_id, &username)
+    };
     let provider = match ProviderId::parse(&body.hcp_id) {
         Ok(p) => p,
-        Err(e) => {
-            return Ok(html(
-                StatusCode::BAD_REQUEST,
-                "Sign in",
-                &form(Some(&e.public_message()), &hcp_id, &username),
-            ))
-        }
+        Err(e) => return Ok(refuse(StatusCode::BAD_REQUEST, &lang.error(&e))),
     };
     let creds = Credentials {
         provider_id: Some(provider),
@@ -82,8 +113,7 @@ pub async fn submit(
         password: body.password,
         totp_code: body.totp_code.trim().to_owned(),
     };
-    let result = create_session::sign_in_staff(services, creds).await;
-    match result {
+    match create_session::sign_in_staff(services, creds).await {
         Ok(signed_in) if signed_in.staff.role == ehealth_core::domain::AccountRole::Hcprof => {
             let cookie = format!(
                 "{COOKIE}={}; {}",
@@ -91,30 +121,24 @@ pub async fn submit(
                 super::cookie_attributes(&req)
             );
             Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/counter/consent"))
+                .insert_header((header::LOCATION, "/counter/find"))
                 .insert_header(("Referrer-Policy", "no-referrer"))
                 .insert_header((header::SET_COOKIE, cookie))
                 .finish())
         }
-        Ok(_) => Ok(html(
+        Ok(_) => Ok(refuse(
             StatusCode::FORBIDDEN,
-            "Sign in",
-            &form(
-                Some("the counter is for healthcare professionals"),
-                &hcp_id,
-                &username,
+            lang.t(
+                "The portal is for healthcare professionals' accounts.",
+                "此系統只供醫護專業人員帳戶使用。",
             ),
         )),
         Err(err) => {
-            let (status, message) = super::error_text(&err);
+            let (status, message) = super::error_text(lang, &err);
             if status.is_server_error() {
                 return Err(err);
             }
-            Ok(html(
-                status,
-                "Sign in",
-                &form(Some(&message), &hcp_id, &username),
-            ))
+            Ok(refuse(status, &message))
         }
     }
 }
@@ -124,7 +148,7 @@ pub async fn sign_out(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     if !super::same_origin(&req) {
-        return Ok(super::cross_site());
+        return Ok(super::cross_site(Lang::of(&req)));
     }
     if let Some(token) = token_of(&req) {
         blocking(move || {

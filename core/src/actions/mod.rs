@@ -18,6 +18,7 @@ pub mod ivr_refusals;
 mod ivr_throttle;
 pub mod log_proofs;
 pub mod notify;
+pub mod patient_lookup;
 pub mod provider_lifecycle;
 pub mod record_view;
 pub mod records;

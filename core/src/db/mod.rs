@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod matrix;
 pub mod patients;
+pub mod portal_submissions;
 pub mod provider_consents;
 pub mod providers;
 pub mod receipts;

@@ -585,7 +585,18 @@ diesel::table! {
     }
 }
 
+// issue 18: eHR portal form submissions (exactly once)
+diesel::table! {
+    portal_submissions (form_id) {
+        form_id -> Text,
+        account_id -> Text,
+        claimed_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    portal_submissions,
     form_consents,
     consent_reminders,
     postal_letters,

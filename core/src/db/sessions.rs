@@ -61,6 +61,13 @@ pub fn resolve(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> QueryResul
     Ok(session.filter(|s| from_db(s.expires_at) > now))
 }
 
+/// Moves a live session's end to `until` (a sliding idle timeout).
+pub fn extend(conn: &mut DbConn, id: &str, until: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(se::table.find(id).filter(se::revoked_at.is_null()))
+        .set(se::expires_at.eq(to_db(until)))
+        .execute(conn)
+}
+
 pub fn revoke(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
     diesel::update(se::table.find(id).filter(se::revoked_at.is_null()))
         .set(se::revoked_at.eq(Some(to_db(now))))

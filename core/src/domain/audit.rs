@@ -37,6 +37,8 @@ text_enum! {
         SdmLinked => "sdm_linked",
         SdmLinkChanged => "sdm_link_changed",
         ProviderDocumentsRecorded => "provider_documents_recorded",
+        // issue 18 (eHR portal)
+        PatientLookup => "patient_lookup",
     }
 }
 

@@ -51,6 +51,12 @@ async fn post_form(
     req.send().await.unwrap()
 }
 
+/// The form id the page rendered into the consent form.
+fn form_id_in(page: &str) -> String {
+    let at = page.find("name=\"form_id\" value=\"").expect("a form id") + 22;
+    page[at..at + 43].to_owned()
+}
+
 both_backends! {
     async fn the_counter_page_signs_in_and_takes_consent_with_the_access_key(app: TestApp) {
         let summary = demo(&app);
@@ -77,25 +83,31 @@ both_backends! {
 
         let r = client().get(format!("{}/counter/consent", app.api)).header("Cookie", &cookie).send().await.unwrap();
         assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("Dr CHAN Siu Ming"));
+        let text = r.text().await.unwrap();
+        assert!(text.contains("Dr CHAN Siu Ming"));
 
         let ehr = summary.patient_ehr_number.clone();
         let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
-            ("access_key", &wrong_key(&summary.patient_access_key)), ("action", "renew"), ("type", "indefinite")]).await;
+            ("access_key", &wrong_key(&summary.patient_access_key)), ("action", "renew"), ("type", "indefinite"),
+            ("form_id", &form_id_in(&text))]).await;
         assert_eq!(r.status(), 403);
-        assert!(r.text().await.unwrap().contains("the access key is wrong"));
+        let text = r.text().await.unwrap();
+        assert!(text.contains("The access key is not right. 4 more wrong tries will lock it."), "{text}");
 
         let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
-            ("access_key", &summary.patient_access_key), ("action", "change"), ("type", "indefinite")]).await;
+            ("access_key", &summary.patient_access_key), ("action", "change"), ("type", "indefinite"),
+            ("form_id", &form_id_in(&text))]).await;
         assert_eq!(r.status(), 200);
         let text = r.text().await.unwrap();
-        assert!(text.contains("id=\"result\"") && text.contains("Consent active: indefinite"), "{text}");
+        assert!(text.contains("id=\"result\"") && text.contains("sharing consent: active, indefinite"), "{text}");
 
         let r = post_form(&app, "/counter/sign-out", Some(&cookie), &[]).await;
         assert_eq!(r.status(), 303);
         let r = post_form(&app, "/counter/consent", Some(&cookie), &[("ehr_number", &ehr),
-            ("access_key", &summary.patient_access_key), ("action", "revoke"), ("type", "one_year")]).await;
-        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/counter"), "signed out");
+            ("access_key", &summary.patient_access_key), ("action", "revoke"), ("type", "one_year"),
+            ("form_id", &"c".repeat(43))]).await;
+        // The old cookie no longer signs in: the session has ended.
+        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/counter?ended=1"), "signed out");
     }
 
     async fn forms_posted_from_another_site_are_refused(app: TestApp) {
