@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::accounts::Staff;
+use ehealth_core::actions::counter_consent::PatientRef;
 use ehealth_core::actions::record_view::{self, RecordView, StatedPurpose, ViewRequest};
 use ehealth_core::actions::{approval_request, records as record_actions};
 use ehealth_core::context::Services;
@@ -228,7 +229,7 @@ fn view(services: &Services, staff: &Staff, p: &[(String, String)]) -> CoreResul
     };
     let request = ViewRequest {
         account_id: staff.account.id.clone(),
-        ehr_number: ehr,
+        patient: PatientRef::Ehr(ehr),
         purpose,
         data_types: types,
     };
