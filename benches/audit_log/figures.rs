@@ -91,7 +91,7 @@ impl Settings {
             big: num("EHEALTH_BENCH_LOG_ENTRIES", 1_000_000),
             parts: std::env::var("EHEALTH_BENCH_PARTS")
                 .unwrap_or_else(|_| "http,appends,big".to_owned()),
-            wakeup_trigger: std::env::var("EHEALTH_BENCH_WAKEUP").map_or(true, |v| v != "off"),
+            wakeup_trigger: std::env::var("EHEALTH_BENCH_WAKEUP").as_deref() != Ok("off"),
         }
     }
 

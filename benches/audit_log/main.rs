@@ -216,7 +216,9 @@ fn main() {
         if out.tpcb.is_empty() {
             out.tpcb.push(pg::tpcb(&db.url, s.seconds));
         }
-        sequencer.get_or_insert_with(|| http::start_sequencer(&db.url));
+        if sequencer.is_none() {
+            sequencer = Some(http::start_sequencer(&db.url));
+        }
         appends_part(&db, &s, &mut out);
     }
     // The big log's drain is timed alone: no other sequencer.
