@@ -2,7 +2,7 @@
 //! concurrent clients, against `target/release/ehealth api` in a second process, on SQLite
 //! and PostgreSQL; and, for PostgreSQL, the bare cost of the same SQL with pgbench.
 //!
-//! Run: `cargo build --release --bin ehealth && cargo bench --bench app`.
+//! Run: `cargo bench --bench app` (it builds and runs the release binary).
 //! Not a test: it prints figures.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -110,21 +110,18 @@ fn start_server(url: &str) -> (Server, String) {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/target/release/ehealth"
-    ))
-    .arg("api")
-    .env("DATABASE_URL", url)
-    .env("EHEALTH_API_ADDR", format!("127.0.0.1:{port}"))
-    .env("EHEALTH_CODE_KEY", CODE_KEY)
-    .env("EHEALTH_DEMO", "0")
-    .env("EHEALTH_DATABASE_POOL_SIZE", "16")
-    .env("RUST_LOG", "warn")
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("target/release/ehealth: run `cargo build --release --bin ehealth` first");
+    let child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
+        .arg("api")
+        .env("DATABASE_URL", url)
+        .env("EHEALTH_API_ADDR", format!("127.0.0.1:{port}"))
+        .env("EHEALTH_CODE_KEY", CODE_KEY)
+        .env("EHEALTH_DEMO", "0")
+        .env("EHEALTH_DATABASE_POOL_SIZE", "16")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run ehealth api");
     (Server(child), format!("http://127.0.0.1:{port}"))
 }
 

@@ -1,9 +1,9 @@
 //! Counter throughput (a benchmark, not a test): `cargo bench --bench hcp`.
 //!
-//! Needs PostgreSQL on 127.0.0.1:5432 (as the tests) and a release build of the binary
-//! (`cargo build --release`). Makes a fresh migrated database with the demo data and
+//! Needs PostgreSQL on 127.0.0.1:5432 (as the tests); cargo builds the release binary it
+//! runs. Makes a fresh migrated database with the demo data and
 //! `CLIENTS` registered patients (production Argon2 cost), each with consent for the demo
-//! clinic and three shared records; starts `target/release/ehealth api` on it as a
+//! clinic and three shared records; starts the release `ehealth api` on it as a
 //! separate process; signs the demo doctor in; then drives `CLIENTS` concurrent clients
 //! over loopback for `SECONDS` each of:
 //!   1. `POST /v1/hcp/record-views` (three types, a stated reason), each client its own
@@ -36,7 +36,17 @@ use serde_json::json;
 
 const CLIENTS: usize = 50;
 const SECONDS: u64 = 10;
-const ADDR: &str = "127.0.0.1:18984";
+/// The api's loopback address: a port free when the benchmark starts.
+fn addr() -> &'static str {
+    static ADDR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDR.get_or_init(|| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        format!("127.0.0.1:{port}")
+    })
+}
 /// Connections in the api's pool.
 const POOL: usize = 32;
 
@@ -116,32 +126,32 @@ fn seed(config: Config, clinic: &ProviderId) -> Vec<Patient> {
 }
 
 fn start_api(database_url: &str) -> Child {
-    let mut child = Command::new("target/release/ehealth")
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
         .arg("api")
         .env("DATABASE_URL", database_url)
-        .env("EHEALTH_API_ADDR", ADDR)
+        .env("EHEALTH_API_ADDR", addr())
         .env("EHEALTH_DEMO", "0")
         .env("EHEALTH_DATABASE_POOL_SIZE", POOL.to_string())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
-        .expect("run target/release/ehealth (cargo build --release first)");
+        .expect("run ehealth api");
     for _ in 0..100 {
-        if std::net::TcpStream::connect(ADDR).is_ok() {
+        if std::net::TcpStream::connect(addr()).is_ok() {
             return child;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = child.kill();
     let _ = child.wait();
-    panic!("the api did not start on {ADDR}");
+    panic!("the api did not start on {}", addr());
 }
 
 async fn sign_in(client: &reqwest::Client, clinic: &ProviderId) -> String {
     let code = mobile_bridge::totp::code_at(DEMO_TOTP_SECRET, Utc::now().timestamp() as u64)
         .expect("code");
     let body: serde_json::Value = client
-        .post(format!("http://{ADDR}/v1/hcp/sessions"))
+        .post(format!("http://{}/v1/hcp/sessions", addr()))
         .json(&json!({ "hcp_id": clinic.as_str(), "username": "drchan", "password": DEMO_PASSWORD, "totp_code": code }))
         .send()
         .await
@@ -164,7 +174,7 @@ async fn client_loop(
     while Instant::now() < until {
         let started = Instant::now();
         let r = client
-            .post(format!("http://{ADDR}{path}"))
+            .post(format!("http://{}{path}", addr()))
             .bearer_auth(&token)
             .json(&body)
             .send()
@@ -380,13 +390,13 @@ async fn main() {
     let patients = seed(config, &clinic);
     let mut server = start_api(&db.url);
     // The access log's sequencer beside the api, as in production (issue 12).
-    let mut sequencer = Command::new("target/release/ehealth")
+    let mut sequencer = Command::new(env!("CARGO_BIN_EXE_ehealth"))
         .args(["audit", "sequence"])
         .env("DATABASE_URL", &db.url)
         .env("EHEALTH_DEMO", "0")
         .stdout(Stdio::null())
         .spawn()
-        .expect("run target/release/ehealth audit sequence");
+        .expect("run ehealth audit sequence");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()

@@ -1,0 +1,230 @@
+//! Issue 12's benchmark (not a test): `cargo bench --bench audit_log`. PostgreSQL on
+//! 127.0.0.1:5432 as the tests (`EHEALTH_TEST_POSTGRES_URL`), `pgbench` on the path.
+//! One invocation prints every figure the issue asks for beside pgbench's TPC-B at 8
+//! clients, measured in the same run on the same box:
+//!
+//! 1. `http`: a release `ehealth api` process and an `ehealth audit sequence` process on a
+//!    fresh database with the demo data and 50 patients; from this process, 50 concurrent
+//!    clients over loopback: record views (`POST /v1/hcp/record-views`, the demo doctor,
+//!    each client its own patient), then consent changes in the app (`PUT
+//!    /v1/app/consents/{hcp_id}`, each client its own patient). `EHEALTH_BENCH_ROUNDS`
+//!    rounds (3), each load `EHEALTH_BENCH_SECONDS` (10), TPC-B before the first round and
+//!    after each; a load's ratio is to the mean of the TPC-B runs either side of it.
+//!    Meanwhile the integrated tree size is sampled every 5 ms: commit-to-integrated
+//!    latency (from the entry's `occurred_at`, so it errs long) and the sequencer's rate.
+//! 2. `appends`: the log alone, 50 connections appending as fast as they can.
+//! 3. `big`: `EHEALTH_BENCH_LOG_ENTRIES` (10^6) entries inserted in bulk, integrated by
+//!    the sequencer (entries/s), then `ehealth audit verify --full` and incremental.
+//!
+//! `EHEALTH_BENCH_PARTS=http,appends,big` chooses the parts. `EHEALTH_BENCH_WAKEUP=off`
+//! drops the notifier's wake-up trigger (a NOTIFY in every transaction that enqueues a
+//! job) in the benchmark's database: a diagnosis, not a configuration.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod figures;
+mod http;
+mod log;
+mod pg;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use ehealth_core::db::{audit_tree, Backend};
+use ehealth_core::ids::ProviderId;
+use ehealth_core::testing::{self, Start, TestDb};
+
+use figures::{median, Load, Settings};
+use http::CLIENTS;
+
+/// What the rounds measured, for the closing table.
+#[derive(Default)]
+struct Summary {
+    tpcb: Vec<f64>,
+    views: Vec<Load>,
+    view_ratios: Vec<f64>,
+    consents: Vec<Load>,
+    consent_ratios: Vec<f64>,
+    lag: Option<(f64, f64)>,
+    appends: Option<(f64, f64)>,
+}
+
+fn wait_integrated(db: &TestDb) {
+    let mut conn = db.conn();
+    for _ in 0..200 {
+        if audit_tree::pending_count(&mut conn).expect("pending") == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("(entries still pending after 10 s)");
+}
+
+fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
+    let clinic = ProviderId::from_serial(1001).expect("clinic id");
+    let patients = http::seed(db, &clinic);
+    let sequencer = http::start_sequencer(&db.url);
+    let (api, base) = http::start_api(&db.url);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
+    let token = rt.block_on(http::sign_in_doctor(&client, &base, &clinic));
+    let watch = pg::TreeWatch::start(&db.url);
+    let since = Utc::now();
+    // Warm-up: the api opens its pool's connections on demand.
+    rt.block_on(http::load(
+        &client,
+        http::record_views(&base, &token, &patients),
+        2,
+    ));
+    out.tpcb.push(pg::tpcb(&db.url, s.seconds));
+    for r in 0..s.rounds {
+        let views = rt.block_on(http::load(
+            &client,
+            http::record_views(&base, &token, &patients),
+            s.seconds,
+        ));
+        let consents = rt.block_on(http::load(
+            &client,
+            http::consent_changes(&base, &clinic, &patients),
+            s.seconds,
+        ));
+        out.tpcb.push(pg::tpcb(&db.url, s.seconds));
+        let floor = (out.tpcb[r] + out.tpcb[r + 1]) / 2.0;
+        println!(
+            "round {}: TPC-B {:.0} / {:.0} tps",
+            r + 1,
+            out.tpcb[r],
+            out.tpcb[r + 1]
+        );
+        println!(
+            "  {}  ratio {:.2}",
+            views.line("record views", CLIENTS),
+            views.rate() / floor
+        );
+        println!(
+            "  {}  ratio {:.2}",
+            consents.line("consent changes", CLIENTS),
+            consents.rate() / floor
+        );
+        out.view_ratios.push(views.rate() / floor);
+        out.consent_ratios.push(consents.rate() / floor);
+        out.views.push(views);
+        out.consents.push(consents);
+    }
+    drop(api);
+    wait_integrated(db);
+    let samples = watch.finish();
+    let (lags, unseen) = pg::integration_lags(&mut db.conn(), &samples, since);
+    println!(
+        "{}",
+        pg::lag_line("commit->integrated (api load)", &lags, unseen)
+    );
+    println!(
+        "sequencer under api load: peak {} entries integrated in one second",
+        pg::peak_rate(&samples)
+    );
+    out.lag = Some((
+        figures::percentile_ms(&lags, 0.5),
+        figures::percentile_ms(&lags, 0.99),
+    ));
+    sequencer
+}
+
+fn appends_part(db: &TestDb, s: &Settings, out: &mut Summary) {
+    let watch = pg::TreeWatch::start(&db.url);
+    let since = Utc::now();
+    let load = log::appends(&db.url, CLIENTS, s.seconds);
+    wait_integrated(db);
+    let samples = watch.finish();
+    let (lags, unseen) = pg::integration_lags(&mut db.conn(), &samples, since);
+    println!("{}", load.line("log appends alone", CLIENTS));
+    println!(
+        "{}",
+        pg::lag_line("commit->integrated (appends)", &lags, unseen)
+    );
+    println!(
+        "sequencer under append load: peak {} entries integrated in one second",
+        pg::peak_rate(&samples)
+    );
+    out.appends = Some((load.rate(), load.p(0.99)));
+}
+
+fn print_summary(s: &Settings, out: &Summary) {
+    let tpcb = median(&out.tpcb);
+    println!(
+        "\n== issue 12: median of {} rounds, PostgreSQL, release, same run ==",
+        s.rounds
+    );
+    println!(
+        "pgbench TPC-B, 8 clients: {tpcb:.0} tps (runs: {:?})",
+        out.tpcb.iter().map(|t| t.round()).collect::<Vec<_>>()
+    );
+    for (what, loads, ratios) in [
+        ("record views", &out.views, &out.view_ratios),
+        ("consent changes", &out.consents, &out.consent_ratios),
+    ] {
+        if loads.is_empty() {
+            continue;
+        }
+        let rates: Vec<f64> = loads.iter().map(Load::rate).collect();
+        let p50: Vec<f64> = loads.iter().map(|l| l.p(0.5)).collect();
+        let p99: Vec<f64> = loads.iter().map(|l| l.p(0.99)).collect();
+        println!(
+            "{what:<16} {CLIENTS} clients: {:>7.1}/s  p50 {:>6.1} ms  p99 {:>6.1} ms  ratio to TPC-B {:.2} (goal >= 0.6, p99 <= 50 ms)",
+            median(&rates),
+            median(&p50),
+            median(&p99),
+            median(ratios)
+        );
+    }
+    if let Some((p50, p99)) = out.lag {
+        println!("commit->integrated under api load: p50 {p50:.0} ms  p99 {p99:.0} ms (goal p99 <= 1000 ms)");
+    }
+    if let Some((rate, p99)) = out.appends {
+        println!(
+            "log appends alone {CLIENTS} clients: {rate:.0}/s p99 {p99:.1} ms, ratio to TPC-B {:.2}",
+            rate / tpcb
+        );
+    }
+}
+
+fn main() {
+    let s = Settings::from_env();
+    let db =
+        testing::open(Backend::Postgres, Start::Migrated).expect("PostgreSQL on 127.0.0.1:5432");
+    println!(
+        "issue 12 benchmark: parts {}, {} rounds of {} s, big log {} entries",
+        s.parts, s.rounds, s.seconds, s.big
+    );
+    pg::init_tpcb(&db.url);
+    if !s.wakeup_trigger {
+        println!("notifier wake-up trigger DROPPED (diagnosis): no NOTIFY at job enqueue");
+        db.conn()
+            .batch_execute("DROP TRIGGER notification_jobs_wakeup ON notification_jobs")
+            .expect("drop trigger");
+    }
+    let mut out = Summary::default();
+    let mut sequencer = s.runs("http").then(|| http_part(&db, &s, &mut out));
+    if s.runs("appends") {
+        if out.tpcb.is_empty() {
+            out.tpcb.push(pg::tpcb(&db.url, s.seconds));
+        }
+        if sequencer.is_none() {
+            sequencer = Some(http::start_sequencer(&db.url));
+        }
+        appends_part(&db, &s, &mut out);
+    }
+    // The big log's drain is timed alone: no other sequencer.
+    drop(sequencer);
+    print_summary(&s, &out);
+    if s.runs("big") {
+        log::big_log(&db, s.big);
+    }
+}
