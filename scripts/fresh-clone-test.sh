@@ -33,7 +33,9 @@ done
 for tool in cc gcc c++ g++ cpp ld as ar ranlib strip nm objcopy make perl git \
             sh bash env uname cat rm mkdir cp mv ln ls chmod sed grep tr head tail; do
     path=$(command -v "$tool" || true)
-    [ -n "$path" ] && ln -s "$path" "$bin/$tool"
+    if [ -n "$path" ] && [ "${path#/}" != "$path" ]; then
+        ln -s "$path" "$bin/$tool"
+    fi
 done
 for banned in cargo-nextest python3 python openssl pkg-config pg_dump psql; do
     if [ -e "$bin/$banned" ]; then
