@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Packages the notifier's tests need beyond cargo: a real SMTP server (aiosmtpd) that
-# the e2e tests start on loopback, and openssl to make a throwaway service-account key
-# for the FCM tests (whose JWT assertion Google's own auth library, google-auth, checks),
-# and a CJK font for the postal batch. Twilio's Python helper library signs and validates
-# the voice line's webhooks in the e2e tests (ivr::twilio_sdk).
+# What CI runs beyond `cargo test` (which needs nothing but cargo): the optional Python
+# peers that check our code with the other side's own implementation, made mandatory in
+# .ci/run, and the tools of CI's own steps.
+# - google-auth: Google's auth library checks the FCM tests' JWT assertion
+#   (EHEALTH_TEST_GOOGLE_AUTH=required);
+# - twilio: Twilio's helper library signs and validates the voice line's webhooks
+#   (ivr::twilio_sdk, EHEALTH_TEST_TWILIO_SDK=required);
+# - fhir.resources: an independent FHIR R4 implementation (EHEALTH_TEST_FHIR=required);
+# - openapi-spec-validator: scripts/validate-openapi.sh;
+# - openssl: scripts/ivr-say.sh signs the README walkthrough's voice-line webhooks with it.
+# The SMTP peer, the FCM test key and the postal font come with cargo and the repository.
 set -euo pipefail
-python3 -m pip install --quiet aiosmtpd openapi-spec-validator google-auth
+python3 -m pip install --quiet openapi-spec-validator google-auth
 python3 -m pip install --quiet twilio
 if ! command -v openssl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openssl
-fi
-# A TrueType collection with Latin and CJK glyphs for the postal print batch's PDF
-# (EHEALTH_POSTAL_FONT defaults to it).
-if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
-  apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
 fi
 # An independent FHIR R4 implementation for tests/e2e/hcp/fhir.rs: fhir.resources 6.1.x is
 # FHIR 4.0.1 (later 6.x are R4B) and needs pydantic 1, so it gets a virtualenv of its own

@@ -250,8 +250,9 @@ pub struct NotifierConfig {
     pub sms_per_sender_per_sec: u32,
     /// First retry delay of a failed delivery; doubles per attempt, with jitter.
     pub backoff_base_ms: u64,
-    /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF.
-    pub postal_font: PathBuf,
+    /// Font (Latin + CJK, TrueType file or collection) embedded in the postal batch PDF;
+    /// none: the WenQuanYi Micro Hei that ships inside the binary (`notifier/fonts/`).
+    pub postal_font: Option<PathBuf>,
     /// The letterhead of postal letters, one line per `\n` (the Office's name).
     pub postal_letterhead: String,
     /// The return address printed above the address block (undeliverable mail comes back
@@ -370,7 +371,7 @@ impl Default for NotifierConfig {
             batch_size: 32,
             sms_per_sender_per_sec: 10,
             backoff_base_ms: 5_000,
-            postal_font: PathBuf::from("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+            postal_font: None,
             postal_letterhead: "Electronic Health Record Registration Office\n電子健康紀錄登記處"
                 .to_owned(),
             postal_return_address: "eHR Registration Office, GPO Box 1000, Hong Kong".to_owned(),

@@ -9,7 +9,7 @@ mod letter;
 mod run;
 
 pub use letter::{address_block, written_date, ADDRESS_FIELD};
-pub use run::{print_batch, reprint, PrintedBatch};
+pub use run::{print_batch, reprint, PrintedBatch, BUILT_IN_FONT};
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use ehealth_core::context::Services;

@@ -1,5 +1,5 @@
 //! End-to-end tests of the notifier issue: each channel against a real server speaking
-//! its provider's protocol (Twilio and FCM stand-ins over HTTP, aiosmtpd for SMTP), and
+//! its provider's protocol (Twilio and FCM stand-ins over HTTP, an SMTP server from the `mailin` crate), and
 //! whole `ehealth notifier` processes crashing and sharing the queue.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -15,4 +15,5 @@ mod push_fcm;
 mod secrets_at_rest;
 pub(crate) mod sms;
 mod sms_volume;
+mod smtp_sink;
 mod wakeup;

@@ -3,6 +3,7 @@
 //! the run and its letters printed (one transaction). `reprint` writes a run's files again
 //! from the database, and finishes a run that stopped before its letters were marked.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
@@ -39,7 +40,7 @@ pub fn print_batch(
     progress: impl Fn(usize, usize),
 ) -> Result<Option<PrintedBatch>, CoreError> {
     let day = date.format("%Y-%m-%d").to_string();
-    let font = read_font(&services.config.notifier.postal_font)?;
+    let font = read_font(services.config.notifier.postal_font.as_deref())?;
     let mut conn = services.db.get()?;
     let Some(run) = take_run(&mut conn, &day)? else {
         return Ok(None);
@@ -55,7 +56,7 @@ pub fn reprint(
     out_dir: &Path,
     progress: impl Fn(usize, usize),
 ) -> Result<PrintedBatch, CoreError> {
-    let font = read_font(&services.config.notifier.postal_font)?;
+    let font = read_font(services.config.notifier.postal_font.as_deref())?;
     let mut conn = services.db.get()?;
     let run = postal_runs::find(&mut conn, run_no)?.ok_or(CoreError::NotFound("postal_run"))?;
     print_run(services, &mut conn, &run, &font, out_dir, &progress)
@@ -123,8 +124,16 @@ fn print_run(
     })
 }
 
-fn read_font(path: &Path) -> Result<Vec<u8>, CoreError> {
+/// WenQuanYi Micro Hei 0.2.0-beta (Latin, Traditional and Simplified Chinese), shipped under
+/// the Apache License 2.0 (`notifier/fonts/`), so that a batch prints on any machine.
+pub const BUILT_IN_FONT: &[u8] = include_bytes!("../../fonts/wqy-microhei.ttc");
+
+fn read_font(path: Option<&Path>) -> Result<Cow<'static, [u8]>, CoreError> {
+    let Some(path) = path else {
+        return Ok(Cow::Borrowed(BUILT_IN_FONT));
+    };
     std::fs::read(path)
+        .map(Cow::Owned)
         .map_err(|e| CoreError::invalid("EHEALTH_POSTAL_FONT", format!("{}: {e}", path.display())))
 }
 
@@ -239,4 +248,37 @@ pub fn manifest(run_no: i64, letters: &[PostalLetter]) -> Result<Vec<u8>, CoreEr
         .map_err(internal)?;
     }
     out.into_inner().map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+    use super::*;
+
+    /// The font that ships covers what letters print: Latin, Traditional and Simplified
+    /// Chinese names and addresses, full-width punctuation and digits.
+    #[test]
+    fn the_built_in_font_covers_latin_and_both_chinese_scripts() {
+        let font = read_font(None).expect("built in");
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(&font, 0, &mut warnings).expect("a TrueType face");
+        let text =
+            "CHAN Tai Man, Flat A, 1/F 陳大文 陈大文 灣仔港灣道 湾仔港湾道 醫健通 医健通 （）、。";
+        let missing: Vec<char> = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .filter(|c| parsed.lookup_glyph_index(u32::from(*c)).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+        assert!(
+            parsed.lookup_glyph_index(0x1F600).is_none(),
+            "the check can fail: no emoji in this font"
+        );
+    }
+
+    #[test]
+    fn a_font_path_that_cannot_be_read_names_the_setting() {
+        let err = read_font(Some(Path::new("/nonexistent/font.ttc"))).expect_err("no such file");
+        assert!(err.to_string().contains("EHEALTH_POSTAL_FONT"), "{err}");
+    }
 }

@@ -61,7 +61,7 @@ pub async fn nth_sms(twilio: &MockServer, to: &str, about: &str, n: usize) -> Re
     }
 }
 
-/// Mail the SMTP server accepted, as decoded by Python's email parser.
+/// Mail the SMTP server accepted, as decoded by `mail-parser`.
 pub fn emails(sink: &SmtpSink) -> Vec<Received> {
     sink.messages()
         .into_iter()

@@ -1,4 +1,4 @@
-//! Email over a real SMTP server process on loopback (aiosmtpd).
+//! Email over a real SMTP server on loopback (`smtp_sink`, the `mailin` crate's SMTP session).
 
 use std::time::Duration;
 

@@ -1,9 +1,7 @@
 //! What the notifier's tests share: patients made directly in the database, events
 //! enqueued through the real `notify_patient`, an in-process worker, a real SMTP server
-//! (aiosmtpd) on loopback, and waiting for the queue to settle.
+//! on loopback (`smtp_sink`), and waiting for the queue to settle.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
@@ -16,6 +14,7 @@ use ehealth_notifier::WorkerOptions;
 use serde_json::json;
 use tokio::sync::watch;
 
+pub use super::smtp_sink::SmtpSink;
 use crate::support::TestApp;
 
 #[derive(Clone, Copy)]
@@ -122,80 +121,6 @@ pub async fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> boo
     while !done() {
         assert!(started.elapsed() < limit, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A real SMTP server process (aiosmtpd) on loopback, writing what it accepts to `dir`.
-pub struct SmtpSink {
-    child: Child,
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    pub fn start() -> Self {
-        let dir = tempfile::TempDir::new().expect("mail folder");
-        let port = free_port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/notifier/smtp_sink.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/ci-deps.sh) starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "SMTP sink did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { child, port, dir }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// The next `n` messages are answered "451 try later".
-    pub fn fail_next(&self, n: u32) {
-        std::fs::write(self.dir.path().join("fail"), n.to_string()).expect("fail file");
-    }
-
-    pub fn reject_all(&self) {
-        std::fs::write(self.dir.path().join("reject"), "").expect("reject file");
-    }
-
-    /// What was accepted, as decoded by Python's email parser.
-    pub fn messages(&self) -> Vec<serde_json::Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .expect("mail folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|p| {
-                serde_json::from_str(&std::fs::read_to_string(p).expect("message")).expect("json")
-            })
-            .collect()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

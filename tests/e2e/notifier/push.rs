@@ -3,12 +3,13 @@
 //! endpoint named in the key file.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
 use ehealth_core::db::{devices, jobs};
 use ehealth_core::domain::NotificationKind;
+use rsa::pkcs1::EncodeRsaPublicKey;
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,28 +22,22 @@ const LIVE: &str = "live-device-token";
 const GONE: &str = "uninstalled-device-token";
 const REFUSED: &str = "refused-device-token";
 
-/// A service-account key file like the one Google issues, with a fresh RSA key and the
-/// token endpoint pointing at `server`.
+/// A service-account key file like the one Google issues, with a fresh RSA key (made here,
+/// its public half beside it as `public.pem`) and the token endpoint pointing at `server`.
 pub(crate) fn service_account(dir: &Path, server: &MockServer) -> std::path::PathBuf {
-    let key = dir.join("key.pem");
-    let ok = Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&key)
-        .status()
-        .expect("openssl runs");
-    assert!(ok.success());
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("an RSA key");
+    let private = key.to_pkcs8_pem(LineEnding::LF).expect("PKCS#8 PEM");
+    // What google-auth verifies the assertion with (push_fcm::verify_assertion).
+    let public = key
+        .to_public_key()
+        .to_pkcs1_pem(LineEnding::LF)
+        .expect("PKCS#1 PEM");
+    std::fs::write(dir.join("public.pem"), public).expect("public key");
     let account = json!({
         "type": "service_account",
         "project_id": PROJECT,
         "private_key_id": "test-key",
-        "private_key": std::fs::read_to_string(&key).expect("key"),
+        "private_key": private.as_str(),
         "client_email": "notifier@ehealth-test.iam.gserviceaccount.com",
         "client_id": "1",
         "token_uri": format!("{}/token", server.uri()),

@@ -130,6 +130,8 @@ backends_with_twilio! {
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "zh-Hant", SMS);
         assert_eq!(harness::notify(&mut conn, &patient, NotificationKind::RegistrationCompleted, "ev-1"), 1);
+        // The metrics are the process's: under `cargo test` other tests' messages count too.
+        let ucs2_before = ucs2_segments(&harness::queue_metrics(&app).await);
         let _worker = harness::start_worker(&app);
         harness::wait_for(Duration::from_secs(10), "the SMS job to finish", || {
             harness::all_jobs(&mut conn, &patient)[0].status == jobs::DONE
@@ -148,13 +150,8 @@ backends_with_twilio! {
         assert_eq!(job.attempts, 1);
         let (encoding, parts) = ehealth_notifier::channels::sms::segments(body);
         assert_eq!(encoding, ehealth_notifier::channels::sms::SmsEncoding::Ucs2);
-        let metrics = harness::queue_metrics(&app).await;
-        // The process's counter (other tests of a `cargo test` process add to it).
-        let counted: usize = metrics.lines()
-            .find_map(|l| l.strip_prefix("ehealth_notifier_sms_segments_total{encoding=\"ucs2\"} "))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        assert!(counted >= parts, "{parts} segments in {metrics}");
+        let counted = ucs2_segments(&harness::queue_metrics(&app).await) - ucs2_before;
+        assert!(counted >= parts as u64, "{parts} UCS-2 segments counted, got {counted} more");
     }
 
     async fn a_code_for_an_applicant_goes_to_its_destination_and_is_scrubbed_once_sent(
@@ -250,4 +247,13 @@ backends_with_twilio! {
             "tried exactly max_attempts times, then left alone");
         assert_eq!(harness::all_jobs(&mut conn, &patient)[0].attempts, 3);
     }
+}
+
+/// `ehealth_notifier_sms_segments_total{encoding="ucs2"}` in a `/metrics` text (0 if absent).
+fn ucs2_segments(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("ehealth_notifier_sms_segments_total{encoding=\"ucs2\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }

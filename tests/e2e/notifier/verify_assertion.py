@@ -1,8 +1,8 @@
 """Verifies a service-account JWT assertion with Google's own auth library (google-auth):
-the certificate is picked by the header's `kid`, and the signature, `iat`/`exp` and the
+the public key (PEM: PKCS#1 or an X.509 certificate) is picked by the header's `kid`, and the signature, `iat`/`exp` and the
 audience are checked. Prints the header and claims as JSON.
 
-Usage: verify_assertion.py CERT.pem KEY_ID AUDIENCE < assertion
+Usage: verify_assertion.py PUBLIC_KEY.pem KEY_ID AUDIENCE < assertion
 """
 import json
 import sys
@@ -11,8 +11,8 @@ from google.auth import jwt
 
 
 def main():
-    cert_file, key_id, audience = sys.argv[1:4]
-    with open(cert_file) as f:
+    key_file, key_id, audience = sys.argv[1:4]
+    with open(key_file) as f:
         cert = f.read()
     assertion = sys.stdin.read().strip()
     claims = jwt.decode(assertion, certs={key_id: cert}, audience=audience)
