@@ -20,8 +20,12 @@ if [ ! -f "$axe_js" ]; then
     npm install --silent --no-audit --no-fund --prefix "$axe_dir" axe-core@4.11.4 >/dev/null
 fi
 
-cargo build --bin ehealth
-bin="$PWD/target/debug/ehealth"
+# EHEALTH_BIN: a binary already built (e.g. by the test suite), to skip the build.
+bin="${EHEALTH_BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --bin ehealth
+    bin="$PWD/target/debug/ehealth"
+fi
 work="$(mktemp -d)"
 api_pid=""
 cleanup() {

@@ -11,16 +11,36 @@
 # sources sit at another path. PostgreSQL is a server, not an install step: when one
 # answers at 127.0.0.1:5432 the PostgreSQL half runs, as it would for a new developer.
 #
-# usage: scripts/fresh-clone-test.sh [extra cargo test arguments]
+# With --in-place it runs in this checkout instead of a clone, after checking that the
+# checkout is clean (nothing changed or untracked but ignored build output): `.ci/run`
+# uses it, because CI's checkout is itself a fresh clone of main, and a clone at another
+# path would build the workspace's crates a second time.
+#
+# usage: scripts/fresh-clone-test.sh [--in-place] [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 target=${CARGO_TARGET_DIR:-$here/target}
 case "$target" in /*) ;; *) target="$here/$target" ;; esac
 
+in_place=0
+if [ "${1:-}" = "--in-place" ]; then
+    in_place=1
+    shift
+fi
 work=$(mktemp -d /tmp/ehealth-fresh.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-git clone --quiet --no-hardlinks "$here" "$work/ehealth"
+if [ "$in_place" = 1 ]; then
+    if [ -n "$(git status --porcelain)" ]; then
+        echo "fresh-clone-test: --in-place needs a clean checkout; git status shows:" >&2
+        git status --short >&2
+        exit 1
+    fi
+    tree="$here"
+else
+    git clone --quiet --no-hardlinks "$here" "$work/ehealth"
+    tree="$work/ehealth"
+fi
 
 # A PATH of exactly the tools a Rust developer's machine has: the toolchain (found through
 # rustup, as `cargo` resolves it here) and the C toolchain.
@@ -50,7 +70,7 @@ mkdir -p "$fresh_home"
 started=$(date +%s)
 set +e
 (
-    cd "$work/ehealth"
+    cd "$tree"
     env -i \
         HOME="$fresh_home" \
         PATH="$bin" \

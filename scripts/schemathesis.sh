@@ -22,8 +22,12 @@ venv="${XDG_CACHE_HOME:-$HOME/.cache}/ehealth-schemathesis-$version"
     }
     "$venv/bin/pip" install --quiet "schemathesis==$version"
 }
-cargo build --bin ehealth
-bin="$PWD/target/debug/ehealth"
+# EHEALTH_BIN: a binary already built (e.g. by the test suite), to skip the build.
+bin="${EHEALTH_BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --bin ehealth
+    bin="$PWD/target/debug/ehealth"
+fi
 
 admin_url="${EHEALTH_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 db="ehealth_schemathesis_$$"

@@ -6,7 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
-cargo build --bin ehealth
+# EHEALTH_BIN: a binary already built (e.g. by the test suite), to skip the build.
+bin="${EHEALTH_BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --bin ehealth
+    bin="$PWD/target/debug/ehealth"
+fi
 work="$(mktemp -d)"
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
@@ -14,7 +19,7 @@ trap cleanup EXIT
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 DATABASE_URL="sqlite://$work/ehealth.db" EHEALTH_DEMO=0 EHEALTH_API_ADDR="127.0.0.1:$port" \
-    EHEALTH_OUTBOX_DIR="$work/outbox" target/debug/ehealth api > "$work/api.log" 2>&1 &
+    EHEALTH_OUTBOX_DIR="$work/outbox" "$bin" api > "$work/api.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
