@@ -9,6 +9,7 @@ mod callbacks;
 mod concurrency;
 mod consent;
 mod identity;
+mod sdm;
 mod security;
 mod throttles;
 mod twilio_sdk;

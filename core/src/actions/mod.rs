@@ -15,6 +15,7 @@ pub mod form_consent;
 pub mod ivr;
 pub mod ivr_code;
 pub mod ivr_refusals;
+pub mod ivr_sdm;
 mod ivr_throttle;
 pub mod log_proofs;
 pub mod notify;

@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 use ehealth_core::actions::ivr::{self as ivr_actions, Claim, ClaimedId, Identification, Proof};
+use ehealth_core::actions::ivr_sdm::{self, SdmIdentification, SdmProof};
 use ehealth_core::error::CoreResult;
-use ehealth_core::ids::{AccessKey, OneTimeCode};
+use ehealth_core::ids::{AccessKey, EhrNumber, OneTimeCode};
 
 use super::{Step, Turn};
 use crate::texts::Voice;
@@ -14,6 +15,123 @@ use crate::twiml::Response;
 const MAX_IDENTITY_FAILURES: u32 = 3;
 /// Keyed at the access-key step by a caller who needs a new key.
 const WANTS_CODE: &str = "0";
+/// Keyed at the eHR-number step by a substitute decision maker.
+const AS_SDM: &str = "2";
+
+/// The SDM's own six HKIC digits (issue 14); then their date of birth.
+pub fn sdm_id(turn: &mut Turn<'_>, digits: &str) -> Response {
+    match ClaimedId::parse(digits) {
+        Some(id @ ClaimedId::HkicDigits(_)) => {
+            turn.state.identifier = Some(id.as_str().to_owned());
+            turn.go(Step::DateOfBirth, Vec::new())
+        }
+        _ => turn.retry(turn.script().not_understood),
+    }
+}
+
+/// The eHR number of the patient the SDM acts for; then a code goes to the SDM's own
+/// mobile if their particulars match (a decoy challenge if not: the same words).
+pub fn sdm_patient(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
+    let Ok(ehr) = EhrNumber::parse(digits) else {
+        return Ok(turn.retry(turn.script().not_understood));
+    };
+    let Some((id, dob)) = claim_parts(turn) else {
+        return Ok(restart(turn, Vec::new()));
+    };
+    turn.state.sdm_patient_ehr = Some(ehr.as_str().to_owned());
+    let from = turn.call.from_number.clone();
+    let claim = Claim {
+        caller: &from,
+        id: &id,
+        date_of_birth: dob,
+    };
+    let services = turn.services;
+    let sent = ivr_sdm::request_code(
+        turn.conn,
+        &services.hasher,
+        &services.config.security,
+        &claim,
+        turn.now,
+    )?;
+    match sent {
+        Ok(challenge) => {
+            turn.state.sdm_challenge = Some(challenge);
+            let words = turn.script().code_sent.to_owned();
+            Ok(turn.go(Step::Code, vec![words]))
+        }
+        Err(refused) => Ok(refusal(turn, &refused)),
+    }
+}
+
+fn sdm_code(turn: &mut Turn<'_>, code: &OneTimeCode) -> CoreResult<Response> {
+    let parts = claim_parts(turn);
+    let ehr = turn
+        .state
+        .sdm_patient_ehr
+        .as_deref()
+        .and_then(|e| EhrNumber::parse(e).ok());
+    let challenge = turn.state.sdm_challenge.clone();
+    let (Some((id, dob)), Some(ehr), Some(challenge)) = (parts, ehr, challenge) else {
+        return Ok(restart(turn, Vec::new()));
+    };
+    let from = turn.call.from_number.clone();
+    let claim = Claim {
+        caller: &from,
+        id: &id,
+        date_of_birth: dob,
+    };
+    let proof = SdmProof {
+        challenge_id: &challenge,
+        ehr_number: &ehr,
+        code,
+    };
+    let services = turn.services;
+    let outcome = ivr_sdm::identify(
+        turn.conn,
+        &services.hasher,
+        &services.config.security,
+        &claim,
+        &proof,
+        turn.now,
+    )?;
+    Ok(match outcome {
+        SdmIdentification::Identified(found) => {
+            turn.call.patient_id = Some(found.patient.id.clone());
+            turn.state.sdm_id = Some(found.sdm_id);
+            turn.state.key_only = false;
+            turn.go(Step::Menu, Vec::new())
+        }
+        SdmIdentification::Refused(refused) => refusal(turn, &refused),
+    })
+}
+
+/// Back to the start of identification, as a patient unless the caller presses 2 again.
+fn restart(turn: &mut Turn<'_>, before: Vec<String>) -> Response {
+    turn.state.as_sdm = false;
+    turn.state.sdm_patient_ehr = None;
+    turn.state.sdm_challenge = None;
+    turn.go(Step::EhrNumber, before)
+}
+
+/// What a refused identification hears: the same for a patient and an SDM.
+fn refusal(turn: &mut Turn<'_>, outcome: &Identification) -> Response {
+    let script = turn.script();
+    match outcome {
+        Identification::Identified(_) | Identification::Mismatch => {
+            turn.state.identity_failures += 1;
+            if turn.state.identity_failures >= MAX_IDENTITY_FAILURES {
+                return turn.end(vec![
+                    script.mismatch.to_owned(),
+                    script.too_many_tries.to_owned(),
+                ]);
+            }
+            restart(turn, vec![script.mismatch.to_owned()])
+        }
+        Identification::KeyLocked => turn.end(vec![script.locked_key.to_owned()]),
+        Identification::CallerLocked => turn.end(vec![script.locked_caller.to_owned()]),
+        Identification::Throttled => turn.end(vec![script.throttled.to_owned()]),
+    }
+}
 
 pub fn language(turn: &mut Turn<'_>, digits: &str) -> Response {
     match Voice::from_key(digits) {
@@ -26,6 +144,10 @@ pub fn language(turn: &mut Turn<'_>, digits: &str) -> Response {
 }
 
 pub fn ehr_number(turn: &mut Turn<'_>, digits: &str) -> Response {
+    if digits == AS_SDM {
+        turn.state.as_sdm = true;
+        return turn.go(Step::SdmId, Vec::new());
+    }
     match ClaimedId::parse(digits) {
         Some(id) => {
             turn.state.identifier = Some(id.as_str().to_owned());
@@ -42,7 +164,12 @@ pub fn date_of_birth(turn: &mut Turn<'_>, digits: &str) -> Response {
     match parsed {
         Some(date) => {
             turn.state.date_of_birth = Some(date.format("%Y-%m-%d").to_string());
-            turn.go(Step::AccessKey, Vec::new())
+            let next = if turn.state.as_sdm {
+                Step::SdmPatient
+            } else {
+                Step::AccessKey
+            };
+            turn.go(next, Vec::new())
         }
         None => turn.retry(turn.script().not_understood),
     }
@@ -62,6 +189,9 @@ pub fn code(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
     let Ok(code) = OneTimeCode::parse(digits) else {
         return Ok(turn.retry(turn.script().not_understood));
     };
+    if turn.state.as_sdm {
+        return sdm_code(turn, &code);
+    }
     identified(turn, &Proof::Code(code))
 }
 
@@ -119,7 +249,6 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
         proof,
         turn.now,
     )?;
-    let script = turn.script();
     Ok(match outcome {
         Identification::Identified(patient) => {
             turn.call.patient_id = Some(patient.id.clone());
@@ -131,18 +260,6 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
             };
             turn.go(next, Vec::new())
         }
-        Identification::Mismatch => {
-            turn.state.identity_failures += 1;
-            if turn.state.identity_failures >= MAX_IDENTITY_FAILURES {
-                return Ok(turn.end(vec![
-                    script.mismatch.to_owned(),
-                    script.too_many_tries.to_owned(),
-                ]));
-            }
-            turn.go(Step::EhrNumber, vec![script.mismatch.to_owned()])
-        }
-        Identification::KeyLocked => turn.end(vec![script.locked_key.to_owned()]),
-        Identification::CallerLocked => turn.end(vec![script.locked_caller.to_owned()]),
-        Identification::Throttled => turn.end(vec![script.throttled.to_owned()]),
+        refused => refusal(turn, &refused),
     })
 }

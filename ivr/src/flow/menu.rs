@@ -6,7 +6,7 @@ use ehealth_core::actions::access_key;
 use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::actions::ivr as ivr_actions;
 use ehealth_core::db::{consents, from_db, patients, providers, write_tx};
-use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType, ProviderStatus};
+use ehealth_core::domain::{ConsentChannel, ConsentType, ProviderStatus};
 use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::ProviderId;
 
@@ -126,7 +126,7 @@ fn give(turn: &mut Turn<'_>) -> CoreResult<String> {
         provider_id: chosen_provider(turn)?,
         consent_type,
         channel: ConsentChannel::Ivr,
-        actor: Actor::new(ActorKind::Patient, patient_id),
+        actor: turn.actor()?,
     };
     consent::give(turn.conn, &request, turn.now)?;
     Ok(turn.script().given.to_owned())
@@ -135,7 +135,7 @@ fn give(turn: &mut Turn<'_>) -> CoreResult<String> {
 fn revoke(turn: &mut Turn<'_>) -> CoreResult<String> {
     let patient_id = patient_id(turn)?;
     let provider = chosen_provider(turn)?;
-    let actor = Actor::new(ActorKind::Patient, patient_id.clone());
+    let actor = turn.actor()?;
     match consent::revoke(
         turn.conn,
         &patient_id,
@@ -159,9 +159,9 @@ fn revoke(turn: &mut Turn<'_>) -> CoreResult<String> {
 fn new_key(turn: &mut Turn<'_>) -> CoreResult<String> {
     let patient_id = patient_id(turn)?;
     let (hasher, now) = (turn.services.hasher.clone(), turn.now);
+    let actor = turn.actor()?;
     write_tx(turn.conn, |conn| {
         let patient = patients::find(conn, &patient_id)?.ok_or(CoreError::NotFound("patient"))?;
-        let actor = Actor::new(ActorKind::Patient, patient_id.clone());
         access_key::issue(
             conn,
             &hasher,

@@ -25,6 +25,8 @@ use crate::webhook::Webhook;
 pub enum Step {
     Language,
     EhrNumber,
+    SdmId,
+    SdmPatient,
     DateOfBirth,
     AccessKey,
     Code,
@@ -39,9 +41,11 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 15] = [
         Step::Language,
         Step::EhrNumber,
+        Step::SdmId,
+        Step::SdmPatient,
         Step::DateOfBirth,
         Step::AccessKey,
         Step::Code,
@@ -59,6 +63,8 @@ impl Step {
         match self {
             Step::Language => "language",
             Step::EhrNumber => "ehr-number",
+            Step::SdmId => "sdm-id",
+            Step::SdmPatient => "sdm-patient",
             Step::DateOfBirth => "date-of-birth",
             Step::AccessKey => "access-key",
             Step::Code => "code",
@@ -80,6 +86,7 @@ impl Step {
 
 /// The working data of a call between webhooks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallState {
     /// Incremented with every answer; action URLs carry it.
     pub turn: u32,
@@ -94,6 +101,14 @@ pub struct CallState {
     pub key_only: bool,
     /// Wrong identities so far in this call.
     pub identity_failures: u32,
+    /// The caller chose to identify as a substitute decision maker (issue 14).
+    pub as_sdm: bool,
+    /// The eHR number of the patient the SDM says they act for.
+    pub sdm_patient_ehr: Option<String>,
+    /// The challenge of the code sent to the SDM's own mobile (or a decoy).
+    pub sdm_challenge: Option<String>,
+    /// The identified SDM: every act of the call is theirs, for the patient.
+    pub sdm_id: Option<String>,
 }
 
 /// Answers one voice webhook: the TwiML to send. The whole answer is one transaction

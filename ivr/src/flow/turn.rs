@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use ehealth_core::context::Services;
 use ehealth_core::db::calls::VoiceCall;
 use ehealth_core::db::DbConn;
+use ehealth_core::domain::{Actor, ActorKind};
 use ehealth_core::error::{CoreError, CoreResult};
 
 use super::{identify, menu, CallState, Step};
@@ -71,6 +72,8 @@ impl<'a> Turn<'a> {
         match current {
             Step::Language => Ok(identify::language(self, digits)),
             Step::EhrNumber => Ok(identify::ehr_number(self, digits)),
+            Step::SdmId => Ok(identify::sdm_id(self, digits)),
+            Step::SdmPatient => identify::sdm_patient(self, digits),
             Step::DateOfBirth => Ok(identify::date_of_birth(self, digits)),
             Step::AccessKey => identify::access_key(self, digits),
             Step::Code => identify::code(self, digits),
@@ -99,6 +102,17 @@ impl<'a> Turn<'a> {
         self.voice()
             .say_voice(&self.services.config.ivr.voices)
             .clone()
+    }
+
+    /// Who acts in this call: the identified SDM, or the patient themselves.
+    pub fn actor(&self) -> CoreResult<Actor> {
+        match (&self.state.sdm_id, &self.call.patient_id) {
+            (Some(sdm_id), Some(_)) => Ok(Actor::new(ActorKind::Sdm, sdm_id.clone())),
+            (None, Some(patient_id)) => Ok(Actor::new(ActorKind::Patient, patient_id.clone())),
+            (_, None) => Err(CoreError::Internal(
+                "menu reached without an identified caller".into(),
+            )),
+        }
     }
 
     pub fn script(&self) -> &'static Script {
@@ -228,7 +242,21 @@ impl<'a> Turn<'a> {
         );
         match step {
             Step::Language => (language_menu(&self.services.config.ivr.voices), 1),
-            Step::EhrNumber => one(s.ask_ehr.to_owned(), 12),
+            Step::EhrNumber => (
+                vec![
+                    Say {
+                        voice: language.clone(),
+                        text: s.ask_ehr.to_owned(),
+                    },
+                    Say {
+                        voice: language.clone(),
+                        text: s.sdm_offer.to_owned(),
+                    },
+                ],
+                12,
+            ),
+            Step::SdmId => one(s.ask_sdm_id.to_owned(), 6),
+            Step::SdmPatient => one(s.ask_patient_ehr.to_owned(), 12),
             Step::DateOfBirth => one(s.ask_dob.to_owned(), 8),
             Step::AccessKey => one(s.ask_key.to_owned(), 8),
             Step::Code => one(s.ask_code.to_owned(), 6),

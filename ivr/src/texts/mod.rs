@@ -74,6 +74,12 @@ pub struct Script {
     pub choose_me: &'static str,
     pub welcome: &'static str,
     pub ask_ehr: &'static str,
+    /// After `ask_ehr`: how a substitute decision maker goes on (issue 14).
+    pub sdm_offer: &'static str,
+    /// The six HKIC digits of the SDM themselves.
+    pub ask_sdm_id: &'static str,
+    /// The eHR number of the patient the SDM acts for.
+    pub ask_patient_ehr: &'static str,
     pub ask_dob: &'static str,
     pub ask_key: &'static str,
     pub code_sent: &'static str,

@@ -354,4 +354,38 @@ both_backends! {
         let (status, body) = crate::hcp::helpers::post(&app, &format!("/v1/admin/sdm-links/{link_id}/end"), Some(&office), json!({})).await;
         assert_eq!(status, 409, "{body}");
     }
+
+    async fn a_patient_who_regains_capacity_has_the_links_ended_at_a_counter(app: TestApp) {
+        demo(&app);
+        let admin = clinic_admin(&app).await;
+        let (_, nurse, _) = professional(&app, &admin, "nurse.capacity", "nurse").await;
+        let id = apply(&app, &json!({
+            "patient": patient_part(ADULT_HKIC, "LAM, Siu Wah", "1960-09-09"),
+            "sdm": sdm_part(HKIC_D, "LAM, Kwok Wing", MOTHER_MOBILE),
+            "relationship": "resides_with",
+            "documents": [
+                { "type": "medical_certificate_of_incapacity", "reference": "MC-80" },
+                { "type": "proof_of_family_or_residence", "reference": "BILL-9" },
+            ],
+        }), MOTHER_MOBILE).await;
+        let (status, body) = crate::hcp::helpers::post(&app, "/v1/hcp/sdm-verifications", Some(&nurse), verification(&id, ADULT_HKIC, HKIC_D)).await;
+        assert_eq!(status, 201, "{body}");
+        let ehr = body["ehr_number"].as_str().unwrap().to_owned();
+        let carer = sdm_sign_in(&app, HKIC_D, MOTHER_MOBILE).await;
+        let r = acting(&app, &carer, &ehr, Method::GET, "/v1/app/consents", None).await;
+        assert_eq!(r.status(), 200);
+        let end = json!({ "patient_id_document": { "type": "hkic", "number": ADULT_HKIC }, "patient_confirmed": false });
+        let (status, body) = crate::hcp::helpers::post(&app, "/v1/hcp/sdm-links/end", Some(&nurse), end.clone()).await;
+        assert_eq!(status, 400, "the patient confirms in person: {body}");
+        let mut end = end;
+        end["patient_confirmed"] = json!(true);
+        let (status, body) = crate::hcp::helpers::post(&app, "/v1/hcp/sdm-links/end", Some(&nurse), end).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["links_ended"], 1);
+        let r = acting(&app, &carer, &ehr, Method::GET, "/v1/app/consents", None).await;
+        assert_eq!(r.status(), 403);
+        assert_eq!(json(r).await["error"]["code"], "not_linked");
+        let ended: Option<String> = sl::table.select(sl::ended_reason).first(&mut app.conn()).unwrap();
+        assert_eq!(ended.as_deref(), Some("capacity_regained"));
+    }
 }
