@@ -10,6 +10,6 @@ pub(crate) mod helpers;
 mod journey;
 mod matrix;
 mod office;
+mod portal;
 mod provider_lifecycle;
 pub(crate) mod providers;
-mod portal;

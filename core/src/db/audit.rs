@@ -155,10 +155,15 @@ pub fn append(
     at: DateTime<Utc>,
 ) -> QueryResult<AuditEntry> {
     let row = NewRow::new(entry, at);
-    match conn {
+    let appended = match conn {
         DbConn::Postgres(c) => append_postgres(c, row),
         DbConn::Sqlite(_) => append_sqlite(conn, row),
-    }
+    }?;
+    crate::metrics::metrics()
+        .audit_entries
+        .with_label_values(&[entry.action.as_str(), entry.outcome.as_str()])
+        .inc();
+    Ok(appended)
 }
 
 fn append_sqlite(conn: &mut DbConn, row: NewRow) -> QueryResult<AuditEntry> {
@@ -173,10 +178,6 @@ fn append_sqlite(conn: &mut DbConn, row: NewRow) -> QueryResult<AuditEntry> {
     diesel::insert_into(pending::table)
         .values(pending::seq.eq(seq))
         .execute(conn)?;
-    crate::metrics::metrics()
-        .audit_entries
-        .with_label_values(&[entry.action.as_str(), entry.outcome.as_str()])
-        .inc();
     Ok(row.into_entry(seq))
 }
 

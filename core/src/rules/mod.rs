@@ -5,8 +5,8 @@ pub mod access_decision;
 pub mod consent_validity;
 pub mod lockout;
 pub mod registration_validity;
-pub mod supporting_documents;
 pub mod sdm;
+pub mod supporting_documents;
 
 pub use access_decision::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 pub use consent_validity::{consent_in_force, expiry_for, one_year_expiry, reminder_due};
