@@ -11,8 +11,8 @@
 # sources sit at another path. PostgreSQL is a server, not an install step: when one
 # answers at 127.0.0.1:5432 the PostgreSQL half runs, as it would for a new developer.
 #
-# With --in-place it runs in this checkout instead of a clone, after checking that the
-# checkout is clean (nothing changed or untracked but ignored build output): `.ci/run`
+# With --in-place it runs in this checkout instead of a clone when the checkout is clean
+# (nothing changed or untracked but ignored build output; otherwise it clones): `.ci/run`
 # uses it, because CI's checkout is itself a fresh clone of main, and a clone at another
 # path would build the workspace's crates a second time.
 #
@@ -30,12 +30,13 @@ if [ "${1:-}" = "--in-place" ]; then
 fi
 work=$(mktemp -d /tmp/ehealth-fresh.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+if [ "$in_place" = 1 ] && [ -n "$(git status --porcelain)" ]; then
+    echo "fresh-clone-test: the checkout is not clean, so a clean clone is tested instead" \
+        "(its crates are built again); git status shows:" >&2
+    git status --short >&2
+    in_place=0
+fi
 if [ "$in_place" = 1 ]; then
-    if [ -n "$(git status --porcelain)" ]; then
-        echo "fresh-clone-test: --in-place needs a clean checkout; git status shows:" >&2
-        git status --short >&2
-        exit 1
-    fi
     tree="$here"
 else
     git clone --quiet --no-hardlinks "$here" "$work/ehealth"
