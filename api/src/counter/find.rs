@@ -17,7 +17,7 @@ use super::consent::{consent_sentence, form as consent_form};
 use super::layout::{error_note, page as html_page};
 use super::records::view_form;
 use super::register::verify_form;
-use super::{error_text, staff_of, to_sign_in, token_of, Frame, Lang};
+use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
 
 const PATH: &str = "/counter/find";
@@ -146,12 +146,10 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
-    let Some(staff) = blocking(move || staff_of(&services, token)).await? else {
-        return Ok(to_sign_in(had_cookie));
+    let name = match signed_in_name(services, &req).await? {
+        Ok(name) => name,
+        Err(to_sign_in) => return Ok(to_sign_in),
     };
-    let name = staff.account.display_name;
     Ok(html_page(
         StatusCode::OK,
         &frame(lang, &name),

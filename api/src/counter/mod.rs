@@ -188,6 +188,20 @@ pub fn staff_of(services: &Services, token: Option<String>) -> CoreResult<Option
 
 /// Where a request without a live session goes: the sign-in page, saying that the
 /// session ended when the browser still had a cookie.
+/// The signed-in professional's display name for a page, or the answer that sends the
+/// browser to sign in (every GET page of the portal starts this way).
+pub async fn signed_in_name(
+    services: web::Data<Services>,
+    req: &HttpRequest,
+) -> Result<Result<String, HttpResponse>, ApiError> {
+    let token = token_of(req);
+    let had_cookie = token.is_some();
+    let staff = crate::http::errors::blocking(move || staff_of(&services, token)).await?;
+    Ok(staff
+        .map(|staff| staff.account.display_name)
+        .ok_or_else(|| to_sign_in(had_cookie)))
+}
+
 pub fn to_sign_in(had_cookie: bool) -> HttpResponse {
     redirect(if had_cookie {
         "/counter?ended=1"

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::consent::consent_sentence;
 use super::layout::{error_note, form_id, page as html_page, valid_form_id};
 use super::submission::{self, Turn};
-use super::{error_text, staff_of, to_sign_in, token_of, Frame, Lang};
+use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
 
 const PATH: &str = "/counter/register";
@@ -361,12 +361,10 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
-    let Some(staff) = blocking(move || staff_of(&services, token)).await? else {
-        return Ok(to_sign_in(had_cookie));
+    let name = match signed_in_name(services, &req).await? {
+        Ok(name) => name,
+        Err(to_sign_in) => return Ok(to_sign_in),
     };
-    let name = staff.account.display_name;
     Ok(html_page(
         StatusCode::OK,
         &frame(lang, PATH, &name),
