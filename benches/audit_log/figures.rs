@@ -72,9 +72,6 @@ pub struct Settings {
     pub big: u64,
     /// `http`, `appends`, `big`, comma-separated.
     pub parts: String,
-    /// `EHEALTH_BENCH_WAKEUP=off`: the notifier's wake-up trigger dropped in the
-    /// benchmark's database, to measure what its NOTIFY costs.
-    pub wakeup_trigger: bool,
 }
 
 impl Settings {
@@ -91,7 +88,6 @@ impl Settings {
             big: num("EHEALTH_BENCH_LOG_ENTRIES", 1_000_000),
             parts: std::env::var("EHEALTH_BENCH_PARTS")
                 .unwrap_or_else(|_| "http,appends,big".to_owned()),
-            wakeup_trigger: std::env::var("EHEALTH_BENCH_WAKEUP").as_deref() != Ok("off"),
         }
     }
 

@@ -16,9 +16,7 @@
 //! 3. `big`: `EHEALTH_BENCH_LOG_ENTRIES` (10^6) entries inserted in bulk, integrated by
 //!    the sequencer (entries/s), then `ehealth audit verify --full` and incremental.
 //!
-//! `EHEALTH_BENCH_PARTS=http,appends,big` chooses the parts. `EHEALTH_BENCH_WAKEUP=off`
-//! drops the notifier's wake-up trigger (a NOTIFY in every transaction that enqueues a
-//! job) in the benchmark's database: a diagnosis, not a configuration.
+//! `EHEALTH_BENCH_PARTS=http,appends,big` chooses the parts.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod figures;
@@ -29,7 +27,6 @@ mod pg;
 use std::time::Duration;
 
 use chrono::Utc;
-use diesel::connection::SimpleConnection;
 use ehealth_core::db::{audit_tree, Backend};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start, TestDb};
@@ -204,12 +201,6 @@ fn main() {
         s.parts, s.rounds, s.seconds, s.big
     );
     pg::init_tpcb(&db.url);
-    if !s.wakeup_trigger {
-        println!("notifier wake-up trigger DROPPED (diagnosis): no NOTIFY at job enqueue");
-        db.conn()
-            .batch_execute("DROP TRIGGER notification_jobs_wakeup ON notification_jobs")
-            .expect("drop trigger");
-    }
     let mut out = Summary::default();
     let mut sequencer = s.runs("http").then(|| http_part(&db, &s, &mut out));
     if s.runs("appends") {

@@ -1,5 +1,5 @@
-//! PostgreSQL wake-up: a thread LISTENs on `ehealth_jobs` (a trigger NOTIFYs on every
-//! insert into the queue, delivered at commit) and wakes the idle worker, so a new job is
+//! PostgreSQL wake-up: a thread LISTENs on `ehealth_jobs` (the process that committed
+//! jobs NOTIFYs after its commit: `ehealth_core::db::job_wakeup`) and wakes the idle worker, so a new job is
 //! claimed within milliseconds instead of after the poll interval. Polling stays the
 //! fallback: on SQLite, and whenever the listening connection is down.
 

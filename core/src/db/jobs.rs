@@ -98,7 +98,13 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResu
         .do_nothing();
     let inserted = match conn {
         DbConn::Sqlite(c) => query.execute(c)?,
-        DbConn::Postgres(c) => query.execute(c)?,
+        DbConn::Postgres(c) => {
+            let inserted = query.execute(c)?;
+            if inserted == 1 {
+                super::job_wakeup::job_enqueued();
+            }
+            inserted
+        }
     };
     Ok(inserted == 1)
 }

@@ -19,6 +19,7 @@ pub mod devices;
 pub mod episodes;
 pub mod form_consents;
 pub mod inbox;
+pub mod job_wakeup;
 pub mod jobs;
 pub mod matrix;
 pub mod patients;
@@ -161,6 +162,8 @@ pub type PooledConn = PooledConnection<ConnectionManager>;
 pub struct Database {
     pool: Pool,
     backend: Backend,
+    /// PostgreSQL: tells idle notifier workers about committed jobs (`job_wakeup`).
+    wakeup: Option<job_wakeup::JobWakeup>,
 }
 
 impl Database {
@@ -188,14 +191,26 @@ impl Database {
             .connection_timeout(Duration::from_secs(config.connect_timeout_secs))
             .build(manager)
             .map_err(|e| CoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, backend })
+        let wakeup =
+            (backend == Backend::Postgres).then(|| job_wakeup::JobWakeup::new(&config.url));
+        Ok(Self {
+            pool,
+            backend,
+            wakeup,
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// A connection from the pool. The thread that takes it is the one that will commit
+    /// with it (in `web::block` or `spawn_blocking`), so it is told which database's
+    /// notifier workers to wake after a commit that enqueued jobs.
     pub fn get(&self) -> Result<PooledConn, CoreError> {
+        if let Some(w) = &self.wakeup {
+            w.enter();
+        }
         self.pool.get().map_err(CoreError::from)
     }
 
@@ -244,9 +259,22 @@ pub fn write_tx<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
+    // PostgreSQL: a plain transaction (a savepoint when nested), after whose top-level
+    // commit the notifier workers are woken if it enqueued jobs.
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        let top_level = transaction_depth(conn)?.is_none();
+        let result = conn.transaction(f);
+        if top_level {
+            match &result {
+                Ok(_) => job_wakeup::after_commit(),
+                Err(_) => job_wakeup::after_rollback(),
+            }
+        }
+        return result;
+    }
     // Nested in a write transaction already (the voice line answers a whole webhook in
     // one, around the use case's own): a savepoint, as on PostgreSQL.
-    if !matches!(conn, DbConn::Sqlite(_)) || in_sqlite_transaction(conn)? {
+    if transaction_depth(conn)?.is_some() {
         return conn.transaction(f);
     }
     with_sqlite(conn, |c| {
@@ -267,12 +295,14 @@ pub fn write_tx<T>(
     }
 }
 
-fn in_sqlite_transaction(conn: &mut DbConn) -> QueryResult<bool> {
+fn transaction_depth(conn: &mut DbConn) -> QueryResult<Option<std::num::NonZeroU32>> {
     match conn {
-        DbConn::Sqlite(c) => Ok(AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()?
-            .is_some()),
-        DbConn::Postgres(_) => Ok(false),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConn::Postgres(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
     }
 }
 
