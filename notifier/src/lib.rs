@@ -14,7 +14,6 @@ pub mod metrics;
 pub mod outbox;
 pub mod postal;
 pub mod sequencer;
-mod wakeup;
 mod worker;
 
 use std::net::TcpListener;

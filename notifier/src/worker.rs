@@ -52,8 +52,10 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
             return;
         }
     };
-    let wakeup = crate::wakeup::listen(&services.config.database.url);
-    let wake = wakeup.as_ref().map(|w| w.notify.clone());
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let on_jobs = notify.clone();
+    let listener = services.db.listen(move || on_jobs.notify_one());
+    let wake = listener.as_ref().map(|_| notify);
     tracing::info!(worker = %options.worker_id, listening = wake.is_some(), "notifier worker started");
     let urgent = tokio::spawn(urgent_lane(
         services.clone(),

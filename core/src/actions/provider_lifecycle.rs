@@ -13,10 +13,7 @@ use super::consent::{tell_ended, EndedConsent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::provider_changes::{self, ProviderParticulars};
 use crate::db::providers::{self, Provider};
-use crate::db::{
-    account_factors, consents, matrix, patients, provider_consents, sessions, to_db, write_tx,
-    DbConn,
-};
+use crate::db::{account_factors, consents, matrix, patients, sessions, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, DataType,
     EmailAddress, EstablishmentType, Language, PostalAddress, Profession, ProviderStatus,
@@ -238,7 +235,7 @@ fn end_consents(
     provider: &Provider,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
-    let active = provider_consents::active_for_provider(conn, &provider.id)?;
+    let active = consents::active_for_provider(conn, &provider.id)?;
     for consent in &active {
         consents::end(
             conn,

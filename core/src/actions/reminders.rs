@@ -88,14 +88,9 @@ pub fn queue_expiry_reminders(
 
 /// Marks the consent reminded; false if another sweeper did first.
 fn claim(conn: &mut DbConn, consent_id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
-    // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
     let insert = diesel::insert_into(cr::table)
         .values((cr::consent_id.eq(consent_id), cr::queued_at.eq(to_db(now))))
         .on_conflict(cr::consent_id)
         .do_nothing();
-    let inserted = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Postgres(c) => insert.execute(c)?,
-    };
-    Ok(inserted == 1)
+    Ok(crate::db::insert_or_ignore(conn, insert)? == 1)
 }

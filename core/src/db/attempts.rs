@@ -57,7 +57,6 @@ pub fn load_for_update(
             .execute(conn)
     };
     if touch(conn)? == 0 {
-        // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
         let insert = diesel::insert_into(ac::table)
             .values((
                 ac::scope.eq(scope),
@@ -68,10 +67,7 @@ pub fn load_for_update(
             ))
             .on_conflict(ac::scope)
             .do_nothing();
-        match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Postgres(c) => insert.execute(c)?,
-        };
+        super::insert_or_ignore(conn, insert)?;
         // Another transaction may have made the row first: wait for its lock.
         touch(conn)?;
     }

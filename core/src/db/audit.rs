@@ -236,3 +236,83 @@ pub fn for_patient(
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     log::table.count().get_result(conn)
 }
+
+// Searching the log for the Office.
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub patient_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub event: Option<String>,
+    pub outcome: Option<String>,
+    /// Entries before this sequence number (a cursor for the next page).
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// Matching entries, newest first.
+pub fn search(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditEntry>> {
+    let mut q = log::table.into_boxed();
+    if let Some(v) = &f.patient_id {
+        q = q.filter(log::patient_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.provider_id {
+        q = q.filter(log::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.actor_id {
+        q = q.filter(log::actor_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.event {
+        q = q.filter(log::event.eq(v.clone()));
+    }
+    if let Some(v) = &f.outcome {
+        q = q.filter(log::outcome.eq(v.clone()));
+    }
+    if let Some(b) = f.before_seq {
+        q = q.filter(log::seq.lt(b));
+    }
+    q.order(log::seq.desc())
+        .limit(f.limit)
+        .select(AuditEntry::as_select())
+        .load(conn)
+}
+
+// The patient's view of the log: granted record views, newest first, paged by sequence
+// number (a cursor that stays right while new entries arrive).
+
+pub fn granted_views(
+    conn: &mut DbConn,
+    patient_id: &str,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = log::table
+        .filter(log::patient_id.eq(patient_id))
+        .filter(log::event.eq(AuditAction::RecordView.as_str()))
+        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
+        .order(log::seq.desc())
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .into_boxed();
+    if let Some(b) = before_seq {
+        query = query.filter(log::seq.lt(b));
+    }
+    query.load(conn)
+}
+
+/// One granted view of the patient's record, by its seq.
+pub fn granted_view(
+    conn: &mut DbConn,
+    patient_id: &str,
+    seq: i64,
+) -> QueryResult<Option<AuditEntry>> {
+    log::table
+        .find(seq)
+        .filter(log::patient_id.eq(patient_id))
+        .filter(log::event.eq(AuditAction::RecordView.as_str()))
+        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
+        .select(AuditEntry::as_select())
+        .first(conn)
+        .optional()
+}

@@ -51,15 +51,11 @@ pub fn insert(conn: &mut DbConn, call: &VoiceCall) -> QueryResult<()> {
 pub fn lock_or_insert(conn: &mut DbConn, fresh: &VoiceCall) -> QueryResult<VoiceCall> {
     let sid = fresh.call_sid.as_str();
     if touch(conn, sid)? == 0 {
-        // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
         let insert = diesel::insert_into(vc::table)
             .values(fresh)
             .on_conflict(vc::call_sid)
             .do_nothing();
-        match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Postgres(c) => insert.execute(c)?,
-        };
+        super::insert_or_ignore(conn, insert)?;
         // A concurrent first webhook may have made the row: wait for its lock.
         touch(conn, sid)?;
     }

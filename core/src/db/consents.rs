@@ -112,3 +112,16 @@ pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Ve
         .select(SharingConsent::as_select())
         .load(conn)
 }
+
+/// The provider's active consents.
+pub fn active_for_provider(
+    conn: &mut DbConn,
+    provider_id: &str,
+) -> QueryResult<Vec<SharingConsent>> {
+    sc::table
+        .filter(sc::provider_id.eq(provider_id))
+        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .order(sc::patient_id)
+        .select(SharingConsent::as_select())
+        .load(conn)
+}

@@ -1,6 +1,7 @@
-//! The app's notification inbox and push devices, as far as enqueueing needs them.
+//! The app's notification inbox (written when a notice is enqueued, read newest first by
+//! the app) and whether the patient has push devices.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{app_devices, notifications};
@@ -37,4 +38,28 @@ pub fn has_devices(conn: &mut DbConn, patient_id: &str) -> QueryResult<bool> {
         app_devices::table.filter(app_devices::patient_id.eq(patient_id)),
     ))
     .get_result(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct InboxMessage {
+    pub id: String,
+    pub patient_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+pub fn for_patient(
+    conn: &mut DbConn,
+    patient_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<InboxMessage>> {
+    notifications::table
+        .filter(notifications::patient_id.eq(patient_id))
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .limit(limit)
+        .select(InboxMessage::as_select())
+        .load(conn)
 }

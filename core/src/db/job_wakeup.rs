@@ -61,6 +61,11 @@ impl JobWakeup {
         }
     }
 
+    /// The database's URL, for its listener (`job_listen`).
+    pub(crate) fn url(&self) -> &str {
+        &self.inner.url
+    }
+
     /// Remembers this waker as the current thread's, for `after_commit`.
     pub(crate) fn enter(&self) {
         CURRENT.with(|c| {

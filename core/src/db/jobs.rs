@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::notification_jobs as nj;
 use super::{new_id, to_db, DbConn};
@@ -90,23 +89,16 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResu
         priority: priority_of(&job.job_type),
         progress: None,
     };
-    // ON CONFLICT is spelled the same on both backends, but diesel's multi-backend query
-    // builder does not offer it, so the statement is built per backend.
     let query = diesel::insert_into(nj::table)
         .values(&row)
         .on_conflict(nj::dedupe_key)
         .do_nothing();
-    let inserted = match conn {
-        DbConn::Sqlite(c) => query.execute(c)?,
-        DbConn::Postgres(c) => {
-            let inserted = query.execute(c)?;
-            if inserted == 1 {
-                super::job_wakeup::job_enqueued();
-            }
-            inserted
-        }
-    };
-    Ok(inserted == 1)
+    let inserted = super::insert_or_ignore(conn, query)? == 1;
+    // Only PostgreSQL has workers to wake (LISTEN); SQLite's poll.
+    if inserted && matches!(conn, DbConn::Postgres(_)) {
+        super::job_wakeup::job_enqueued();
+    }
+    Ok(inserted)
 }
 
 /// Claims up to `limit` jobs that are due (or whose lease ran out) for `lease_secs`.
@@ -134,32 +126,38 @@ pub fn claim_from(
 ) -> QueryResult<Vec<Job>> {
     let token = format!("{worker}/{}", new_id());
     let (now_db, until) = (to_db(now), to_db(now + lease));
-    let pick = format!(
-        "SELECT id FROM notification_jobs \
-         WHERE priority >= {min_priority} \
-           AND ((status = 'pending' AND run_at <= $1) \
-             OR (status = 'running' AND lease_until < $1)) \
-         ORDER BY priority DESC, run_at LIMIT $2"
-    );
-    let update = |pick: &str| {
-        format!(
-            "UPDATE notification_jobs SET status = 'running', lease_owner = $3, \
-             lease_until = $4, attempts = attempts + 1, updated_at = $1 \
-             WHERE id IN ({pick})"
+    // The sub-select reads the table the update writes: an alias keeps the two apart.
+    diesel::alias!(nj as due: DueJobs);
+    let pick = due
+        .filter(due.field(nj::priority).ge(min_priority))
+        .filter(
+            (due.field(nj::status).eq(PENDING))
+                .and(due.field(nj::run_at).le(now_db))
+                .or(due
+                    .field(nj::status)
+                    .eq(RUNNING)
+                    .and(due.field(nj::lease_until).lt(now_db))),
         )
-    };
+        .order((due.field(nj::priority).desc(), due.field(nj::run_at)))
+        .limit(limit)
+        .select(due.field(nj::id));
+    let claim = (
+        nj::status.eq(RUNNING),
+        nj::lease_owner.eq(&token),
+        nj::lease_until.eq(until),
+        nj::attempts.eq(nj::attempts + 1),
+        nj::updated_at.eq(now_db),
+    );
+    // The one backend-specific query besides ON CONFLICT: PostgreSQL skips the rows
+    // other workers are claiming; SQLite has one writer at a time anyway.
     match conn {
-        DbConn::Postgres(c) => diesel::sql_query(update(&format!("{pick} FOR UPDATE SKIP LOCKED")))
-            .bind::<Timestamp, _>(now_db)
-            .bind::<BigInt, _>(limit)
-            .bind::<Text, _>(&token)
-            .bind::<Timestamp, _>(until)
+        DbConn::Postgres(c) => diesel::update(nj::table)
+            .filter(nj::id.eq_any(pick.for_update().skip_locked()))
+            .set(claim)
             .execute(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(update(&pick).replace('$', "?"))
-            .bind::<Timestamp, _>(now_db)
-            .bind::<BigInt, _>(limit)
-            .bind::<Text, _>(&token)
-            .bind::<Timestamp, _>(until)
+        DbConn::Sqlite(c) => diesel::update(nj::table)
+            .filter(nj::id.eq_any(pick))
+            .set(claim)
             .execute(c)?,
     };
     nj::table

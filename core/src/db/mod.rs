@@ -11,7 +11,6 @@ pub mod applications;
 pub mod approvals;
 pub mod attempts;
 pub mod audit;
-pub mod audit_queries;
 pub mod audit_tree;
 pub mod calls;
 pub mod consents;
@@ -19,27 +18,24 @@ pub mod devices;
 pub mod episodes;
 pub mod form_consents;
 pub mod inbox;
+pub mod job_listen;
 pub mod job_wakeup;
 pub mod jobs;
 pub mod matrix;
 pub mod patients;
 pub mod portal_submissions;
-pub mod provider_consents;
 pub mod providers;
 pub mod receipts;
 pub mod records;
 pub mod schema;
 pub mod sessions;
 // issue 3 (patient app)
-pub mod access_records;
-pub mod app_inbox;
 pub mod ceremonies;
 pub mod one_time_codes;
 pub mod passkeys;
 pub mod patient_settings;
 pub mod postal_letters;
 pub mod postal_runs;
-pub mod provider_directory;
 pub mod sdm;
 pub mod withdrawals;
 // issue 16 (providers as the booklet describes them)
@@ -53,6 +49,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
+use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::r2d2::{ManageConnection, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -226,6 +223,13 @@ impl Database {
         conn.batch_execute("SELECT 1").map_err(CoreError::from)
     }
 
+    /// PostgreSQL: calls `on_jobs` (from a thread of its own) whenever jobs were
+    /// committed, until the listener is dropped (`job_listen`). `None` on SQLite, whose
+    /// workers poll.
+    pub fn listen(&self, on_jobs: impl Fn() + Send + 'static) -> Option<job_listen::JobListener> {
+        job_listen::start(self.wakeup.as_ref()?.url(), on_jobs)
+    }
+
     pub fn pool_state(&self) -> (u32, u32) {
         let s = self.pool.state();
         (s.connections, s.idle_connections)
@@ -313,6 +317,20 @@ fn with_sqlite(
     match conn {
         DbConn::Sqlite(c) => f(c),
         DbConn::Postgres(_) => Ok(()),
+    }
+}
+
+/// Runs an `INSERT ... ON CONFLICT DO NOTHING` (spelled the same on both backends) and
+/// returns how many rows it inserted: 0 when the row was there already. Diesel's
+/// multi-backend query builder does not offer `ON CONFLICT`, so this is the one place
+/// the statement is run on the backend's own connection.
+pub fn insert_or_ignore<Q>(conn: &mut DbConn, insert: Q) -> QueryResult<usize>
+where
+    Q: ExecuteDsl<diesel::SqliteConnection> + ExecuteDsl<diesel::PgConnection>,
+{
+    match conn {
+        DbConn::Sqlite(c) => ExecuteDsl::execute(insert, c),
+        DbConn::Postgres(c) => ExecuteDsl::execute(insert, c),
     }
 }
 

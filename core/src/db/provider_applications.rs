@@ -253,7 +253,6 @@ pub fn claim_reminder(
     days_before: i32,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    // ON CONFLICT per backend: diesel's multi-backend builder does not offer it.
     let insert = diesel::insert_into(pdr::table)
         .values((
             pdr::document_id.eq(document_id),
@@ -262,11 +261,7 @@ pub fn claim_reminder(
         ))
         .on_conflict((pdr::document_id, pdr::days_before))
         .do_nothing();
-    let inserted = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Postgres(c) => insert.execute(c)?,
-    };
-    Ok(inserted == 1)
+    Ok(super::insert_or_ignore(conn, insert)? == 1)
 }
 
 pub fn insert_activation(

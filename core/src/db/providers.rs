@@ -1,7 +1,9 @@
-//! Healthcare providers and their lifecycle.
+//! Healthcare providers, their lifecycle, and the directory the app searches to pick a
+//! provider for consent.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::schema::providers;
 use super::DbConn;
@@ -100,4 +102,36 @@ pub fn public_bodies(conn: &mut DbConn) -> QueryResult<Vec<Provider>> {
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     providers::table.count().get_result(conn)
+}
+
+diesel::define_sql_function! { fn lower(x: Text) -> Text; }
+
+/// Registered providers whose id is `query`, or whose English or Chinese name contains
+/// it (any letter case), by English name.
+pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<Provider>> {
+    let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
+    providers::table
+        .filter(providers::status.eq(ProviderStatus::Registered.as_str()))
+        .filter(
+            providers::id
+                .eq(query)
+                .or(lower(providers::name_en).like(pattern.clone()).escape('\\'))
+                .or(providers::name_zh.like(pattern).escape('\\')),
+        )
+        .order(providers::name_en)
+        .limit(limit)
+        .select(Provider::as_select())
+        .load(conn)
+}
+
+/// `%` and `_` typed by a person are letters, not wildcards.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

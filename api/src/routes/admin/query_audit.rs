@@ -5,8 +5,7 @@
 use actix_web::{web, HttpResponse};
 use ehealth_core::actions::audit_verify;
 use ehealth_core::context::Services;
-use ehealth_core::db::audit::AuditEntry;
-use ehealth_core::db::audit_queries::{self, AuditFilter};
+use ehealth_core::db::audit::{self, AuditEntry, AuditFilter};
 use ehealth_core::db::patients;
 use ehealth_core::domain::{AccountRole, AuditAction, AuditOutcome};
 use ehealth_core::ids::{EhrNumber, ProviderId};
@@ -83,7 +82,7 @@ pub async fn search(
             before_seq: q.before_seq,
             limit,
         };
-        Ok(audit_queries::search(&mut conn, &filter)?)
+        Ok(audit::search(&mut conn, &filter)?)
     })
     .await?;
     let next = (entries.len() as i64 == limit)

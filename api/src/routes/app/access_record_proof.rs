@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use ehealth_core::actions::log_proofs::{self, InclusionProof};
 use ehealth_core::context::Services;
-use ehealth_core::db::access_records;
+use ehealth_core::db::audit;
 use ehealth_core::CoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,7 +45,7 @@ pub async fn show(
         .map_err(|_| CoreError::invalid("seq", "must be an access record's seq"))?;
     let proof: InclusionProof = blocking(move || {
         let mut conn = services.db.get()?;
-        let entry = access_records::granted_view(&mut conn, &acting.patient_id, seq)?
+        let entry = audit::granted_view(&mut conn, &acting.patient_id, seq)?
             .ok_or(CoreError::NotFound("access record"))?;
         log_proofs::inclusion(&mut conn, &entry)
     })

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use ehealth_core::context::Services;
-use ehealth_core::db::{access_records, audit_tree, providers};
+use ehealth_core::db::{audit, audit_tree, providers};
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -67,8 +67,7 @@ pub async fn list(
     let body = blocking(move || {
         let mut conn = services.db.get()?;
         // One more than asked tells whether there is a next page.
-        let mut rows =
-            access_records::granted_views(&mut conn, &acting.patient_id, before, limit + 1)?;
+        let mut rows = audit::granted_views(&mut conn, &acting.patient_id, before, limit + 1)?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let seqs: Vec<i64> = rows.iter().map(|e| e.seq).collect();

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::app_acts;
 use ehealth_core::context::Services;
-use ehealth_core::db::app_inbox;
+use ehealth_core::db::inbox;
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,7 +41,7 @@ pub async fn inbox(
     let rows = blocking(move || {
         let mut conn = services.db.get()?;
         app_acts::patient(&mut conn, &acting.patient_id)?;
-        Ok(app_inbox::for_patient(&mut conn, &acting.patient_id, 100)?)
+        Ok(inbox::for_patient(&mut conn, &acting.patient_id, 100)?)
     })
     .await?;
     let notifications = rows

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use ehealth_core::context::Services;
-use ehealth_core::db::provider_directory;
+use ehealth_core::db::providers;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -44,7 +44,7 @@ pub async fn search(
     let q = input::text("q", &query.q, 100)?;
     let rows = blocking(move || {
         let mut conn = services.db.get()?;
-        Ok(provider_directory::search(&mut conn, &q, 20)?)
+        Ok(providers::search(&mut conn, &q, 20)?)
     })
     .await?;
     let providers = rows
