@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts::{self, ConsentView};
 use ehealth_core::actions::consent::{self, ConsentRequest};
+use ehealth_core::actions::consent_history::{consent_history, ConsentView};
 use ehealth_core::context::Services;
 use ehealth_core::db::consents::SharingConsent;
 use ehealth_core::db::{providers, DbConn};
@@ -92,7 +92,7 @@ fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<Conse
 pub async fn list(services: web::Data<Services>, acting: Acting) -> Result<HttpResponse, ApiError> {
     let rows = blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::consent_history(&mut conn, &acting.patient_id)
+        consent_history(&mut conn, &acting.patient_id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ConsentList {

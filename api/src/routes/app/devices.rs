@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts;
+use ehealth_core::actions::{active_patient, devices};
 use ehealth_core::context::Services;
 use ehealth_core::db::app_inbox;
 use ehealth_core::CoreError;
@@ -40,7 +40,7 @@ pub async fn inbox(
     let acting = acting.patient_only()?;
     let rows = blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::patient(&mut conn, &acting.patient_id)?;
+        active_patient(&mut conn, &acting.patient_id)?;
         Ok(app_inbox::for_patient(&mut conn, &acting.patient_id, 100)?)
     })
     .await?;
@@ -90,7 +90,7 @@ pub async fn add(
     };
     let id = blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::add_device(&mut conn, &acting.patient_id, &token, &platform, Utc::now())
+        devices::add_device(&mut conn, &acting.patient_id, &token, &platform, Utc::now())
     })
     .await?;
     Ok(HttpResponse::Created().json(DeviceView { id }))
@@ -109,7 +109,7 @@ pub async fn remove(
     let id = id.into_inner();
     blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::remove_device(&mut conn, &acting.patient_id, &id)
+        devices::remove_device(&mut conn, &acting.patient_id, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts;
+use ehealth_core::actions::active_patient;
 use ehealth_core::actions::codes::{CodePolicy, CodePurpose};
 use ehealth_core::actions::preferences::{self, PreferenceChange};
 use ehealth_core::context::Services;
@@ -124,7 +124,7 @@ pub async fn show(services: web::Data<Services>, who: MeSubject) -> Result<HttpR
         let mut conn = services.db.get()?;
         match who {
             MeSubject::Acting(acting) => Ok(MeView::Patient(profile(
-                &app_acts::patient(&mut conn, &acting.patient_id)?,
+                &active_patient(&mut conn, &acting.patient_id)?,
                 &[],
             ))),
             MeSubject::SdmSelf { sdm_id } => Ok(MeView::Sdm(sdm_profile(&mut conn, &sdm_id)?)),
