@@ -2,6 +2,7 @@
 //! and enqueues the patient's notifications together, so none is left without the others.
 
 pub mod access_key;
+pub mod access_records;
 pub mod accounts;
 pub mod activation;
 pub mod application;

@@ -2,6 +2,7 @@
 //! tested alone.
 
 pub mod access_decision;
+pub mod acting;
 pub mod consent_validity;
 pub mod lockout;
 pub mod registration_validity;

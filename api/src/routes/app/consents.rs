@@ -121,6 +121,7 @@ pub async fn give(
 ) -> Result<HttpResponse, ApiError> {
     let provider_id = ProviderId::parse(&hcp_id)?;
     let consent_type = ConsentType::parse(&body.consent_type)?;
+    let acting = acting.into_inner();
     let request = ConsentRequest {
         patient_id: acting.patient_id,
         provider_id,
