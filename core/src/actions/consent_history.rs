@@ -14,6 +14,12 @@ pub struct ConsentView {
     pub provider: Option<Provider>,
 }
 
+/// A changed consent with its provider's names, as the history shows it.
+pub fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<ConsentView> {
+    let provider = providers::find(conn, &consent.provider_id)?;
+    Ok(ConsentView { consent, provider })
+}
+
 /// The patient's whole consent history (deemed HA/DH included), newest first.
 pub fn consent_history(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<ConsentView>> {
     let patient = active_patient(conn, patient_id)?;

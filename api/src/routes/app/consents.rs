@@ -3,87 +3,22 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::consent::{self, ConsentRequest};
-use ehealth_core::actions::consent_history::{consent_history, ConsentView};
+use ehealth_core::actions::consent_history::{consent_history, with_provider};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::SharingConsent;
-use ehealth_core::db::{providers, DbConn};
-use ehealth_core::domain::{ConsentChannel, ConsentStatus, ConsentType};
+use ehealth_core::domain::{ConsentChannel, ConsentType};
 use ehealth_core::ids::ProviderId;
-use ehealth_core::rules::consent_in_force;
-use ehealth_core::CoreResult;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::acting::Acting;
 use super::input::ErrorBody;
 use crate::http::errors::{blocking, ApiError};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConsentItem {
-    pub id: String,
-    pub hcp_id: String,
-    pub provider_name_en: Option<String>,
-    pub provider_name_zh: Option<String>,
-    /// `one_year`, `indefinite` or `deemed` (HA/DH)
-    #[serde(rename = "type")]
-    pub consent_type: String,
-    /// `active`, `superseded`, `revoked` or `ended`
-    pub status: String,
-    /// Active and not expired: the provider may view the record now.
-    pub in_force: bool,
-    pub channel: String,
-    pub given_by: String,
-    pub given_by_id: Option<String>,
-    pub given_at: String,
-    pub expires_at: Option<String>,
-    pub ended_at: Option<String>,
-    pub ended_by: Option<String>,
-    pub superseded_by: Option<String>,
-}
+use crate::routes::consent_item::ConsentItem;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentList {
     /// Every consent row, newest first: the full history.
     pub consents: Vec<ConsentItem>,
-}
-
-fn item(c: &SharingConsent, names: Option<(&str, &str)>) -> ConsentItem {
-    let now = Utc::now();
-    let in_force = ConsentStatus::parse(&c.status)
-        .map(|s| consent_in_force(s, c.expires_at.map(|t| t.and_utc()), now))
-        .unwrap_or(false);
-    ConsentItem {
-        id: c.id.clone(),
-        hcp_id: c.provider_id.clone(),
-        provider_name_en: names.map(|n| n.0.to_owned()),
-        provider_name_zh: names.map(|n| n.1.to_owned()),
-        consent_type: c.consent_type.clone(),
-        status: c.status.clone(),
-        in_force,
-        channel: c.channel.clone(),
-        given_by: c.actor_kind.clone(),
-        given_by_id: c.actor_id.clone(),
-        given_at: c.given_at.and_utc().to_rfc3339(),
-        expires_at: c.expires_at.map(|t| t.and_utc().to_rfc3339()),
-        ended_at: c.ended_at.map(|t| t.and_utc().to_rfc3339()),
-        ended_by: c.ended_actor_kind.clone(),
-        superseded_by: c.superseded_by.clone(),
-    }
-}
-
-fn view_item(v: &ConsentView) -> ConsentItem {
-    item(
-        &v.consent,
-        v.provider
-            .as_ref()
-            .map(|p| (p.name_en.as_str(), p.name_zh.as_str())),
-    )
-}
-
-/// The changed consent with its provider's names, as the list shows it.
-fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<ConsentView> {
-    let provider = providers::find(conn, &consent.provider_id)?;
-    Ok(ConsentView { consent, provider })
 }
 
 /// The patient's consents, deemed HA/DH included, with their history.
@@ -95,8 +30,9 @@ pub async fn list(services: web::Data<Services>, acting: Acting) -> Result<HttpR
         consent_history(&mut conn, &acting.patient_id)
     })
     .await?;
+    let now = Utc::now();
     Ok(HttpResponse::Ok().json(ConsentList {
-        consents: rows.iter().map(view_item).collect(),
+        consents: rows.iter().map(|v| ConsentItem::of(v, now)).collect(),
     }))
 }
 
@@ -135,7 +71,7 @@ pub async fn give(
         with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view_item(&view)))
+    Ok(HttpResponse::Ok().json(ConsentItem::of(&view, Utc::now())))
 }
 
 /// Revokes the consent at once (not HA/DH, whose consent ends only on withdrawal).
@@ -161,5 +97,5 @@ pub async fn revoke(
         with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view_item(&view)))
+    Ok(HttpResponse::Ok().json(ConsentItem::of(&view, Utc::now())))
 }
