@@ -8,6 +8,7 @@ pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hong_kong_time;
 pub mod ids;
 pub mod metrics;
 pub mod rules;

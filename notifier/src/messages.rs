@@ -3,8 +3,9 @@
 //! when, and the hotline. Every text is snapshot-tested so that a reviewer reads what
 //! patients read.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Utc};
 use ehealth_core::domain::{Language, NotificationKind};
+use ehealth_core::hong_kong_time::hong_kong_time;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
 use serde_json::Value;
 
@@ -50,14 +51,11 @@ fn fact<'a>(payload: &'a Value, key: &str) -> &'a str {
     payload["facts"][key].as_str().unwrap_or("")
 }
 
-/// Times are shown in Hong Kong time (UTC+8, no daylight saving).
+/// Times are shown in Hong Kong time.
 fn local_time(rfc3339: &str) -> String {
-    let Some(hong_kong) = FixedOffset::east_opt(8 * 3600) else {
-        return rfc3339.to_owned();
-    };
     DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| {
-            t.with_timezone(&hong_kong)
+            hong_kong_time(t.with_timezone(&Utc))
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })

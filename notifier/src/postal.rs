@@ -11,7 +11,7 @@ mod run;
 pub use letter::{address_block, written_date, ADDRESS_FIELD};
 pub use run::{print_batch, reprint, PrintedBatch, BUILT_IN_FONT};
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Utc};
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::Job;
 use ehealth_core::db::postal_letters::{self, PostalLetter};
@@ -19,14 +19,14 @@ use ehealth_core::db::{to_db, write_tx};
 use ehealth_core::CoreError;
 
 use ehealth_core::domain::Language;
+use ehealth_core::hong_kong_time::hong_kong_date;
 
 use crate::messages::{Message, HOTLINE};
 use crate::outbox::Recipient;
 
 /// The Hong Kong date a letter queued at `now` is mailed on.
 pub fn mailing_date(now: DateTime<Utc>) -> String {
-    let hong_kong = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
-    now.with_timezone(&hong_kong).format("%Y-%m-%d").to_string()
+    hong_kong_date(now).format("%Y-%m-%d").to_string()
 }
 
 /// Queues the letter of a postal job (in the caller's worker, short transaction).

@@ -5,8 +5,8 @@
 use actix_web::http::header;
 use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use chrono_tz::Asia::Hong_Kong;
 use ehealth_core::domain::{DataType, NotificationMeans};
+use ehealth_core::hong_kong_time::hong_kong_time;
 use ehealth_core::CoreError;
 
 pub const LANG_COOKIE: &str = "counter_lang";
@@ -74,7 +74,7 @@ impl Lang {
 
     /// A moment in Hong Kong time, as the language writes dates.
     pub fn date_time(self, at: DateTime<Utc>) -> String {
-        let local = at.with_timezone(&Hong_Kong);
+        let local = hong_kong_time(at);
         match self {
             Self::En => local
                 .format("%-d %B %Y, %H:%M (Hong Kong time)")

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod app;
+pub(crate) mod consent_item;
 pub(crate) mod hcp;
 pub(crate) mod log;
 mod well_known;

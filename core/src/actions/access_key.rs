@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::active_patient;
 use super::notify::{notify_patient, notify_patient_acted, PatientEvent};
 use crate::db::access_keys::{self, AccessKeyRecord};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
-use crate::db::{new_id, to_db, DbConn};
+use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind};
 use crate::error::CoreResult;
 use crate::ids::AccessKey;
@@ -122,4 +123,19 @@ pub fn check(
     };
     notify_patient(conn, patient, &event, now)?;
     Ok(KeyCheck::Locked)
+}
+
+/// A new key asked for in the app: the old one stops working at once; the new one is
+/// returned once and sent by the selected means.
+pub fn issue_from_app(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    patient_id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<AccessKey> {
+    write_tx(conn, |conn| {
+        let patient = active_patient(conn, patient_id)?;
+        issue(conn, hasher, &patient, "app", actor, now)
+    })
 }

@@ -9,7 +9,10 @@ use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, Code
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{one_time_codes, patient_settings, write_tx, DbConn};
-use crate::domain::{Actor, AuditAction, AuditOutcome, Language, NotificationMeans};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, EmailAddress, Language, MobileNumber, NotificationMeans,
+    PostalAddress,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
 use crate::secret::SecretHasher;
@@ -19,9 +22,9 @@ pub struct PreferenceChange {
     pub language: Option<Language>,
     pub means: Option<Vec<NotificationMeans>>,
     /// `Some(None)` removes the address.
-    pub postal_address: Option<Option<String>>,
-    pub new_mobile: Option<String>,
-    pub new_email: Option<String>,
+    pub postal_address: Option<Option<PostalAddress>>,
+    pub new_mobile: Option<MobileNumber>,
+    pub new_email: Option<EmailAddress>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +77,8 @@ pub fn change(
             patient_settings::set_language(conn, &patient.id, language)?;
         }
         if let Some(address) = &change.postal_address {
-            patient_settings::set_postal_address(conn, &patient.id, address.as_deref())?;
+            let address = address.as_ref().map(PostalAddress::as_str);
+            patient_settings::set_postal_address(conn, &patient.id, address)?;
         }
         if let Some(means) = &change.means {
             patient_settings::set_means(conn, &patient.id, means)?;
@@ -83,9 +87,11 @@ pub fn change(
         check_means(&updated)?;
         let mut pending = Vec::new();
         let language = updated.language()?;
+        let new_mobile = change.new_mobile.as_ref().map(MobileNumber::as_str);
+        let new_email = change.new_email.as_ref().map(EmailAddress::as_str);
         for (value, purpose, name) in [
-            (&change.new_mobile, CodePurpose::NewMobile, "mobile"),
-            (&change.new_email, CodePurpose::NewEmail, "email"),
+            (new_mobile, CodePurpose::NewMobile, "mobile"),
+            (new_email, CodePurpose::NewEmail, "email"),
         ] {
             let Some(destination) = value else { continue };
             // No patient_id on the job: the code goes to the new address, not the old one.

@@ -6,7 +6,7 @@
 //! The answer is the same whether or not the patient (or the SDM) is registered already:
 //! what is known is found out by the counter, with the documents in hand.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use super::application::{already_open, new_application, send_code};
@@ -21,6 +21,7 @@ use crate::domain::{
     Actor, ActorKind, AuditAction, AuditOutcome, EmailAddress, Language, MobileNumber, PersonName,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::hong_kong_time::hong_kong_date;
 use crate::ids::IdentityDocument;
 use crate::rules::sdm::{self as rule, DocumentReference, AGE_OF_MAJORITY};
 use crate::secret::SecretHasher;
@@ -46,12 +47,6 @@ pub struct SdmApplicationRequest {
     pub sdm: SdmParticulars,
     pub relationship: String,
     pub documents: Vec<DocumentReference>,
-}
-
-/// The Hong Kong date of `now` (UTC+8, no daylight saving): ages and birthdays count
-/// in it.
-pub fn hong_kong_date(now: DateTime<Utc>) -> NaiveDate {
-    (now + Duration::hours(8)).date_naive()
 }
 
 /// The key of an SDM application: one open application per (SDM, patient), so that two

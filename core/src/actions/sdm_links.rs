@@ -9,7 +9,6 @@ use super::accounts::Staff;
 use super::identity_verification::particulars_of;
 use super::notify::{notify_patient, notify_sdm, PatientEvent};
 use super::registration::{self, Registered};
-use super::sdm_application::hong_kong_date;
 use crate::db::applications::{self};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
@@ -20,6 +19,7 @@ use crate::domain::{
     PatientStatus,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::hong_kong_time::hong_kong_date;
 use crate::ids::{IdentityDocument, ProviderId};
 use crate::rules::sdm::AGE_OF_MAJORITY;
 use crate::secret::SecretHasher;

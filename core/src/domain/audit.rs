@@ -22,22 +22,18 @@ text_enum! {
         SignatureRejected => "signature_rejected",
         Withdrawal => "withdrawal",
         JobRetried => "job_retried",
-        // issue 3 (patient app)
         ApplicationChanged => "application_changed",
         SignOut => "sign_out",
         PasskeyEnrolled => "passkey_enrolled",
         PreferencesChanged => "preferences_changed",
         ApprovalDecided => "approval_decided",
-        // issue 16 (providers as the booklet describes them)
         ProviderStatusScheduled => "provider_status_scheduled",
         ProviderApplication => "provider_application",
         ProviderDocumentExpired => "provider_document_expired",
-        // issue 14 (substitute decision makers)
         SdmApplied => "sdm_applied",
         SdmLinked => "sdm_linked",
         SdmLinkChanged => "sdm_link_changed",
         ProviderDocumentsRecorded => "provider_documents_recorded",
-        // issue 18 (eHR portal)
         PatientLookup => "patient_lookup",
     }
 }

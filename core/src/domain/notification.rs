@@ -16,7 +16,7 @@ text_enum! {
         VerificationCode => "verification_code",
         /// Someone applied to join with the identity document of a registered person.
         AppliedWhileRegistered => "applied_while_registered",
-        // issue 16: to a provider (its user administrators by email, its address by
+        // To a provider (its user administrators by email, its address by
         // letter) or to an applicant, not to a patient.
         ProviderStatusScheduled => "provider_status_scheduled",
         ProviderStatusChanged => "provider_status_changed",

@@ -3,22 +3,22 @@
 //! given on 29 February expires on 28 February.
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Hong_Kong;
 
 use crate::domain::{ConsentStatus, ConsentType};
+use crate::hong_kong_time::{hong_kong_time, HONG_KONG};
 
 /// Days before expiry at which the holder of a one-year consent is reminded.
 pub const REMINDER_DAYS: i64 = 30;
 
 pub fn one_year_expiry(given_at: DateTime<Utc>) -> DateTime<Utc> {
-    let local = given_at.with_timezone(&Hong_Kong);
+    let local = hong_kong_time(given_at);
     let date = local.date_naive();
     let next_year = date.year() + 1;
     let target = NaiveDate::from_ymd_opt(next_year, date.month(), date.day())
         .or_else(|| NaiveDate::from_ymd_opt(next_year, date.month(), date.day() - 1))
         .unwrap_or(date);
     let naive = target.and_time(local.time());
-    match Hong_Kong.from_local_datetime(&naive) {
+    match HONG_KONG.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         // Hong Kong has had no daylight saving since 1979; should a gap ever reappear, the
         // same instant a year of 365 days later is the closest honest answer.
@@ -52,7 +52,7 @@ mod tests {
     use super::*;
 
     fn hk(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Hong_Kong
+        HONG_KONG
             .with_ymd_and_hms(y, m, d, h, min, 0)
             .single()
             .expect("valid HK time")

@@ -3,12 +3,8 @@
 //! "effective 1 July" applies from 00:00 on 1 July in Hong Kong (16:00 UTC on 30 June).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Asia::Hong_Kong;
 
-/// The Hong Kong date at `now`.
-pub fn hong_kong_date(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&Hong_Kong).date_naive()
-}
+use crate::hong_kong_time::hong_kong_date;
 
 /// A professional may act through the last day of their registration. An account whose
 /// expiry was never recorded (created before issue 16) is not refused on that ground.

@@ -1,12 +1,11 @@
 //! Cantonese (stored as `zh-HK`; spoken by the configured Cantonese voice), in
 //! Traditional Chinese.
 
-use chrono::DateTime;
-use chrono_tz::Tz;
+use ehealth_core::hong_kong_time::HongKongTime;
 
 use super::Script;
 
-fn when(at: DateTime<Tz>) -> String {
+fn when(at: HongKongTime) -> String {
     at.format("%Y年%-m月%-d日%-H時%M分").to_string()
 }
 

@@ -1,11 +1,10 @@
 //! English (`en-GB`).
 
-use chrono::DateTime;
-use chrono_tz::Tz;
+use ehealth_core::hong_kong_time::HongKongTime;
 
 use super::Script;
 
-fn when(at: DateTime<Tz>) -> String {
+fn when(at: HongKongTime) -> String {
     at.format("%-d %B %Y at %H:%M").to_string()
 }
 

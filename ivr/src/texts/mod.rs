@@ -6,8 +6,8 @@ mod english;
 mod putonghua;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Hong_Kong;
 use ehealth_core::config::{IvrVoices, SayVoice};
+use ehealth_core::hong_kong_time::{hong_kong_time, HongKongTime};
 
 /// The three voice languages of the line, in the order of the language menu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,12 +114,12 @@ pub struct Script {
     pub goodbye: &'static str,
     pub too_many_tries: &'static str,
     /// How a moment is said, in Hong Kong time.
-    pub when: fn(DateTime<chrono_tz::Tz>) -> String,
+    pub when: fn(HongKongTime) -> String,
 }
 
 impl Script {
     pub fn when_utc(&self, at: DateTime<Utc>) -> String {
-        (self.when)(at.with_timezone(&Hong_Kong))
+        (self.when)(hong_kong_time(at))
     }
 }
 

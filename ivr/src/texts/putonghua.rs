@@ -1,11 +1,10 @@
 //! Putonghua (`cmn-CN`), in Simplified Chinese.
 
-use chrono::DateTime;
-use chrono_tz::Tz;
+use ehealth_core::hong_kong_time::HongKongTime;
 
 use super::Script;
 
-fn when(at: DateTime<Tz>) -> String {
+fn when(at: HongKongTime) -> String {
     at.format("%Y年%-m月%-d日%-H点%M分").to_string()
 }
 

@@ -149,6 +149,9 @@ fn cases(app_id: &str) -> Vec<Case> {
         invalid(M::PATCH, "/v1/app/me/preferences", json!({ "notification_means": [] }), "notification_means"),
         invalid(M::PATCH, "/v1/app/me/preferences", json!({ "mobile": "12" }), "mobile"),
         invalid(M::PATCH, "/v1/app/me/preferences", json!({ "email": "not an email" }), "email"),
+        // The same postal address rule as an application's: no control characters.
+        invalid(M::PATCH, "/v1/app/me/preferences", json!({ "postal_address": "Flat A\u{0}" }), "postal_address"),
+        invalid(M::PATCH, "/v1/app/me/preferences", json!({ "postal_address": "p".repeat(501) }), "postal_address"),
         invalid(M::POST, "/v1/app/me/contact-verification", json!({ "contact": "fax", "code": "123456" }), "contact"),
         invalid(M::PUT, &consent, json!({ "type": "forever" }), "type"),
         invalid(M::PUT, &consent, json!({ "type": "deemed" }), "type"),

@@ -86,6 +86,9 @@ both_backends! {
         let consent = json(r).await;
         assert_eq!(consent["given_by"], "sdm");
         assert_eq!(consent["given_by_id"], sdm_id);
+        // The portal's names for the same fields (one shape for a consent everywhere).
+        assert_eq!(consent["actor_kind"], "sdm");
+        assert_eq!(consent["provider_id"], clinic());
         let r = acting(Method::GET, "/v1/app/me", &ehr).send().await.unwrap();
         assert_eq!(json(r).await["ehr_number"], ehr);
         // The audit log names the SDM.

@@ -48,6 +48,11 @@ both_backends! {
         assert_eq!(status, 200, "{consent}");
         assert_eq!(consent["channel"], "access_key");
         assert_eq!(consent["actor_kind"], "hcprof");
+        // The app's shape too (one JSON shape for a consent in every answer).
+        assert_eq!(consent["given_by"], "hcprof");
+        assert_eq!(consent["hcp_id"], consent["provider_id"]);
+        assert_eq!(consent["in_force"], true);
+        assert!(consent["provider_name_en"].as_str().is_some_and(|n| !n.is_empty()), "{consent}");
 
         share(&app, &nurse, &ehr, "allergies_adrs",
             json!({"resourceType": "AllergyIntolerance", "code": {"text": "penicillin"}})).await;

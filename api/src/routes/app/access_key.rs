@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts;
+use ehealth_core::actions::access_key;
 use ehealth_core::context::Services;
 use ehealth_core::CoreError;
 use serde::Serialize;
@@ -29,7 +29,7 @@ pub async fn generate(
 ) -> Result<HttpResponse, ApiError> {
     let key = blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::new_access_key(
+        access_key::issue_from_app(
             &mut conn,
             &services.hasher,
             &acting.patient_id,

@@ -1,94 +1,68 @@
-//! Who a `/v1/app` request acts for. A patient acts for themselves. A substitute decision
-//! maker signs in as themselves and names the patient in `X-Acting-For: <eHR number>`;
-//! the link is checked on every request, and every act records the SDM as the actor.
+//! Who a `/v1/app` request acts for: the session and the `X-Acting-For` header, judged
+//! by core's rule (`rules::acting`); an SDM's link is looked up on every request.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use ehealth_core::actions::sign_in::{PATIENT, SDM};
+use ehealth_core::actions::sign_in::SDM;
 use ehealth_core::context::Services;
 use ehealth_core::db::sdm;
-use ehealth_core::domain::{Actor, ActorKind};
-use ehealth_core::ids::EhrNumber;
-use ehealth_core::CoreError;
+use ehealth_core::rules::acting::{self, ActingClaim, ACTING_FOR_FIELD};
 
 use crate::http::auth::Bearer;
 use crate::http::errors::{blocking, ApiError};
 
-pub const ACTING_FOR: &str = "X-Acting-For";
+pub const ACTING_FOR: &str = ACTING_FOR_FIELD;
 
-/// The patient a request is about and who is acting.
+/// The patient a request is about and who is acting (core's `Acting`, as an extractor).
 #[derive(Debug, Clone)]
-pub struct Acting {
-    pub patient_id: String,
-    pub actor: Actor,
+pub struct Acting(acting::Acting);
+
+impl Deref for Acting {
+    type Target = acting::Acting;
+
+    fn deref(&self) -> &acting::Acting {
+        &self.0
+    }
 }
 
 impl Acting {
     /// Refuses an SDM where only the patient may act (their own devices, inbox, passkeys).
     pub fn patient_only(self) -> Result<Self, ApiError> {
-        if self.actor.kind == ActorKind::Patient {
-            Ok(self)
-        } else {
-            Err(CoreError::refused("patient_only", "only the patient can do this").into())
-        }
+        Ok(Self(self.0.patient_only()?))
+    }
+
+    pub fn into_inner(self) -> acting::Acting {
+        self.0
     }
 }
 
-fn not_for_app() -> ApiError {
-    CoreError::refused("not_an_app_session", "sign in with the app to use this").into()
-}
-
-fn acting_for(req: &HttpRequest) -> Result<Option<EhrNumber>, ApiError> {
-    let Some(value) = req.headers().get(ACTING_FOR) else {
-        return Ok(None);
-    };
-    let text = value
-        .to_str()
-        .map_err(|_| CoreError::invalid("X-Acting-For", "must be an eHR number"))?;
-    EhrNumber::parse(text)
-        .map(Some)
-        .map_err(|_| CoreError::invalid("X-Acting-For", "must be an eHR number").into())
+/// The header's text; one that is not even text is no eHR number either.
+fn acting_for(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(ACTING_FOR)?;
+    Some(value.to_str().unwrap_or(""))
 }
 
 async fn resolve(req: HttpRequest, bearer: Bearer) -> Result<Acting, ApiError> {
     let session = bearer.session;
-    match session.subject_kind.as_str() {
-        PATIENT => Ok(Acting {
-            patient_id: session.subject_id.clone(),
-            actor: Actor::new(ActorKind::Patient, session.subject_id.clone()),
-        }),
-        SDM => {
-            let ehr = acting_for(&req)?.ok_or_else(|| {
-                ApiError::from(CoreError::invalid(
-                    "X-Acting-For",
-                    "an SDM must name the patient they act for",
-                ))
-            })?;
-            let services = req
-                .app_data::<web::Data<Services>>()
-                .cloned()
-                .ok_or(ApiError::Blocking)?;
-            let sdm_id = session.subject_id.clone();
-            let patient_id = blocking(move || {
-                let mut conn = services.db.get()?;
-                Ok(sdm::linked_patient(&mut conn, &sdm_id, ehr.as_str())?)
-            })
-            .await?
-            .ok_or_else(|| {
-                ApiError::from(CoreError::refused(
-                    "not_linked",
-                    "you do not act for this patient",
-                ))
-            })?;
-            Ok(Acting {
-                patient_id,
-                actor: Actor::new(ActorKind::Sdm, session.subject_id.clone()),
-            })
-        }
-        _ => Err(not_for_app()),
-    }
+    let claim = acting::acting_claim(&session.subject_kind, &session.subject_id, acting_for(&req))?;
+    let (sdm_id, patient) = match claim {
+        ActingClaim::Patient(acting) => return Ok(Acting(acting)),
+        ActingClaim::Sdm { sdm_id, patient } => (sdm_id, patient),
+    };
+    let services = req
+        .app_data::<web::Data<Services>>()
+        .cloned()
+        .ok_or(ApiError::Blocking)?;
+    let acting = blocking(move || {
+        let mut conn = services.db.get()?;
+        let linked = sdm::linked_patient(&mut conn, &sdm_id, patient.as_str())?;
+        acting::sdm_acting(&sdm_id, linked)
+    })
+    .await?;
+    Ok(Acting(acting))
 }
 
 /// For `GET /v1/app/me`: an SDM who names no patient is answered about themselves (who

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::{app_acts, approval_decision};
+use ehealth_core::actions::{active_patient, approval_decision};
 use ehealth_core::context::Services;
 use ehealth_core::db::approvals::{self, Approval};
 use serde::Serialize;
@@ -57,7 +57,7 @@ fn view(a: &Approval) -> ApprovalView {
 pub async fn list(services: web::Data<Services>, acting: Acting) -> Result<HttpResponse, ApiError> {
     let rows = blocking(move || {
         let mut conn = services.db.get()?;
-        app_acts::patient(&mut conn, &acting.patient_id)?;
+        active_patient(&mut conn, &acting.patient_id)?;
         Ok(approvals::for_patient(&mut conn, &acting.patient_id)?)
     })
     .await?;

@@ -2,20 +2,22 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts;
+use ehealth_core::actions::active_patient;
 use ehealth_core::actions::codes::{CodePolicy, CodePurpose};
 use ehealth_core::actions::preferences::{self, PreferenceChange};
 use ehealth_core::context::Services;
 use ehealth_core::db::patients::Patient;
 use ehealth_core::db::sdm;
-use ehealth_core::domain::{EmailAddress, Language, MobileNumber, NotificationMeans};
+use ehealth_core::domain::{
+    EmailAddress, Language, MobileNumber, NotificationMeans, PostalAddress,
+};
 use ehealth_core::ids::OneTimeCode;
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::acting::{Acting, MeSubject};
-use super::input::{self, ErrorBody};
+use super::input::ErrorBody;
 use crate::http::errors::{blocking, ApiError};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,7 +126,7 @@ pub async fn show(services: web::Data<Services>, who: MeSubject) -> Result<HttpR
         let mut conn = services.db.get()?;
         match who {
             MeSubject::Acting(acting) => Ok(MeView::Patient(profile(
-                &app_acts::patient(&mut conn, &acting.patient_id)?,
+                &active_patient(&mut conn, &acting.patient_id)?,
                 &[],
             ))),
             MeSubject::SdmSelf { sdm_id } => Ok(MeView::Sdm(sdm_profile(&mut conn, &sdm_id)?)),
@@ -172,18 +174,14 @@ impl PreferencesBody {
             postal_address: self
                 .postal_address
                 .as_deref()
-                .map(|a| input::text("postal_address", a, 500).map(Some))
+                .map(|a| PostalAddress::parse(a).map(Some))
                 .transpose()?,
             new_mobile: self
                 .mobile
                 .as_deref()
-                .map(|m| MobileNumber::parse(m).map(String::from))
+                .map(MobileNumber::parse)
                 .transpose()?,
-            new_email: self
-                .email
-                .as_deref()
-                .map(|e| EmailAddress::parse(e).map(String::from))
-                .transpose()?,
+            new_email: self.email.as_deref().map(EmailAddress::parse).transpose()?,
         })
     }
 }

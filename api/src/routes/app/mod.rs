@@ -5,15 +5,19 @@ pub mod access_key;
 pub mod access_record_proof;
 pub mod access_records;
 pub mod acting;
+pub mod add_device;
 pub mod applications;
 pub mod approvals;
-pub mod consents;
-pub mod devices;
+pub mod give_consent;
+pub mod inbox;
 pub mod input;
+pub mod list_consents;
 pub mod me;
 pub mod passkey_json;
 pub mod passkeys;
 pub mod providers;
+pub mod remove_device;
+pub mod revoke_consent;
 pub mod sdm_applications;
 pub mod sdm_links;
 pub mod sessions;
@@ -62,18 +66,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/me/contact-verification",
             web::post().to(me::verify_contact),
         )
-        .route("/consents", web::get().to(consents::list))
-        .route("/consents/{hcp_id}", web::put().to(consents::give))
-        .route("/consents/{hcp_id}", web::delete().to(consents::revoke))
+        .route("/consents", web::get().to(list_consents::list))
+        .route("/consents/{hcp_id}", web::put().to(give_consent::give))
+        .route(
+            "/consents/{hcp_id}",
+            web::delete().to(revoke_consent::revoke),
+        )
         .route("/access-key", web::post().to(access_key::generate))
         .route("/access-records", web::get().to(access_records::list))
         .route(
             "/access-records/{seq}/proof",
             web::get().to(access_record_proof::show),
         )
-        .route("/notifications", web::get().to(devices::inbox))
-        .route("/devices", web::post().to(devices::add))
-        .route("/devices/{id}", web::delete().to(devices::remove))
+        .route("/notifications", web::get().to(inbox::inbox))
+        .route("/devices", web::post().to(add_device::add))
+        .route("/devices/{id}", web::delete().to(remove_device::remove))
         .route("/approvals", web::get().to(approvals::list))
         .route(
             "/approvals/{id}/approve",

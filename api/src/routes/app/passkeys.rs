@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use ehealth_core::actions::app_acts;
+use ehealth_core::actions::active_patient;
 use ehealth_core::actions::passkeys::{self, NewPasskey, Offer, PasskeyAnswer};
 use ehealth_core::context::Services;
 use ehealth_core::db::passkeys::PasskeyRecord;
@@ -59,7 +59,7 @@ pub async fn registration_start(
     let acting = acting.patient_only()?;
     let view = blocking(move || {
         let mut conn = services.db.get()?;
-        let patient = app_acts::patient(&mut conn, &acting.patient_id)?;
+        let patient = active_patient(&mut conn, &acting.patient_id)?;
         let existing: Vec<String> = passkeys::of_patient(&mut conn, &patient.id)?
             .into_iter()
             .map(|p| p.passkey)

@@ -3,15 +3,16 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use ehealth_core::actions::consent_history::with_provider;
 use ehealth_core::actions::counter_consent::{self, KeyAction};
 use ehealth_core::context::Services;
 use ehealth_core::domain::{AccountRole, ConsentType};
 use ehealth_core::ids::AccessKey;
 use serde::Deserialize;
 
-use super::consent_json;
 use super::staff::{patient_ref, AccountSession, IdDocumentBody};
 use crate::http::errors::{blocking, ApiError};
+use crate::routes::consent_item::ConsentItem;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +25,7 @@ pub struct AccessKeyConsentBody {
     pub consent_type: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/hcp/consents/access-key", tag = "hcp", security(("bearer" = [])), request_body = AccessKeyConsentBody, responses((status = 200, description = "done", content_type = "application/json"), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 404, body = crate::routes::app::input::ErrorBody), (status = 409, body = crate::routes::app::input::ErrorBody), (status = 423, body = crate::routes::app::input::ErrorBody), (status = 429, body = crate::routes::app::input::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/hcp/consents/access-key", tag = "hcp", security(("bearer" = [])), request_body = AccessKeyConsentBody, responses((status = 200, description = "the consent as it now stands", body = ConsentItem), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 404, body = crate::routes::app::input::ErrorBody), (status = 409, body = crate::routes::app::input::ErrorBody), (status = 423, body = crate::routes::app::input::ErrorBody), (status = 429, body = crate::routes::app::input::ErrorBody)))]
 pub async fn handle(
     services: web::Data<Services>,
     session: AccountSession,
@@ -38,10 +39,10 @@ pub async fn handle(
         .as_deref()
         .map(ConsentType::parse)
         .transpose()?;
-    let consent = blocking(move || {
+    let view = blocking(move || {
         let mut conn = services.db.get()?;
         let staff = session.authorise(&mut conn, AccountRole::Hcprof)?;
-        counter_consent::with_access_key(
+        let consent = counter_consent::with_access_key(
             &mut conn,
             &services.hasher,
             &services.config.security,
@@ -51,8 +52,9 @@ pub async fn handle(
             action,
             consent_type,
             Utc::now(),
-        )
+        )?;
+        with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(consent_json(&consent)))
+    Ok(HttpResponse::Ok().json(ConsentItem::of(&view, Utc::now())))
 }

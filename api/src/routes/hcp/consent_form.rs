@@ -5,6 +5,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use ehealth_core::actions::consent_history::with_provider;
 use ehealth_core::actions::form_consent::{self, FormConsentRequest, ScannedForm};
 use ehealth_core::context::Services;
 use ehealth_core::domain::{AccountRole, ConsentChannel, ConsentType};
@@ -12,9 +13,9 @@ use ehealth_core::ids::EhrNumber;
 use ehealth_core::{CoreError, CoreResult};
 use serde::Deserialize;
 
-use super::consent_json;
 use super::staff::{AccountSession, IdDocumentBody};
 use crate::http::errors::{blocking, ApiError};
+use crate::routes::consent_item::ConsentItem;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,18 +66,19 @@ impl FormConsentBody {
     }
 }
 
-#[utoipa::path(post, path = "/v1/hcp/consents/form", tag = "hcp", security(("bearer" = [])), request_body = FormConsentBody, responses((status = 201, description = "done", content_type = "application/json"), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 404, body = crate::routes::app::input::ErrorBody), (status = 409, body = crate::routes::app::input::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/hcp/consents/form", tag = "hcp", security(("bearer" = [])), request_body = FormConsentBody, responses((status = 201, description = "the consent recorded", body = ConsentItem), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 404, body = crate::routes::app::input::ErrorBody), (status = 409, body = crate::routes::app::input::ErrorBody)))]
 pub async fn handle(
     services: web::Data<Services>,
     session: AccountSession,
     body: web::Json<FormConsentBody>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.parse()?;
-    let consent = blocking(move || {
+    let view = blocking(move || {
         let mut conn = services.db.get()?;
         let staff = session.authorise(&mut conn, AccountRole::Hcprof)?;
-        form_consent::record(&mut conn, &staff, &request, Utc::now())
+        let consent = form_consent::record(&mut conn, &staff, &request, Utc::now())?;
+        with_provider(&mut conn, consent)
     })
     .await?;
-    Ok(HttpResponse::Created().json(consent_json(&consent)))
+    Ok(HttpResponse::Created().json(ConsentItem::of(&view, Utc::now())))
 }

@@ -20,8 +20,6 @@ pub(crate) mod verify_sdm;
 pub(crate) mod view_records;
 
 use actix_web::web;
-use ehealth_core::db::consents::SharingConsent;
-use serde_json::{json, Value};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sessions", web::post().to(create_session::provider))
@@ -64,18 +62,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/approval-requests",
             web::post().to(request_approval::handle),
         );
-}
-
-pub(crate) fn consent_json(c: &SharingConsent) -> Value {
-    json!({
-        "id": c.id,
-        "provider_id": c.provider_id,
-        "type": c.consent_type,
-        "channel": c.channel,
-        "status": c.status,
-        "actor_kind": c.actor_kind,
-        "given_at": c.given_at.and_utc().to_rfc3339(),
-        "expires_at": c.expires_at.map(|t| t.and_utc().to_rfc3339()),
-        "ended_at": c.ended_at.map(|t| t.and_utc().to_rfc3339()),
-    })
 }

@@ -5,6 +5,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use ehealth_core::actions::consent_history::with_provider;
 use ehealth_core::actions::counter_registration::{
     self, IdentityVerification, Subject, Verification,
 };
@@ -15,9 +16,9 @@ use ehealth_core::{CoreError, CoreResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::consent_json;
 use super::staff::{AccountSession, IdDocumentBody};
 use crate::http::errors::{blocking, ApiError};
+use crate::routes::consent_item::ConsentItem;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -125,17 +126,27 @@ pub async fn handle(
     body: web::Json<VerificationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let req = request(&body)?;
-    let done = blocking(move || {
+    let (done, consent) = blocking(move || {
         let mut conn = services.db.get()?;
         let staff = session.authorise(&mut conn, AccountRole::Hcprof)?;
-        counter_registration::verify_identity(&mut conn, &services.hasher, &staff, &req, Utc::now())
+        let done = counter_registration::verify_identity(
+            &mut conn,
+            &services.hasher,
+            &staff,
+            &req,
+            Utc::now(),
+        )?;
+        let consent = match &done.consent {
+            None => Value::Null,
+            Some(Ok(c)) => json!(ConsentItem::of(
+                &with_provider(&mut conn, c.clone())?,
+                Utc::now()
+            )),
+            Some(Err(e)) => json!({ "error": { "code": e.code(), "message": e.public_message() } }),
+        };
+        Ok((done, consent))
     })
     .await?;
-    let consent = match &done.consent {
-        None => Value::Null,
-        Some(Ok(c)) => consent_json(c),
-        Some(Err(e)) => json!({ "error": { "code": e.code(), "message": e.public_message() } }),
-    };
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({

@@ -1,0 +1,38 @@
+//! A patient's consent history as the app lists it: each consent with the provider it is
+//! for.
+
+use super::active_patient;
+use crate::db::consents::{self, SharingConsent};
+use crate::db::providers::{self, Provider};
+use crate::db::DbConn;
+use crate::error::CoreResult;
+
+/// A consent row with the provider it is for.
+#[derive(Debug, Clone)]
+pub struct ConsentView {
+    pub consent: SharingConsent,
+    pub provider: Option<Provider>,
+}
+
+/// A changed consent with its provider's names, as the history shows it.
+pub fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<ConsentView> {
+    let provider = providers::find(conn, &consent.provider_id)?;
+    Ok(ConsentView { consent, provider })
+}
+
+/// The patient's whole consent history (deemed HA/DH included), newest first.
+pub fn consent_history(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<ConsentView>> {
+    let patient = active_patient(conn, patient_id)?;
+    let rows = consents::history(conn, &patient.id)?;
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for consent in rows {
+        if !names.contains_key(&consent.provider_id) {
+            let p = providers::find(conn, &consent.provider_id)?;
+            names.insert(consent.provider_id.clone(), p);
+        }
+        let provider = names.get(&consent.provider_id).cloned().flatten();
+        out.push(ConsentView { consent, provider });
+    }
+    Ok(out)
+}
