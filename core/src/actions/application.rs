@@ -18,9 +18,10 @@ use crate::db::applications::{self, Application};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::{new_id, one_time_codes, patients, to_db, write_tx, DbConn};
+use crate::domain::Notice;
 use crate::domain::{
     Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language,
-    NotificationKind, NotificationMeans, PersonName, PostalAddress,
+    NotificationMeans, PersonName, PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
@@ -164,9 +165,8 @@ fn tell_registered(
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let event = PatientEvent {
-        kind: NotificationKind::AppliedWhileRegistered,
         event_id: format!("applied:{}", app.id),
-        facts: json!({}),
+        notice: Notice::AppliedWhileRegistered {},
     };
     notify_patient(conn, patient, &event, now)?;
     Ok(())
