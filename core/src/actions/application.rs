@@ -18,9 +18,8 @@ use crate::db::applications::{self, Application};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::{new_id, one_time_codes, patients, to_db, write_tx, DbConn};
-use crate::domain::Notice;
 use crate::domain::{
-    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language,
+    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language, Notice,
     NotificationMeans, PersonName, PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};

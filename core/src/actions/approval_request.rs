@@ -12,8 +12,7 @@ use crate::db::approvals::{self, Approval};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{new_id, patients, to_db, write_tx, DbConn};
 use crate::domain::notice::{ApprovalRequestedFacts, ProviderNames};
-use crate::domain::Notice;
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
 

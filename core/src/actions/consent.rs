@@ -11,9 +11,9 @@ use crate::db::patients::{self, Patient};
 use crate::db::providers::{self, Provider};
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{ConsentGivenFacts, ConsentRevokedFacts, ProviderNames};
-use crate::domain::Notice;
 use crate::domain::{
-    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, ProviderStatus,
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Notice,
+    ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ProviderId;

@@ -275,7 +275,7 @@ pub fn submit(
             c,
             &app,
             NotificationKind::ProviderApplicationReceived,
-            &format!("provider-application:{}", app.id),
+            &event_id,
             facts,
             now,
         )?;

@@ -15,8 +15,7 @@ use crate::db::patients::Patient;
 use crate::db::records::{self, SharedRecord};
 use crate::db::{approvals, consents, episodes, from_db, matrix, registrations, write_tx, DbConn};
 use crate::domain::notice::{ProviderNames, RecordAccessedFacts};
-use crate::domain::Notice;
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 

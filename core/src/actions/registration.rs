@@ -11,10 +11,10 @@ use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
 use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
 use crate::domain::notice::RegistrationFacts;
-use crate::domain::Notice;
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, EmailAddress,
-    Language, MobileNumber, NotificationMeans, PatientStatus, PersonName, PostalAddress, Sex,
+    Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName, PostalAddress,
+    Sex,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};

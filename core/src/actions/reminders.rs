@@ -16,8 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::domain::notice::{ConsentExpiringFacts, ProviderNames};
-use crate::domain::Notice;
-use crate::domain::{ConsentStatus, PatientStatus};
+use crate::domain::{ConsentStatus, Notice, PatientStatus};
 use crate::error::CoreResult;
 use crate::rules::consent_validity::REMINDER_DAYS;
 

@@ -16,9 +16,8 @@ use crate::db::patients::{self, Patient};
 use crate::db::sdm::{self, SdmApplication, SdmLink, SubstituteDecisionMaker, ACTIVE, SUSPENDED};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{SdmActsForFacts, SdmLinkEndedFacts, SdmLinkedFacts};
-use crate::domain::Notice;
 use crate::domain::{
-    AccountRole, Actor, ApplicationStatus, AuditAction, AuditOutcome, NotificationKind,
+    AccountRole, Actor, ApplicationStatus, AuditAction, AuditOutcome, Notice, NotificationKind,
     PatientStatus,
 };
 use crate::error::{CoreError, CoreResult};

@@ -9,8 +9,7 @@ use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{consents, patients, sessions, to_db, withdrawals, write_tx, DbConn};
 use crate::domain::notice::WithdrawalFacts;
-use crate::domain::Notice;
-use crate::domain::{Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus};
+use crate::domain::{Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, Notice};
 use crate::error::CoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,7 @@ use chrono::Utc;
 use ehealth_core::actions::notify::{notify_patient, PatientEvent};
 use ehealth_core::db::{jobs, write_tx};
 use ehealth_core::domain::notice::{ProviderNames, RecordAccessedFacts};
-use ehealth_core::domain::{Notice, NotificationKind};
-use serde_json::json;
+use ehealth_core::domain::Notice;
 
 use super::harness::{self, SMS};
 use super::sms::{configure, twilio, TwilioStandIn};
