@@ -15,6 +15,7 @@ use base64::Engine;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::Notification;
 use crate::error::CoreError;
 
 const PREFIX: &str = "ehs1.";
@@ -182,9 +183,6 @@ impl SecretBox {
     }
 }
 
-/// The secret facts a notification job may carry until it is delivered.
-pub const JOB_SECRETS: [&str; 2] = ["access_key", "code"];
-
 /// Where a job's secret is sealed to: its event and the fact's name.
 pub fn job_aad(event_id: &str, fact: &str) -> String {
     format!("job:{event_id}:{fact}")
@@ -196,31 +194,33 @@ pub fn seal_job_secret(
     event_id: &str,
     fact: &str,
     plain: &str,
-) -> Result<serde_json::Value, CoreError> {
-    sealer
-        .seal(&job_aad(event_id, fact), plain)
-        .map(serde_json::Value::String)
+) -> Result<String, CoreError> {
+    sealer.seal(&job_aad(event_id, fact), plain)
 }
 
-/// Opens, in memory, the sealed secrets of a job payload so it can be rendered. A value
+/// Opens, in memory, the sealed secrets of a notification so it can be rendered. A value
 /// that is not sealed (a job queued before sealing, or already scrubbed) is left as it is.
+pub fn open_secrets(sealer: &SecretBox, notification: &mut Notification) -> Result<(), CoreError> {
+    let event_id = notification.event_id.clone();
+    for (fact, value) in notification.notice.secrets_mut() {
+        let Some(sealed) = value.as_deref().filter(|v| SecretBox::is_sealed(v)) else {
+            continue;
+        };
+        *value = Some(sealer.open(&job_aad(&event_id, fact), sealed)?);
+    }
+    Ok(())
+}
+
+/// `open_secrets` on a stored payload (for tests and tools that read a job's row).
 pub fn open_job_secrets(
     sealer: &SecretBox,
     payload: &mut serde_json::Value,
 ) -> Result<(), CoreError> {
-    let event_id = payload["event_id"].as_str().unwrap_or_default().to_owned();
-    let Some(facts) = payload.get_mut("facts").and_then(|f| f.as_object_mut()) else {
-        return Ok(());
-    };
-    for fact in JOB_SECRETS {
-        let Some(sealed) = facts.get(fact).and_then(|v| v.as_str()) else {
-            continue;
-        };
-        if SecretBox::is_sealed(sealed) {
-            let plain = sealer.open(&job_aad(&event_id, fact), sealed)?;
-            facts.insert(fact.to_owned(), serde_json::Value::String(plain));
-        }
-    }
+    let kind = payload["kind"].as_str().unwrap_or_default().to_owned();
+    let mut notification = Notification::read(&kind, &payload.to_string())
+        .map_err(|e| CoreError::Internal(format!("unreadable job payload: {e}")))?;
+    open_secrets(sealer, &mut notification)?;
+    *payload = notification.to_value();
     Ok(())
 }
 
@@ -276,7 +276,8 @@ mod tests {
     fn job_secrets_open_in_memory_for_their_event_only() {
         let b = keys(K1);
         let sealed = seal_job_secret(&b, "e1", "code", "123456").expect("seal");
-        let mut payload = serde_json::json!({"event_id": "e1", "facts": {"code": sealed}});
+        let mut payload = serde_json::json!({"kind": "verification_code", "event_id": "e1",
+            "occurred_at": "2026-11-25T02:00:00+00:00", "facts": {"code": sealed}});
         let stored = payload.to_string();
         assert!(!stored.contains("123456"));
         open_job_secrets(&b, &mut payload).expect("open");

@@ -14,9 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::{to_db, write_tx};
-use ehealth_core::domain::NotificationKind;
+use ehealth_core::domain::notice::RecordAccessedFacts;
+use ehealth_core::domain::{Notice, Notification, NotificationKind};
 use ehealth_core::CoreError;
-use serde_json::Value;
 
 pub enum Fold {
     /// Too early: put the job back until the window closes.
@@ -25,28 +25,47 @@ pub enum Fold {
     Send(Job),
 }
 
+/// An access notice as read from its job, and its facts.
+type Access = (Notification, RecordAccessedFacts);
+
+/// The access a job tells; None for a job that is not one (or cannot be read).
+fn access_of(job: &Job) -> Option<Access> {
+    let notification = Notification::read(&job.job_type, &job.payload).ok()?;
+    match &notification.notice {
+        Notice::RecordAccessed(facts) => {
+            let facts = facts.clone();
+            Some((notification, facts))
+        }
+        _ => None,
+    }
+}
+
 /// Decides what to do with a claimed job; only "record accessed" jobs fold.
 pub fn prepare(services: &Services, job: Job, now: DateTime<Utc>) -> Result<Fold, CoreError> {
     let window = Duration::seconds(services.config.notifier.fold_window_secs as i64);
     if job.job_type != NotificationKind::RecordAccessed.as_str() || window.is_zero() {
         return Ok(Fold::Send(job));
     }
-    let mut payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-    if payload["facts"].get("access_times").is_some() {
+    // An unreadable payload is sent as it is: delivery parks it with its reason.
+    let Some((notification, facts)) = access_of(&job) else {
+        return Ok(Fold::Send(job));
+    };
+    if facts.access_times.is_some() {
         // Decided on an earlier try whose send failed: send what it lists.
         return Ok(Fold::Send(job));
     }
-    let group = provider_of(&payload);
+    let group = provider_of(&facts);
     let mut conn = services.db.get()?;
     write_tx(&mut conn, |c| {
-        let siblings: Vec<(Job, Value)> = jobs::fold_siblings(c, &job, to_db(now - window))?
-            .into_iter()
-            .map(|j| {
-                let p = serde_json::from_str(&j.payload).unwrap_or(Value::Null);
-                (j, p)
-            })
-            .filter(|(_, p)| provider_of(p) == group)
-            .collect();
+        let siblings: Vec<(Job, Option<Access>)> =
+            jobs::fold_siblings(c, &job, to_db(now - window))?
+                .into_iter()
+                .map(|j| {
+                    let access = access_of(&j);
+                    (j, access)
+                })
+                .filter(|(_, a)| a.as_ref().map_or(String::new(), |(_, f)| provider_of(f)) == group)
+                .collect();
         let last_told = siblings
             .iter()
             .filter(|(j, _)| j.status == jobs::DONE && !is_folded(j))
@@ -66,17 +85,21 @@ pub fn prepare(services: &Services, job: Job, now: DateTime<Utc>) -> Result<Fold
                 return Ok(Fold::HoldUntil(job.clone(), until));
             }
         }
-        let mut times = access_times(&payload);
+        let mut times = access_times(&notification, &facts);
         for (other, theirs) in &siblings {
             if other.status == jobs::PENDING && jobs::mark_folded(c, &other.id, &job.id, now)? {
-                times.extend(access_times(theirs));
+                if let Some((n, f)) = theirs {
+                    times.extend(access_times(n, f));
+                }
             }
         }
         times.sort();
         times.dedup();
-        if let Some(facts) = payload.get_mut("facts").and_then(Value::as_object_mut) {
-            facts.insert("access_times".into(), Value::from(times));
-        }
+        let folded = notification.with_notice(Notice::RecordAccessed(RecordAccessedFacts {
+            access_times: Some(times),
+            ..facts.clone()
+        }));
+        let payload = folded.to_value();
         jobs::set_payload(c, &job.id, &payload)?;
         Ok(Fold::Send(Job {
             payload: payload.to_string(),
@@ -93,25 +116,21 @@ fn is_folded(job: &Job) -> bool {
 }
 
 /// Whose accesses fold together: the provider, by id (or by name if no id was given).
-fn provider_of(payload: &Value) -> String {
-    let facts = &payload["facts"];
-    facts["provider_id"]
-        .as_str()
-        .or_else(|| facts["provider_name_en"].as_str())
+fn provider_of(facts: &RecordAccessedFacts) -> String {
+    let names = &facts.provider;
+    names
+        .provider_id
+        .as_deref()
+        .or(names.provider_name_en.as_deref())
         .unwrap_or("")
         .to_owned()
 }
 
-/// The access times a payload already tells, or its own event time.
-fn access_times(payload: &Value) -> Vec<String> {
-    match payload["facts"]["access_times"].as_array() {
-        Some(list) => list
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
-        None => payload["occurred_at"]
-            .as_str()
-            .map(|t| vec![t.to_owned()])
-            .unwrap_or_default(),
+/// The access times a notice already tells, or its own event time.
+fn access_times(notification: &Notification, facts: &RecordAccessedFacts) -> Vec<String> {
+    match &facts.access_times {
+        Some(list) => list.clone(),
+        None if notification.occurred_at.is_empty() => Vec::new(),
+        None => vec![notification.occurred_at.clone()],
     }
 }

@@ -9,7 +9,8 @@ use crate::db::access_keys::{self, AccessKeyRecord};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{new_id, to_db, write_tx, DbConn};
-use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind};
+use crate::domain::notice::{AccessKeyIssuedFacts, AccessKeyLockedFacts};
+use crate::domain::{Actor, AuditAction, AuditOutcome, Notice};
 use crate::error::CoreResult;
 use crate::ids::AccessKey;
 use crate::rules::LockoutPolicy;
@@ -48,12 +49,15 @@ pub fn issue(
     .patient(&patient.id)
     .details(json!({ "channel": channel, "access_key_id": record.id }));
     audit::append(conn, &entry, now)?;
+    let sealed = seal_job_secret(hasher.sealer(), &record.id, "access_key", key.expose())?;
     let event = PatientEvent {
-        kind: NotificationKind::AccessKeyIssued,
         event_id: record.id.clone(),
         // The key travels in the job sealed (never in clear, not even in the SQLite
         // WAL) until delivered; the notifier opens it in memory and scrubs it then.
-        facts: json!({ "access_key": seal_job_secret(hasher.sealer(), &record.id, "access_key", key.expose())? }),
+        notice: Notice::AccessKeyIssued(AccessKeyIssuedFacts {
+            access_key: Some(sealed),
+            acted_by_sdm: None,
+        }),
     };
     notify_patient_acted(conn, patient, event, actor, now)?;
     Ok(key)
@@ -117,9 +121,11 @@ pub fn check(
     crate::metrics::metrics().lockout("access_key");
     audit_try(conn, AuditOutcome::Locked, "access_key_locked_now")?;
     let event = PatientEvent {
-        kind: NotificationKind::AccessKeyLocked,
         event_id: format!("locked:{}", record.id),
-        facts: json!({ "failed_attempts": failures }),
+        notice: Notice::AccessKeyLocked(AccessKeyLockedFacts {
+            failed_attempts: i64::from(failures),
+            channel: None,
+        }),
     };
     notify_patient(conn, patient, &event, now)?;
     Ok(KeyCheck::Locked)

@@ -19,8 +19,8 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::{new_id, one_time_codes, patients, to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language,
-    NotificationKind, NotificationMeans, PersonName, PostalAddress,
+    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language, Notice,
+    NotificationMeans, PersonName, PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
@@ -164,9 +164,8 @@ fn tell_registered(
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let event = PatientEvent {
-        kind: NotificationKind::AppliedWhileRegistered,
         event_id: format!("applied:{}", app.id),
-        facts: json!({}),
+        notice: Notice::AppliedWhileRegistered {},
     };
     notify_patient(conn, patient, &event, now)?;
     Ok(())

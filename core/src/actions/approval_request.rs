@@ -11,7 +11,8 @@ use super::notify::{notify_patient, PatientEvent};
 use crate::db::approvals::{self, Approval};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{new_id, patients, to_db, write_tx, DbConn};
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
+use crate::domain::notice::{ApprovalRequestedFacts, ProviderNames};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
 
@@ -83,13 +84,14 @@ pub fn request(
         // and the request expires within hours (hence no letter).
         let provider = staff.provider.as_ref();
         let event = PatientEvent {
-            kind: NotificationKind::ApprovalRequested,
             event_id: format!("approval:{}", approval.id),
-            facts: json!({
-                "approval_id": approval.id,
-                "provider_id": provider_id,
-                "provider_name_en": provider.map(|p| p.name_en.clone()),
-                "provider_name_zh": provider.map(|p| p.name_zh.clone()),
+            notice: Notice::ApprovalRequested(ApprovalRequestedFacts {
+                approval_id: approval.id.clone(),
+                provider: ProviderNames {
+                    provider_id: Some(provider_id.to_string()),
+                    provider_name_en: provider.map(|p| p.name_en.clone()),
+                    provider_name_zh: provider.map(|p| p.name_zh.clone()),
+                },
             }),
         };
         notify_patient(conn, &patient, &event, now)?;

@@ -19,16 +19,17 @@ use crate::config::SecurityConfig;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::one_time_codes::{self, OneTimeCodeRecord};
 use crate::db::patients;
-use crate::db::{attempts, from_db, jobs, new_id, to_db, DbConn};
+use crate::db::{attempts, from_db, new_id, to_db, DbConn};
+use crate::domain::notice::{CodeLockedFacts, VerificationCodeFacts};
 use crate::domain::{
-    Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, NotificationKind,
+    Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, Notice, Notification,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::OneTimeCode;
 use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
-use super::notify::{notify_patient, PatientEvent, MAX_ATTEMPTS};
+use super::notify::{enqueue, notify_patient, PatientEvent};
 
 pub const MAX_TRIES: i32 = 5;
 pub const RESEND_GAP_SECS: i64 = 60;
@@ -73,6 +74,8 @@ pub enum CodePurpose {
     SdmSignIn,
     NewMobile,
     NewEmail,
+    /// A voice-line caller's code to generate a new access key (`ivr_code`).
+    IvrNewKey,
 }
 
 impl CodePurpose {
@@ -83,6 +86,16 @@ impl CodePurpose {
             Self::SdmSignIn => "sign_in_sdm",
             Self::NewMobile => "new_mobile",
             Self::NewEmail => "new_email",
+            Self::IvrNewKey => "ivr_new_key",
+        }
+    }
+
+    /// Wrong tries one code survives; the voice line's callers have fewer, its caller
+    /// and patient counters limit the rest.
+    pub fn max_tries(self) -> i32 {
+        match self {
+            Self::IvrNewKey => 3,
+            _ => MAX_TRIES,
         }
     }
 
@@ -199,7 +212,7 @@ pub fn send(
     issue(conn, hasher, policy.ttl, to, now)
 }
 
-fn issue(
+pub(super) fn issue(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     ttl: Duration,
@@ -220,28 +233,29 @@ fn issue(
         consumed_at: None,
     };
     one_time_codes::insert(conn, &record)?;
-    let channel = to.purpose.channel();
-    let job = jobs::NewJob {
-        job_type: NotificationKind::VerificationCode.as_str().to_owned(),
-        channel: channel.as_str().to_owned(),
+    let notification = Notification {
+        event_id: record.id.clone(),
         patient_id: to.patient_id.map(str::to_owned),
-        dedupe_key: format!("code:{}:{channel}", record.id),
-        payload: json!({
-            "kind": NotificationKind::VerificationCode.as_str(),
-            "event_id": record.id,
-            "patient_id": to.patient_id,
-            "destination": to.destination,
-            "language": to.language.as_str(),
-            "occurred_at": now.to_rfc3339(),
-            // Sealed: the clear code is never written (see `seal`).
-            "facts": {
-                "code": seal_job_secret(hasher.sealer(), &record.id, "code", code.expose())?,
-                "purpose": to.purpose.as_str(),
-            },
+        destination: Some(to.destination.to_owned()),
+        language: to.language.as_str().to_owned(),
+        name_en: None,
+        name_zh: None,
+        occurred_at: now.to_rfc3339(),
+        // Sealed: the clear code is never written (see `seal`).
+        notice: Notice::VerificationCode(VerificationCodeFacts {
+            code: Some(seal_job_secret(
+                hasher.sealer(),
+                &record.id,
+                "code",
+                code.expose(),
+            )?),
+            purpose: Some(to.purpose.as_str().to_owned()),
+            legacy_destination: None,
         }),
-        max_attempts: MAX_ATTEMPTS,
     };
-    jobs::enqueue(conn, &job, now)?;
+    let channel = to.purpose.channel();
+    let dedupe_key = format!("code:{}:{channel}", record.id);
+    enqueue(conn, &notification, channel, dedupe_key, now)?;
     Ok(CodeSent {
         id: record.id,
         expires_at: from_db(record.expires_at),
@@ -308,7 +322,7 @@ pub fn check(
     let purpose = attempt.purpose;
     let outcome = if record.purpose != purpose.as_str() {
         CodeCheck::Expired
-    } else if record.attempts >= MAX_TRIES {
+    } else if record.attempts >= purpose.max_tries() {
         CodeCheck::Locked
     } else if record.consumed_at.is_some() || from_db(record.expires_at) <= now {
         CodeCheck::Expired
@@ -329,7 +343,7 @@ fn try_code(
     now: DateTime<Utc>,
 ) -> CoreResult<CodeCheck> {
     let CodeTry { purpose, typed, .. } = *attempt;
-    let Some(used) = one_time_codes::take_try(conn, &record.id, MAX_TRIES)? else {
+    let Some(used) = one_time_codes::take_try(conn, &record.id, purpose.max_tries())? else {
         return Ok(CodeCheck::Locked);
     };
     let right = hasher.verify_code(
@@ -340,7 +354,7 @@ fn try_code(
     if right && one_time_codes::consume(conn, &record.id, now)? {
         return Ok(CodeCheck::Accepted(record.clone()));
     }
-    Ok(match MAX_TRIES - used {
+    Ok(match purpose.max_tries() - used {
         0 => {
             if let Some(patient_id) = attempt.patient_id {
                 tell_patient_code_locked(conn, record, patient_id, now)?;
@@ -349,6 +363,32 @@ fn try_code(
         }
         remaining => CodeCheck::Wrong { remaining },
     })
+}
+
+/// Checks `typed` against the newest live code of `purpose` for `subject_id`, without an
+/// audit entry (the caller audits its own way): a right code is used up, a wrong one
+/// spends a try. For the voice line, whose caller only learns right or wrong.
+pub(super) fn check_latest(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    purpose: CodePurpose,
+    subject_id: &str,
+    typed: &OneTimeCode,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let live = one_time_codes::latest_open(conn, purpose.as_str(), subject_id)?
+        .filter(|r| from_db(r.expires_at) > now);
+    let Some(record) = live else {
+        return Ok(false);
+    };
+    if one_time_codes::take_try(conn, &record.id, purpose.max_tries())?.is_none() {
+        return Ok(false);
+    }
+    let binding = binding(purpose, subject_id);
+    if !hasher.verify_code(&binding, typed.expose(), &record.code_hash) {
+        return Ok(false);
+    }
+    Ok(one_time_codes::consume(conn, &record.id, now)?)
 }
 
 /// The try that killed a code tells the patient it belongs to by their selected means
@@ -364,9 +404,10 @@ fn tell_patient_code_locked(
         return Ok(());
     };
     let event = PatientEvent {
-        kind: NotificationKind::CodeLocked,
         event_id: format!("code-locked:{}", record.id),
-        facts: json!({ "purpose": record.purpose }),
+        notice: Notice::CodeLocked(CodeLockedFacts {
+            purpose: record.purpose.clone(),
+        }),
     };
     notify_patient(conn, &patient, &event, now)?;
     Ok(())

@@ -10,8 +10,9 @@ use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
 use crate::db::providers::{self, Provider};
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
+use crate::domain::notice::{ConsentGivenFacts, ConsentRevokedFacts, ProviderNames};
 use crate::domain::{
-    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, NotificationKind,
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Notice,
     ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
@@ -106,12 +107,19 @@ pub fn give_in_tx(
     )
     .patient(&patient.id)
     .provider(&provider.id)
-    .details(facts.clone());
+    .details(facts);
     audit::append(conn, &entry, now)?;
     let event = PatientEvent {
-        kind: NotificationKind::ConsentGiven,
         event_id: consent.id.clone(),
-        facts,
+        notice: Notice::ConsentGiven(ConsentGivenFacts {
+            consent_id: consent.id.clone(),
+            provider: ProviderNames::of(&provider),
+            consent_type: consent.consent_type.clone(),
+            channel: consent.channel.clone(),
+            expires_at: consent.expires_at.map(|t| from_db(t).to_rfc3339()),
+            supersedes: previous.as_ref().map(|p| p.id.clone()),
+            acted_by_sdm: None,
+        }),
     };
     notify_patient_acted(conn, &patient, event, &req.actor, now)?;
     Ok(consent)
@@ -186,12 +194,16 @@ pub(crate) fn tell_ended(
     let entry = NewAuditEntry::new(ended.action, actor.clone(), AuditOutcome::Succeeded)
         .patient(&patient.id)
         .provider(&provider.id)
-        .details(facts.clone());
+        .details(facts);
     audit::append(conn, &entry, now)?;
     let event = PatientEvent {
-        kind: NotificationKind::ConsentRevoked,
         event_id: ended.event_id.clone(),
-        facts,
+        notice: Notice::ConsentRevoked(ConsentRevokedFacts {
+            consent_id: ended.consent_id.to_owned(),
+            provider: ProviderNames::of(provider),
+            channel: ended.channel.to_owned(),
+            acted_by_sdm: None,
+        }),
     };
     notify_patient_acted(conn, patient, event, actor, now)?;
     Ok(())

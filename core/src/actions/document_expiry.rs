@@ -13,6 +13,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::provider_applications::{self as apps, ProviderDocument};
 use crate::db::provider_changes::{self, StatusChange, APPLIED};
 use crate::db::{new_id, providers, to_db, write_tx, DbConn};
+use crate::domain::notice::ProviderFacts;
 use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind, ProviderStatus};
 use crate::error::{CoreError, CoreResult};
 use crate::rules::hong_kong_date;
@@ -90,7 +91,12 @@ fn remind(
     let event = ProviderEvent {
         kind: NotificationKind::ProviderDocumentExpiring,
         event_id: format!("provider-document-expiring:{}:{days}", doc.id),
-        facts: facts(doc)?,
+        facts: ProviderFacts {
+            document: Some(doc.kind()?.title().to_owned()),
+            document_number: Some(doc.number.clone()),
+            expires_on: doc.expires_on.map(|d| d.to_string()),
+            ..ProviderFacts::default()
+        },
     };
     notify_provider(conn, &provider, &event, now)?;
     Ok(true)

@@ -17,7 +17,8 @@ use crate::db::access_keys;
 use crate::db::audit::{self, AuditEntry, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{to_db, write_tx, DbConn};
-use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, NotificationKind, PatientStatus};
+use crate::domain::notice::AccessKeyLockedFacts;
+use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Notice, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, OneTimeCode};
 use crate::secret::SecretHasher;
@@ -304,9 +305,11 @@ fn count_on_key(
     audit_try(conn, claim, Some(&patient.id), outcome, reason, now)?;
     if locks {
         let event = PatientEvent {
-            kind: NotificationKind::AccessKeyLocked,
             event_id: format!("locked:{}", record.id),
-            facts: json!({ "failed_attempts": failures, "channel": "ivr" }),
+            notice: Notice::AccessKeyLocked(AccessKeyLockedFacts {
+                failed_attempts: i64::from(failures),
+                channel: Some("ivr".to_owned()),
+            }),
         };
         notify_patient(conn, patient, &event, now)?;
     }

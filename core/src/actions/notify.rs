@@ -2,13 +2,25 @@
 //! if the patient has app devices, and an entry in the app inbox.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::db::patients::Patient;
+use crate::db::providers::Provider;
 use crate::db::sdm::SubstituteDecisionMaker;
 use crate::db::{inbox, jobs, DbConn};
-use crate::domain::{Actor, ActorKind, Channel, NotificationKind, NotificationMeans};
+use crate::domain::notice::ProviderNames;
+use crate::domain::{Actor, ActorKind, Channel, Notice, Notification, NotificationMeans};
 use crate::error::CoreResult;
+
+impl ProviderNames {
+    /// The provider a message is about, by id and by name.
+    pub fn of(provider: &Provider) -> Self {
+        Self {
+            provider_id: Some(provider.id.clone()),
+            provider_name_en: Some(provider.name_en.clone()),
+            provider_name_zh: Some(provider.name_zh.clone()),
+        }
+    }
+}
 
 /// Attempts before a job is parked as dead.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -17,9 +29,28 @@ pub const MAX_ATTEMPTS: i32 = 12;
 /// audit sequence number...) and makes the jobs idempotent.
 #[derive(Debug, Clone)]
 pub struct PatientEvent {
-    pub kind: NotificationKind,
     pub event_id: String,
-    pub facts: serde_json::Value,
+    pub notice: Notice,
+}
+
+/// The one way a notification job is written: on `conn`, in the caller's transaction.
+/// Returns false when a job of the same `dedupe_key` exists (a retried request).
+pub fn enqueue(
+    conn: &mut DbConn,
+    notification: &Notification,
+    channel: Channel,
+    dedupe_key: String,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let job = jobs::NewJob {
+        job_type: notification.kind().as_str().to_owned(),
+        channel: channel.as_str().to_owned(),
+        patient_id: notification.patient_id.clone(),
+        dedupe_key,
+        payload: notification.to_value(),
+        max_attempts: MAX_ATTEMPTS,
+    };
+    Ok(jobs::enqueue(conn, &job, now)?)
 }
 
 /// Enqueues on `conn` in the caller's transaction; returns the number of jobs added.
@@ -29,6 +60,7 @@ pub fn notify_patient(
     event: &PatientEvent,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
+    let kind = event.notice.kind();
     let mut channels: Vec<Channel> = patient
         .notification_means()
         .into_iter()
@@ -37,59 +69,44 @@ pub fn notify_patient(
             NotificationMeans::Email => Channel::Email,
             NotificationMeans::Post => Channel::Post,
         })
-        .filter(|c| *c != Channel::Post || event.kind.by_post())
+        .filter(|c| *c != Channel::Post || kind.by_post())
         .collect();
     if inbox::has_devices(conn, &patient.id)? {
         channels.push(Channel::Push);
     }
-    let payload = json!({
-        "kind": event.kind.as_str(),
-        "event_id": event.event_id,
-        "patient_id": patient.id,
-        "language": patient.language,
-        "name_en": patient.name_en,
-        "name_zh": patient.name_zh,
-        "occurred_at": now.to_rfc3339(),
-        "facts": event.facts,
-    });
+    let notification = Notification {
+        event_id: event.event_id.clone(),
+        patient_id: Some(patient.id.clone()),
+        destination: None,
+        language: patient.language.clone(),
+        name_en: Some(patient.name_en.clone()),
+        name_zh: patient.name_zh.clone(),
+        occurred_at: now.to_rfc3339(),
+        notice: event.notice.clone(),
+    };
+    // A secret goes only by the patient's chosen means: never by push, whose text lands
+    // on a lock screen and passes through Google and Apple, nor into the app inbox.
+    let without_secrets = notification.with_notice(notification.notice.without_secrets());
     let mut added = 0;
     for channel in channels {
-        let job = jobs::NewJob {
-            job_type: event.kind.as_str().to_owned(),
-            channel: channel.as_str().to_owned(),
-            patient_id: Some(patient.id.clone()),
-            dedupe_key: format!("{}:{}:{}", event.event_id, channel, patient.id),
-            // A secret goes only by the patient's chosen means: never by push, whose text
-            // lands on a lock screen and passes through Google and Apple.
-            payload: if channel == Channel::Push {
-                without_secrets(&payload)
-            } else {
-                payload.clone()
-            },
-            max_attempts: MAX_ATTEMPTS,
+        let job = if channel == Channel::Push {
+            &without_secrets
+        } else {
+            &notification
         };
-        if jobs::enqueue(conn, &job, now)? {
+        let dedupe_key = format!("{}:{}:{}", event.event_id, channel, patient.id);
+        if enqueue(conn, job, channel, dedupe_key, now)? {
             added += 1;
         }
     }
-    let mut inbox_payload = payload;
-    if let Some(facts) = inbox_payload
-        .get_mut("facts")
-        .and_then(|f| f.as_object_mut())
-    {
-        facts.remove("access_key"); // the inbox never keeps a secret
-    }
-    inbox::add(conn, &patient.id, event.kind.as_str(), &inbox_payload, now)?;
+    inbox::add(
+        conn,
+        &patient.id,
+        kind.as_str(),
+        &without_secrets.to_value(),
+        now,
+    )?;
     Ok(added)
-}
-
-fn without_secrets(payload: &serde_json::Value) -> serde_json::Value {
-    let mut clean = payload.clone();
-    if let Some(facts) = clean.get_mut("facts").and_then(|f| f.as_object_mut()) {
-        facts.remove("access_key");
-        facts.remove("code");
-    }
-    clean
 }
 
 /// A message to a substitute decision maker (not a patient): by SMS to their own mobile,
@@ -97,29 +114,22 @@ fn without_secrets(payload: &serde_json::Value) -> serde_json::Value {
 pub fn notify_sdm(
     conn: &mut DbConn,
     sdm: &SubstituteDecisionMaker,
-    kind: NotificationKind,
     event_id: &str,
-    facts: serde_json::Value,
+    notice: Notice,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let job = jobs::NewJob {
-        job_type: kind.as_str().to_owned(),
-        channel: Channel::Sms.as_str().to_owned(),
+    let notification = Notification {
+        event_id: event_id.to_owned(),
         patient_id: None,
-        dedupe_key: format!("{event_id}:sms:sdm:{}", sdm.id),
-        payload: json!({
-            "kind": kind.as_str(),
-            "event_id": event_id,
-            "destination": sdm.mobile,
-            "language": sdm.language,
-            "name_en": sdm.name_en,
-            "name_zh": sdm.name_zh,
-            "occurred_at": now.to_rfc3339(),
-            "facts": facts,
-        }),
-        max_attempts: MAX_ATTEMPTS,
+        destination: Some(sdm.mobile.clone()),
+        language: sdm.language.clone(),
+        name_en: Some(sdm.name_en.clone()),
+        name_zh: sdm.name_zh.clone(),
+        occurred_at: now.to_rfc3339(),
+        notice,
     };
-    Ok(jobs::enqueue(conn, &job, now)?)
+    let dedupe_key = format!("{event_id}:sms:sdm:{}", sdm.id);
+    enqueue(conn, &notification, Channel::Sms, dedupe_key, now)
 }
 
 /// As `notify_patient`, for an act someone did on the record: when a substitute decision
@@ -137,8 +147,8 @@ pub fn notify_patient_acted(
             Some(id) => crate::db::sdm::find(conn, id)?.map(|m| m.name_en),
             None => None,
         };
-        if let (Some(name), Some(facts)) = (name, event.facts.as_object_mut()) {
-            facts.insert("acted_by_sdm".to_owned(), serde_json::Value::String(name));
+        if let Some(name) = name {
+            event.notice.set_acted_by_sdm(name);
         }
     }
     notify_patient(conn, patient, &event, now)

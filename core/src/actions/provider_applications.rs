@@ -14,6 +14,7 @@ use super::throttle;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::provider_applications::{self as apps, ProviderApplication, ProviderDocument};
 use crate::db::{new_id, to_db, write_tx, DbConn};
+use crate::domain::notice::ProviderFacts;
 use crate::domain::{
     Actor, ApplicationChannel, AuditAction, AuditOutcome, Channel, DocumentType, EmailAddress,
     EstablishmentType, Language, NotificationKind, PostalAddress, Profession,
@@ -259,15 +260,22 @@ pub fn submit(
             json!({ "channel": channel.as_str(), "documents": new.documents.len() }),
             now,
         )?;
-        let facts = json!({
-            "reference": app.reference,
-            "code": seal_job_secret(hasher.sealer(), &format!("provider-application:{}", app.id), "code", &secret)?,
-        });
+        let event_id = format!("provider-application:{}", app.id);
+        let facts = ProviderFacts {
+            reference: Some(app.reference.clone()),
+            code: Some(seal_job_secret(
+                hasher.sealer(),
+                &event_id,
+                "code",
+                &secret,
+            )?),
+            ..ProviderFacts::default()
+        };
         tell_applicant(
             c,
             &app,
             NotificationKind::ProviderApplicationReceived,
-            &format!("provider-application:{}", app.id),
+            &event_id,
             facts,
             now,
         )?;
@@ -423,16 +431,14 @@ pub(crate) fn tell_applicant(
     app: &ProviderApplication,
     kind: NotificationKind,
     event_id: &str,
-    facts: serde_json::Value,
+    facts: ProviderFacts,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
     let language = Language::parse(&app.language).unwrap_or(Language::English);
     let mut facts = facts;
-    if let Some(f) = facts.as_object_mut() {
-        f.insert("provider_name_en".into(), json!(app.name_en));
-        f.insert("provider_name_zh".into(), json!(app.name_zh));
-        f.entry("reference").or_insert(json!(app.reference));
-    }
+    facts.provider.provider_name_en = Some(app.name_en.clone());
+    facts.provider.provider_name_zh = Some(app.name_zh.clone());
+    facts.reference.get_or_insert_with(|| app.reference.clone());
     let email = Addressee {
         key: format!("contact:{}", app.id),
         channel: Channel::Email,
@@ -457,9 +463,7 @@ pub(crate) fn tell_applicant(
         facts: facts.clone(),
     };
     let mut n = enqueue_to(conn, &[email], &event, now)?;
-    if let Some(f) = facts.as_object_mut() {
-        f.remove("code");
-    }
+    facts.code = None;
     n += enqueue_to(conn, &[letter], &ProviderEvent { facts, ..event }, now)?;
     Ok(n)
 }
@@ -557,7 +561,7 @@ pub fn add_documents(
             &app,
             NotificationKind::ProviderApplicationReceived,
             &sha_event(&event_id),
-            json!({}),
+            ProviderFacts::default(),
             now,
         )?;
         apps::find(c, &app.id)?.ok_or(CoreError::NotFound("provider_application"))

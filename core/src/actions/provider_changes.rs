@@ -18,6 +18,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::provider_changes::{self, StatusChange, APPLIED, LAPSED, SCHEDULED};
 use crate::db::providers::{self, Provider};
 use crate::db::{new_id, to_db, write_tx, DbConn};
+use crate::domain::notice::ProviderFacts;
 use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind, ProviderStatus};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ProviderId;
@@ -178,7 +179,7 @@ fn schedule(
     let event = ProviderEvent {
         kind: NotificationKind::ProviderStatusScheduled,
         event_id: format!("provider-change-scheduled:{}", change.id),
-        facts: change_facts(&change),
+        facts: change_notice(&change),
     };
     notify_provider(conn, &provider, &event, now)?;
     Ok(Decided { provider, change })
@@ -203,6 +204,17 @@ fn change_facts(change: &StatusChange) -> Value {
         "effective_on": change.effective_on.to_string(),
         "received_on": change.received_on.map(|d| d.to_string()),
     })
+}
+
+/// The facts of a change, as told.
+fn change_notice(change: &StatusChange) -> ProviderFacts {
+    ProviderFacts {
+        transition: Some(change.transition.clone()),
+        reason: Some(change.reason.clone()),
+        effective_on: Some(change.effective_on.to_string()),
+        received_on: change.received_on.map(|d| d.to_string()),
+        ..ProviderFacts::default()
+    }
 }
 
 /// Audits the change that took effect and tells the provider.
@@ -233,7 +245,7 @@ pub(crate) fn took_effect(
     let event = ProviderEvent {
         kind: NotificationKind::ProviderStatusChanged,
         event_id: format!("provider-change:{}", change.id),
-        facts: change_facts(change),
+        facts: change_notice(change),
     };
     notify_provider(conn, provider, &event, now)?;
     Ok(())

@@ -4,20 +4,21 @@
 //! transaction; the job names its destination (there is no patient to look up).
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 
-use super::notify::MAX_ATTEMPTS;
+use super::notify::enqueue;
 use crate::db::providers::Provider;
-use crate::db::{jobs, provider_changes, registrations, DbConn};
-use crate::domain::{Channel, Language, NotificationKind};
-use crate::error::CoreResult;
+use crate::db::{provider_changes, registrations, DbConn};
+use crate::domain::notice::{ProviderFacts, ProviderNames};
+use crate::domain::{Channel, Language, Notice, Notification, NotificationKind};
+use crate::error::{CoreError, CoreResult};
 
 /// One event to tell a provider about; `event_id` makes its jobs idempotent.
 #[derive(Debug, Clone)]
 pub struct ProviderEvent {
+    /// One of the provider kinds (`Notice::to_provider`).
     pub kind: NotificationKind,
     pub event_id: String,
-    pub facts: Value,
+    pub facts: ProviderFacts,
 }
 
 /// Someone written to: an address for the channel, the name on the message, the language.
@@ -62,14 +63,11 @@ pub fn notify_provider(
             language,
         });
     }
-    let mut facts = event.facts.clone();
-    if let Some(f) = facts.as_object_mut() {
-        f.insert("provider_id".into(), json!(provider.id));
-        f.insert("provider_name_en".into(), json!(provider.name_en));
-        f.insert("provider_name_zh".into(), json!(provider.name_zh));
-    }
     let event = ProviderEvent {
-        facts,
+        facts: ProviderFacts {
+            provider: ProviderNames::of(provider),
+            ..event.facts.clone()
+        },
         ..event.clone()
     };
     enqueue_to(conn, &to, &event, now)
@@ -91,26 +89,23 @@ pub fn enqueue_to(
     event: &ProviderEvent,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
+    let notice = Notice::to_provider(event.kind, event.facts.clone()).ok_or_else(|| {
+        CoreError::Internal(format!("{} is not a message to a provider", event.kind))
+    })?;
     let mut added = 0;
     for a in to {
-        let payload = json!({
-            "kind": event.kind.as_str(),
-            "event_id": event.event_id,
-            "language": a.language.as_str(),
-            "name_en": a.name,
-            "destination": a.destination,
-            "occurred_at": now.to_rfc3339(),
-            "facts": event.facts,
-        });
-        let job = jobs::NewJob {
-            job_type: event.kind.as_str().to_owned(),
-            channel: a.channel.as_str().to_owned(),
+        let notification = Notification {
+            event_id: event.event_id.clone(),
             patient_id: None,
-            dedupe_key: format!("{}:{}:{}", event.event_id, a.channel, a.key),
-            payload,
-            max_attempts: MAX_ATTEMPTS,
+            destination: Some(a.destination.clone()),
+            language: a.language.as_str().to_owned(),
+            name_en: Some(a.name.clone()),
+            name_zh: None,
+            occurred_at: now.to_rfc3339(),
+            notice: notice.clone(),
         };
-        if jobs::enqueue(conn, &job, now)? {
+        let dedupe_key = format!("{}:{}:{}", event.event_id, a.channel, a.key);
+        if enqueue(conn, &notification, a.channel, dedupe_key, now)? {
             added += 1;
         }
     }

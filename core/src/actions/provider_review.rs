@@ -17,6 +17,7 @@ use crate::db::accounts::{self, Account};
 use crate::db::provider_applications::{self as apps, ProviderApplication};
 use crate::db::providers::Provider;
 use crate::db::{new_id, registrations, to_db, write_tx, DbConn};
+use crate::domain::notice::{ProviderFacts, ProviderNames};
 use crate::domain::{
     AccountRole, AccountStatus, Channel, EmailAddress, Language, NotificationKind, PostalAddress,
     ProviderApplicationStatus as S,
@@ -114,7 +115,10 @@ pub fn decide(
                     &app,
                     NotificationKind::ProviderApplicationRefused,
                     "refused",
-                    json!({ "reason": reason }),
+                    ProviderFacts {
+                        reason: Some(reason.clone()),
+                        ..ProviderFacts::default()
+                    },
                     now,
                 )?;
                 (None, None)
@@ -125,7 +129,10 @@ pub fn decide(
                     &app,
                     NotificationKind::ProviderApplicationMoreRequested,
                     "more",
-                    json!({ "reason": note }),
+                    ProviderFacts {
+                        reason: Some(note.clone()),
+                        ..ProviderFacts::default()
+                    },
                     now,
                 )?;
                 (None, None)
@@ -154,7 +161,7 @@ fn tell(
     app: &ProviderApplication,
     kind: NotificationKind,
     step: &str,
-    facts: serde_json::Value,
+    facts: ProviderFacts,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
     // A second request for more on the same application is a new event.
@@ -246,11 +253,15 @@ fn register(
     apps::insert_activation(conn, &account.id, &token_digest(code), to_db(expires))?;
     apps::set_registered(conn, &app.id, &provider.id, &account.id)?;
     let app = apps::find(conn, &app.id)?.ok_or(CoreError::NotFound("provider_application"))?;
-    let facts = json!({
-        "provider_id": provider.id,
-        "username": account.username,
-        "expires_at": expires.to_rfc3339(),
-    });
+    let facts = ProviderFacts {
+        provider: ProviderNames {
+            provider_id: Some(provider.id.clone()),
+            ..ProviderNames::default()
+        },
+        username: Some(account.username.clone()),
+        expires_at: Some(expires.to_rfc3339()),
+        ..ProviderFacts::default()
+    };
     let event_id = format!("provider-application-approved:{}", app.id);
     tell_applicant(
         conn,
@@ -262,16 +273,17 @@ fn register(
     )?;
     // The code goes to the administrator alone, sealed in the job until delivered.
     let admin_event = format!("provider-administrator-activation:{}", account.id);
-    let mut secret_facts = facts;
-    if let Some(f) = secret_facts.as_object_mut() {
-        f.insert(
-            "code".into(),
-            seal_job_secret(hasher.sealer(), &admin_event, "code", code)?,
-        );
-        f.insert("provider_name_en".into(), json!(provider.name_en));
-        f.insert("provider_name_zh".into(), json!(provider.name_zh));
-        f.insert("reference".into(), json!(app.reference));
-    }
+    let secret_facts = ProviderFacts {
+        code: Some(seal_job_secret(
+            hasher.sealer(),
+            &admin_event,
+            "code",
+            code,
+        )?),
+        provider: ProviderNames::of(&provider),
+        reference: Some(app.reference.clone()),
+        ..facts
+    };
     let admin = Addressee {
         key: account.id.clone(),
         channel: Channel::Email,

@@ -14,7 +14,8 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::records::{self, SharedRecord};
 use crate::db::{approvals, consents, episodes, from_db, matrix, registrations, write_tx, DbConn};
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, NotificationKind};
+use crate::domain::notice::{ProviderNames, RecordAccessedFacts};
+use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 
@@ -166,13 +167,15 @@ fn granted(
     let records = records::of_types(conn, &patient.id, &data_types)?;
     let provider = staff.provider.as_ref();
     let event = PatientEvent {
-        kind: NotificationKind::RecordAccessed,
         event_id: format!("view:{}", entry.seq),
-        facts: json!({
-            "audit_seq": entry.seq,
-            "provider_id": provider.map(|p| p.id.clone()),
-            "provider_name_en": provider.map(|p| p.name_en.clone()),
-            "provider_name_zh": provider.map(|p| p.name_zh.clone()),
+        notice: Notice::RecordAccessed(RecordAccessedFacts {
+            audit_seq: entry.seq,
+            provider: ProviderNames {
+                provider_id: provider.map(|p| p.id.clone()),
+                provider_name_en: provider.map(|p| p.name_en.clone()),
+                provider_name_zh: provider.map(|p| p.name_zh.clone()),
+            },
+            access_times: None,
         }),
     };
     notify_patient(conn, patient, &event, now)?;

@@ -10,10 +10,11 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
 use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
+use crate::domain::notice::RegistrationFacts;
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, EmailAddress,
-    Language, MobileNumber, NotificationKind, NotificationMeans, PatientStatus, PersonName,
-    PostalAddress, Sex,
+    Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName, PostalAddress,
+    Sex,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
@@ -171,9 +172,10 @@ pub fn register_in_tx(
     };
     audit::append(conn, &entry, now)?;
     let event = PatientEvent {
-        kind: NotificationKind::RegistrationCompleted,
         event_id: format!("registered:{}", patient.id),
-        facts: json!({ "ehr_number": patient.ehr_number }),
+        notice: Notice::RegistrationCompleted(RegistrationFacts {
+            ehr_number: patient.ehr_number.clone(),
+        }),
     };
     notify_patient(conn, &patient, &event, now)?;
     let access_key = access_key::issue(conn, hasher, &patient, "registration", actor, now)?;

@@ -6,10 +6,10 @@
 //! it taken.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::provider_notices::{notify_provider, ProviderEvent};
 use crate::db::{accounts, providers, registrations, write_tx, DbConn};
+use crate::domain::notice::ProviderFacts;
 use crate::domain::NotificationKind;
 use crate::error::CoreResult;
 use crate::rules::reminder_window;
@@ -48,13 +48,13 @@ pub fn queue_registration_reminders(
                     "registration-expiring:{}:{}",
                     account.id, registration.expires_on
                 ),
-                facts: json!({
-                    "account_id": account.id,
-                    "professional": account.display_name,
-                    "username": account.username,
-                    "registration_number": account.registration_number,
-                    "expires_on": registration.expires_on.to_string(),
-                }),
+                facts: ProviderFacts {
+                    professional: Some(account.display_name.clone()),
+                    username: Some(account.username.clone()),
+                    registration_number: account.registration_number.clone(),
+                    expires_on: Some(registration.expires_on.to_string()),
+                    ..ProviderFacts::default()
+                },
             };
             notify_provider(c, &provider, &event, now)?;
             Ok(true)

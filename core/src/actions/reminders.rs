@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::notify::{notify_patient, PatientEvent};
 use crate::db::consents::SharingConsent;
@@ -16,7 +15,8 @@ use crate::db::schema::{
     consent_reminders as cr, patients as pt, providers as pv, sharing_consents as sc,
 };
 use crate::db::{from_db, to_db, write_tx, DbConn};
-use crate::domain::{ConsentStatus, NotificationKind, PatientStatus};
+use crate::domain::notice::{ConsentExpiringFacts, ProviderNames};
+use crate::domain::{ConsentStatus, Notice, PatientStatus};
 use crate::error::CoreResult;
 use crate::rules::consent_validity::REMINDER_DAYS;
 
@@ -70,14 +70,11 @@ pub fn queue_expiry_reminders(
                 continue;
             };
             let event = PatientEvent {
-                kind: NotificationKind::ConsentExpiring,
                 event_id: format!("expiring:{}", consent.id),
-                facts: json!({
-                    "consent_id": consent.id,
-                    "provider_id": provider.id,
-                    "provider_name_en": provider.name_en,
-                    "provider_name_zh": provider.name_zh,
-                    "expires_at": consent.expires_at.map(|t| from_db(t).to_rfc3339()),
+                notice: Notice::ConsentExpiring(ConsentExpiringFacts {
+                    consent_id: consent.id.clone(),
+                    provider: ProviderNames::of(provider),
+                    expires_at: consent.expires_at.map(|t| from_db(t).to_rfc3339()),
                 }),
             };
             notify_patient(c, patient, &event, now)?;

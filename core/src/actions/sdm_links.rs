@@ -14,8 +14,9 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::sdm::{self, SdmApplication, SdmLink, SubstituteDecisionMaker, ACTIVE, SUSPENDED};
 use crate::db::{new_id, to_db, write_tx, DbConn};
+use crate::domain::notice::{SdmActsForFacts, SdmLinkEndedFacts, SdmLinkedFacts};
 use crate::domain::{
-    AccountRole, Actor, ApplicationStatus, AuditAction, AuditOutcome, NotificationKind,
+    AccountRole, Actor, ApplicationStatus, AuditAction, AuditOutcome, Notice, NotificationKind,
     PatientStatus,
 };
 use crate::error::{CoreError, CoreResult};
@@ -237,17 +238,21 @@ fn make_link(
     }));
     audit::append(conn, &entry, now)?;
     let event = PatientEvent {
-        kind: NotificationKind::SdmLinked,
         event_id: format!("sdm_linked:{}", link.id),
-        facts: json!({ "sdm_name": maker.name_en, "relationship": link.relationship }),
+        notice: Notice::SdmLinked(SdmLinkedFacts {
+            sdm_name: maker.name_en.clone(),
+            relationship: link.relationship.clone(),
+        }),
     };
     notify_patient(conn, patient, &event, now)?;
     notify_sdm(
         conn,
         maker,
-        NotificationKind::SdmActsFor,
         &format!("sdm_acts_for:{}", link.id),
-        json!({ "patient_name": patient.name_en, "ehr_number": patient.ehr_number }),
+        Notice::SdmActsFor(SdmActsForFacts {
+            patient_name: patient.name_en.clone(),
+            ehr_number: patient.ehr_number.clone(),
+        }),
         now,
     )?;
     Ok(link)
@@ -309,15 +314,19 @@ fn end(
     } else {
         format!("sdm_link_ended:{}", link.id)
     };
+    let facts = SdmLinkEndedFacts {
+        sdm_name: maker.name_en.clone(),
+        patient_name: patient.name_en.clone(),
+        reason: reason.as_str().to_owned(),
+        ehr_number: Some(patient.ehr_number.clone()),
+    };
     let event = PatientEvent {
-        kind,
         event_id,
-        facts: json!({
-            "sdm_name": maker.name_en,
-            "patient_name": patient.name_en,
-            "reason": reason.as_str(),
-            "ehr_number": patient.ehr_number,
-        }),
+        notice: if kind == NotificationKind::CameOfAge {
+            Notice::CameOfAge(facts.clone())
+        } else {
+            Notice::SdmLinkEnded(facts.clone())
+        },
     };
     // Two parents' links end on one birthday: told once, when the last one ends.
     let others_remain = kind == NotificationKind::CameOfAge
@@ -328,12 +337,10 @@ fn end(
     notify_sdm(
         conn,
         &maker,
-        NotificationKind::SdmLinkEnded,
         &format!("sdm_link_ended:{}", link.id),
-        json!({
-            "sdm_name": maker.name_en,
-            "patient_name": patient.name_en,
-            "reason": reason.as_str(),
+        Notice::SdmLinkEnded(SdmLinkEndedFacts {
+            ehr_number: None,
+            ..facts
         }),
         now,
     )?;

@@ -8,9 +8,8 @@ use super::active_patient;
 use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{consents, patients, sessions, to_db, withdrawals, write_tx, DbConn};
-use crate::domain::{
-    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, NotificationKind,
-};
+use crate::domain::notice::WithdrawalFacts;
+use crate::domain::{Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, Notice};
 use crate::error::CoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +57,11 @@ pub fn withdraw(
         .details(json!({ "consents_ended": active.len() }));
         let logged = audit::append(conn, &entry, now)?;
         let event = PatientEvent {
-            kind: NotificationKind::Withdrawal,
             event_id: format!("withdrawal:{}", logged.seq),
-            facts: json!({ "consents_ended": active.len() }),
+            notice: Notice::Withdrawal(WithdrawalFacts {
+                consents_ended: active.len(),
+                acted_by_sdm: None,
+            }),
         };
         notify_patient_acted(conn, &patient, event, actor, now)?;
         Ok(Withdrawn {

@@ -3,6 +3,7 @@
 //! credentials). Database work runs on the blocking pool; no transaction is open while a
 //! provider is called.
 
+pub(crate) mod facts;
 mod push;
 
 use std::time::Duration;
@@ -10,8 +11,8 @@ use std::time::Duration;
 use ehealth_core::context::Services;
 use ehealth_core::db::jobs::Job;
 use ehealth_core::db::patients;
-use ehealth_core::domain::{Channel, Language, NotificationKind};
-use ehealth_core::seal::{open_job_secrets, JOB_SECRETS};
+use ehealth_core::domain::{Channel, Language, Notification};
+use ehealth_core::seal::open_secrets;
 use ehealth_core::CoreError;
 
 use crate::channels::{Channels, SendError};
@@ -67,45 +68,47 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 pub async fn deliver(services: &Services, channels: &Channels, job: &Job) -> Delivery {
-    let mut payload: serde_json::Value = match serde_json::from_str(&job.payload) {
-        Ok(p) => p,
-        Err(e) => return failed(format!("unreadable payload: {e}"), true),
-    };
-    // Secrets are sealed in the row; they are opened here, in memory only. A secret that
-    // does not open (its key retired) can never be delivered.
-    if let Err(e) = open_job_secrets(services.hasher.sealer(), &mut payload) {
-        return failed(e.to_string(), true);
-    }
-    let (Ok(kind), Ok(channel)) = (
-        NotificationKind::parse(&job.job_type),
-        Channel::parse(&job.channel),
-    ) else {
+    let Ok(channel) = Channel::parse(&job.channel) else {
         return failed(
             format!("unknown job {} / {}", job.job_type, job.channel),
             true,
         );
     };
+    let mut notification = match Notification::read(&job.job_type, &job.payload) {
+        Ok(n) => n,
+        Err(e) => return failed(format!("unreadable payload: {e}"), true),
+    };
+    // Secrets are sealed in the row; they are opened here, in memory only. A secret that
+    // does not open (its key retired) can never be delivered.
+    if let Err(e) = open_secrets(services.hasher.sealer(), &mut notification) {
+        return failed(e.to_string(), true);
+    }
     let recipient = {
-        let (s, j, p) = (services.clone(), job.clone(), payload.clone());
-        match blocking(move || Ok(recipient(&s, &j, channel, &p))).await {
+        let (s, j, n) = (services.clone(), job.clone(), notification.clone());
+        match blocking(move || Ok(recipient(&s, &j, channel, &n))).await {
             Ok(Ok(r)) => r,
             Ok(Err(d)) => return d,
             Err(e) => return failed(e.to_string(), false),
         }
     };
+    let kind = notification.kind();
     if channel == Channel::Push && channels.push.is_some() {
-        let message = render_push(kind, recipient.language, &payload);
+        let message = render_push(&notification, recipient.language);
         return push::push(services, channels, job, kind, &message).await;
     }
     let message = match channel {
-        Channel::Push => render_push(kind, recipient.language, &payload),
-        _ => render(kind, recipient.language, &payload),
+        Channel::Push => render_push(&notification, recipient.language),
+        _ => render(&notification, recipient.language),
     };
     let sent = send(services, channels, job, channel, &recipient, &message).await;
     match sent {
         Ok(provider_ref) => Delivery::Sent {
             provider_ref: Some(provider_ref),
-            scrubbed_payload: scrub(&payload),
+            // Stored once delivered: each secret replaced by `[delivered]`.
+            scrubbed_payload: notification
+                .notice
+                .scrubbed()
+                .map(|clean| notification.with_notice(clean).to_value()),
         },
         Err(e) => e.into(),
     }
@@ -158,18 +161,18 @@ async fn send(
     }
 }
 
-/// Where the message goes: `destination` in the payload when the event names one (a
+/// Where the message goes: the notification's `destination` when the event names one (a
 /// code for an applicant who is not yet a patient, or for a new mobile or email being
 /// verified), otherwise the patient's current address for the channel.
 fn recipient(
     services: &Services,
     job: &Job,
     channel: Channel,
-    payload: &serde_json::Value,
+    notification: &Notification,
 ) -> Result<Recipient, Delivery> {
-    let destination = payload["destination"]
-        .as_str()
-        .or_else(|| payload["facts"]["destination"].as_str())
+    let destination = notification
+        .destination
+        .as_deref()
         .filter(|d| !d.is_empty() && channel != Channel::Push);
     let patient = match job.patient_id.as_deref() {
         None => None,
@@ -184,13 +187,12 @@ fn recipient(
     };
     let language = match &patient {
         Some(p) => p.language().unwrap_or(Language::English),
-        None => Language::parse(payload["language"].as_str().unwrap_or("en"))
-            .unwrap_or(Language::English),
+        None => Language::parse(&notification.language).unwrap_or(Language::English),
     };
     let name = patient
         .as_ref()
         .map(|p| name_in(language, &p.name_en, p.name_zh.as_deref()))
-        .or_else(|| payload["name_en"].as_str().map(str::to_owned))
+        .or_else(|| notification.name_en.clone())
         .unwrap_or_default();
     let address = match (destination, &patient) {
         (Some(d), _) => Some(d.to_owned()),
@@ -218,23 +220,4 @@ fn name_in(language: Language, name_en: &str, name_zh: Option<&str>) -> String {
         (_, Some(zh)) if zh.trim().is_empty() => name_en.to_owned(),
         (_, Some(zh)) => zh.to_owned(),
     }
-}
-
-fn scrub(payload: &serde_json::Value) -> Option<serde_json::Value> {
-    let facts = payload.get("facts")?.as_object()?;
-    if !JOB_SECRETS.iter().any(|k| facts.contains_key(*k)) {
-        return None;
-    }
-    let mut clean = payload.clone();
-    if let Some(f) = clean.get_mut("facts").and_then(|f| f.as_object_mut()) {
-        for k in JOB_SECRETS {
-            if f.contains_key(k) {
-                f.insert(
-                    k.to_owned(),
-                    serde_json::Value::String("[delivered]".to_owned()),
-                );
-            }
-        }
-    }
-    Some(clean)
 }

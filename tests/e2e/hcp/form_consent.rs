@@ -6,7 +6,7 @@
 
 use diesel::prelude::*;
 use ehealth_core::db::schema::{form_consents, notification_jobs as nj, sharing_consents as sc};
-use ehealth_core::domain::{Language, NotificationKind};
+use ehealth_core::domain::{Language, Notification, NotificationKind};
 use serde_json::{json, Value};
 
 use super::helpers::*;
@@ -79,8 +79,8 @@ both_backends! {
             .select(nj::payload)
             .first(&mut app.conn())
             .unwrap();
-        let payload: Value = serde_json::from_str(&payload).unwrap();
-        let message = ehealth_notifier::messages::render(NotificationKind::ConsentGiven, Language::English, &payload);
+        let notification = Notification::read(NotificationKind::ConsentGiven.as_str(), &payload).unwrap();
+        let message = ehealth_notifier::messages::render(&notification, Language::English);
         assert!(message.body.contains("If this was not you, revoke it"), "{}", message.body);
 
         // The Office audits a provider's form consents; a professional may not.

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use ehealth_core::db::jobs::Job;
 use ehealth_core::db::schema::{notification_jobs as nj, provider_applications as pa};
-use ehealth_core::domain::{Language, NotificationKind};
+use ehealth_core::domain::{Language, Notification, NotificationKind};
 use ehealth_core::rules::hong_kong_date;
 use ehealth_core::seal::open_job_secrets;
 use serde_json::{json, Value};
@@ -65,7 +65,8 @@ pub fn jobs_of(app: &TestApp, kind: NotificationKind) -> Vec<(Job, Value)> {
 /// The text a job's recipient reads.
 pub fn text_of(kind: NotificationKind, payload: &Value) -> String {
     let language = Language::parse(payload["language"].as_str().unwrap()).unwrap();
-    ehealth_notifier::messages::render(kind, language, payload).body
+    let notification = Notification::read(kind.as_str(), &payload.to_string()).unwrap();
+    ehealth_notifier::messages::render(&notification, language).body
 }
 
 fn application_count(app: &TestApp) -> i64 {

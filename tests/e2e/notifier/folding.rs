@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 use ehealth_core::actions::notify::{notify_patient, PatientEvent};
 use ehealth_core::db::{jobs, write_tx};
-use ehealth_core::domain::NotificationKind;
-use serde_json::json;
+use ehealth_core::domain::notice::{ProviderNames, RecordAccessedFacts};
+use ehealth_core::domain::Notice;
 
 use super::harness::{self, SMS};
 use super::sms::{configure, twilio, TwilioStandIn};
@@ -16,9 +16,16 @@ use crate::support::TestApp;
 
 fn access(app: &TestApp, patient: &ehealth_core::db::patients::Patient, n: u32, provider: &str) {
     let event = PatientEvent {
-        kind: NotificationKind::RecordAccessed,
         event_id: format!("audit-{n}"),
-        facts: json!({"provider_id": provider, "provider_name_en": format!("Clinic {provider}")}),
+        notice: Notice::RecordAccessed(RecordAccessedFacts {
+            audit_seq: i64::from(n),
+            provider: ProviderNames {
+                provider_id: Some(provider.to_owned()),
+                provider_name_en: Some(format!("Clinic {provider}")),
+                provider_name_zh: None,
+            },
+            access_times: None,
+        }),
     };
     write_tx(&mut app.conn(), |c| {
         notify_patient(c, patient, &event, Utc::now())

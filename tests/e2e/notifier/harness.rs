@@ -9,7 +9,7 @@ use ehealth_core::actions::notify::{notify_patient, PatientEvent};
 use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::patients::{self, Patient};
 use ehealth_core::db::{new_id, write_tx, DbConn};
-use ehealth_core::domain::NotificationKind;
+use ehealth_core::domain::{Notification, NotificationKind};
 use ehealth_notifier::WorkerOptions;
 use serde_json::json;
 use tokio::sync::watch;
@@ -71,11 +71,14 @@ pub fn patient(conn: &mut DbConn, language: &str, means: Means) -> Patient {
 /// Enqueues a "registration completed" event, whose text carries `ehr` so that each
 /// message can be told apart at the provider.
 pub fn notify(conn: &mut DbConn, patient: &Patient, kind: NotificationKind, event: &str) -> usize {
+    // The facts of `kind` among these, as a stored job of that kind is read.
+    let facts = json!({ "facts": { "ehr_number": patient.ehr_number, "provider_name_en": "Harbour Clinic",
+                                   "provider_name_zh": "海港診所" } });
     let event = PatientEvent {
-        kind,
         event_id: event.to_owned(),
-        facts: json!({ "ehr_number": patient.ehr_number, "provider_name_en": "Harbour Clinic",
-                       "provider_name_zh": "海港診所" }),
+        notice: Notification::read(kind.as_str(), &facts.to_string())
+            .expect("facts")
+            .notice,
     };
     write_tx(conn, |c| notify_patient(c, patient, &event, Utc::now())).expect("enqueued")
 }

@@ -15,7 +15,8 @@ use std::time::Duration;
 use chrono::Utc;
 use ehealth_core::actions::notify::{notify_patient, PatientEvent};
 use ehealth_core::db::{devices, jobs, write_tx};
-use ehealth_core::domain::NotificationKind;
+use ehealth_core::domain::notice::AccessKeyIssuedFacts;
+use ehealth_core::domain::{Notice, NotificationKind};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -256,8 +257,9 @@ both_backends! {
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
         devices::register(&mut conn, &patient.id, "device-a", "ios", Utc::now()).expect("device");
-        let event = PatientEvent { kind: NotificationKind::AccessKeyIssued, event_id: "key-1".into(),
-            facts: json!({"ehr_number": patient.ehr_number, "access_key": "87654321"}) };
+        let event = PatientEvent { event_id: "key-1".into(),
+            notice: Notice::AccessKeyIssued(AccessKeyIssuedFacts {
+                access_key: Some("87654321".into()), acted_by_sdm: None }) };
         write_tx(&mut conn, |c| notify_patient(c, &patient, &event, Utc::now())).expect("enqueued");
         let push = &push_jobs(&mut conn, &patient)[0];
         assert!(!push.payload.contains("87654321"), "not even kept for the push: {}", push.payload);

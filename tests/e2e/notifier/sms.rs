@@ -184,6 +184,42 @@ backends_with_twilio! {
         assert!(!stored.payload.contains("482913"), "the code is not kept once delivered");
     }
 
+    async fn a_voice_line_code_queued_by_the_previous_release_is_delivered_and_scrubbed(
+        app: TestApp, server: MockServer, fail_first = 0, refuse = false
+    ) {
+        // The row as `actions/ivr_code.rs` wrote it before the outbox was typed: the
+        // destination under `facts`, the code sealed, keys in the stored order.
+        let mut conn = app.conn();
+        let patient = harness::patient(&mut conn, "en", SMS);
+        let sealed = ehealth_core::seal::seal_job_secret(
+            app.services.hasher.sealer(), "ivr-code-1", "code", "135790").expect("sealed");
+        let payload = format!(
+            r#"{{"event_id":"ivr-code-1","facts":{{"code":"{sealed}","destination":"+85291110000"}},"kind":"verification_code","language":"en","name_en":"{}","name_zh":null,"occurred_at":"2026-11-25T02:00:00+00:00","patient_id":"{}"}}"#,
+            patient.name_en, patient.id);
+        let job = NewJob {
+            job_type: "verification_code".into(),
+            channel: "sms".into(),
+            patient_id: Some(patient.id.clone()),
+            dedupe_key: "code:ivr-code-1".into(),
+            payload: serde_json::from_str(&payload).expect("json"),
+            max_attempts: 12,
+        };
+        jobs::enqueue(&mut conn, &job, Utc::now()).expect("enqueued");
+        let _worker = harness::start_worker(&app);
+        harness::wait_for(Duration::from_secs(10), "the code to be sent", || {
+            harness::all_jobs(&mut conn, &patient).iter().all(|j| j.status == jobs::DONE)
+        }).await;
+        let requests = server.received_requests().await.expect("recorded");
+        let sent = form(&requests[0].body);
+        assert_eq!(field(&sent, "To"), "+85291110000", "the destination it named");
+        assert_eq!(field(&sent, "Body"),
+            "Your eHealth verification code is 135790. Do not share it.\n\
+             Time: 2026-11-25 10:00. Enquiries: eHealth hotline 3467 6300.\n");
+        let stored = &harness::all_jobs(&mut conn, &patient)[0];
+        assert!(!stored.payload.contains("135790") && stored.payload.contains("[delivered]"),
+            "{}", stored.payload);
+    }
+
     async fn twilio_outage_backs_off_and_every_message_goes_after_recovery(
         app: TestApp, server: MockServer, fail_first = 6, refuse = false
     ) {
