@@ -8,6 +8,7 @@ pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hash_pool;
 pub mod ids;
 pub mod metrics;
 pub mod rules;
