@@ -128,10 +128,12 @@ impl Slot {
         let admitted = self.admitted;
         let job: Job = Box::new(move || {
             // A panic loses this answer (the caller gets an internal error), not the thread.
-            if let Ok(out) = catch_unwind(AssertUnwindSafe(work)) {
+            let out = catch_unwind(AssertUnwindSafe(work));
+            // The place is free before the caller hears back, so that its next try fits.
+            drop(admitted);
+            if let Ok(out) = out {
                 let _ = answer.send(out);
             }
-            drop(admitted);
         });
         self.jobs
             .send(job)
@@ -142,7 +144,7 @@ impl Slot {
     }
 }
 
-/// Counts a place as taken until dropped (after the work ran, or unused).
+/// Counts a place as taken until dropped (once the work ran, or unused).
 struct Admitted(Arc<AtomicUsize>);
 
 impl Drop for Admitted {
