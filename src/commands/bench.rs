@@ -26,7 +26,10 @@ pub fn argon2(config: Config, burst: usize) -> anyhow::Result<ExitCode> {
     );
     let stored = hasher.hash("12345678")?;
     let median = median_verification(&hasher, &stored)?;
-    println!("one verification: {:.1} ms (median of {SAMPLES})", ms(median));
+    println!(
+        "one verification: {:.1} ms (median of {SAMPLES})",
+        ms(median)
+    );
     let rss_before = rss_kib();
     let (took, admitted, busy) = burst_through_pool(&hasher, &stored, burst);
     println!(
@@ -35,7 +38,11 @@ pub fn argon2(config: Config, burst: usize) -> anyhow::Result<ExitCode> {
         admitted as f64 / took.as_secs_f64()
     );
     if let (Some(before), Some(after)) = (rss_before, rss_kib()) {
-        println!("RSS before the burst {} MiB, after {} MiB", before / 1024, after / 1024);
+        println!(
+            "RSS before the burst {} MiB, after {} MiB",
+            before / 1024,
+            after / 1024
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -52,13 +59,20 @@ fn median_verification(hasher: &SecretHasher, stored: &str) -> anyhow::Result<Du
 }
 
 /// `burst` callers at once, each on its own thread as blocking request threads would be.
-fn burst_through_pool(hasher: &SecretHasher, stored: &str, burst: usize) -> (Duration, usize, usize) {
+fn burst_through_pool(
+    hasher: &SecretHasher,
+    stored: &str,
+    burst: usize,
+) -> (Duration, usize, usize) {
     let start = Instant::now();
     let answers: Vec<bool> = thread::scope(|s| {
         let callers: Vec<_> = (0..burst)
             .map(|_| s.spawn(|| hasher.verify("87654321", stored).is_ok()))
             .collect();
-        callers.into_iter().map(|c| c.join().unwrap_or(false)).collect()
+        callers
+            .into_iter()
+            .map(|c| c.join().unwrap_or(false))
+            .collect()
     });
     let admitted = answers.iter().filter(|ok| **ok).count();
     (start.elapsed(), admitted, burst - admitted)

@@ -42,7 +42,9 @@ fn attempts(app: &TestApp, actor_id: &str) -> i64 {
 }
 
 fn failures_on_key(app: &TestApp, ehr: &str) -> i32 {
-    let patient = patients::find_by_ehr_number(&mut app.conn(), ehr).unwrap().unwrap();
+    let patient = patients::find_by_ehr_number(&mut app.conn(), ehr)
+        .unwrap()
+        .unwrap();
     access_keys::current(&mut app.conn(), &patient.id)
         .unwrap()
         .unwrap()
@@ -73,10 +75,19 @@ async fn a_burst_of_wrong_keys_gets_busy_answers_and_no_half_writes(app: TestApp
         }
     });
     let answers = futures::future::join_all(tries).await;
-    let busy = answers.iter().filter(|(s, c, retry)| *s == 503 && c == "busy" && *retry).count();
-    let wrong = answers.iter().filter(|(s, c, _)| *s == 403 && c == "wrong_access_key").count();
+    let busy = answers
+        .iter()
+        .filter(|(s, c, retry)| *s == 503 && c == "busy" && *retry)
+        .count();
+    let wrong = answers
+        .iter()
+        .filter(|(s, c, _)| *s == 403 && c == "wrong_access_key")
+        .count();
     assert_eq!(busy + wrong, BURST, "only busy or wrong: {answers:?}");
-    assert!(busy > 0, "a pool of 1 + 1 refuses some of {BURST}: {answers:?}");
+    assert!(
+        busy > 0,
+        "a pool of 1 + 1 refuses some of {BURST}: {answers:?}"
+    );
     assert!(wrong >= 1, "the admitted tries are answered: {answers:?}");
     // A refusal wrote nothing; every admitted wrong key counted exactly once.
     assert_eq!(attempts(&app, &nurse_id), wrong as i64);
@@ -95,7 +106,11 @@ async fn a_burst_of_wrong_keys_gets_busy_answers_and_no_half_writes(app: TestApp
     drop(held);
     let (status, body) = key_consent(&app, &nurse, &ehr, &key, "give").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(failures_on_key(&app, &ehr), 0, "a right key resets the count");
+    assert_eq!(
+        failures_on_key(&app, &ehr),
+        0,
+        "a right key resets the count"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
