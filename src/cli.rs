@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Measurements of this machine, for tuning the configuration.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Print a shell completion script, e.g. `ehealth completions bash >
     /// /etc/bash_completion.d/ehealth`.
     Completions {
@@ -80,6 +85,18 @@ pub enum PostalCommand {
         /// Where to write the PDF and the manifest.
         #[arg(long, default_value = ".", value_name = "DIR")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time one Argon2id verification with the configured `security.argon2` (median of
+    /// several), then a burst of concurrent ones through the bounded pool: its throughput,
+    /// its busy refusals and the memory before and after.
+    Argon2 {
+        /// Concurrent verifications in the burst.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        burst: usize,
     },
 }
 

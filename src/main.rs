@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{AuditCommand, Cli, Command, PostalCommand};
+use cli::{AuditCommand, BenchCommand, Cli, Command, PostalCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,6 +45,9 @@ fn main() -> ExitCode {
             AuditCommand::Checkpoint => commands::audit::checkpoint(config),
             AuditCommand::Sequence { once } => commands::audit::sequence(config, once),
         },
+        Command::Bench {
+            command: BenchCommand::Argon2 { burst },
+        } => commands::bench::argon2(config, burst),
         Command::Totp { secret } => commands::totp(&secret),
         Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     };

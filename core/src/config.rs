@@ -272,6 +272,10 @@ pub struct SecurityConfig {
     /// seals, all open). Never the development keys in production.
     pub seal_keys: SecretString,
     pub argon2: Argon2Cost,
+    /// Threads that run Argon2 (0: one per core) and tries that may wait for one (0: four
+    /// per thread); beyond them a try is refused as busy (see `hash_pool`).
+    pub argon2_threads: usize,
+    pub argon2_queue: usize,
     pub session_ttl_minutes: i64,
     pub code_ttl_minutes: i64,
     pub access_key_max_failures: u32,
@@ -386,6 +390,8 @@ impl Default for SecurityConfig {
             code_key: SecretString::from(DEFAULT_CODE_KEY),
             seal_keys: SecretString::from(crate::seal::DEVELOPMENT_KEYS),
             argon2: Argon2Cost::default(),
+            argon2_threads: 0,
+            argon2_queue: 0,
             session_ttl_minutes: 30,
             code_ttl_minutes: 10,
             access_key_max_failures: 5,

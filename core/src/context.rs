@@ -8,6 +8,7 @@ use crate::actions::demo::{self, DemoSummary};
 use crate::config::Config;
 use crate::db::{account_factors, write_tx, Database};
 use crate::error::CoreResult;
+use crate::hash_pool::PoolSize;
 use crate::seal::SecretBox;
 use crate::secret::SecretHasher;
 
@@ -31,7 +32,9 @@ impl Services {
             );
         }
         let sealer = SecretBox::from_config(&config.security.seal_keys)?;
-        let hasher = SecretHasher::new(config.security.argon2, config.security.code_key.clone())?
+        let security = &config.security;
+        let pool = PoolSize::from_config(security.argon2_threads, security.argon2_queue);
+        let hasher = SecretHasher::with_pool(security.argon2, security.code_key.clone(), pool)?
             .with_sealer(sealer);
         // TOTP secrets stored in clear before sealing existed, or under a retired key,
         // are (re)sealed once here, before any sign-in reads them.

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     RateLimited,
     /// A dependency such as the database is down (503).
     Unavailable,
+    /// Too much work waiting (the Argon2 pool is full); try again shortly (503).
+    Busy,
     Internal,
 }
 
@@ -39,6 +41,8 @@ pub enum CoreError {
     Locked { code: &'static str, message: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    #[error("the service is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error")]
@@ -94,6 +98,7 @@ impl CoreError {
             | Self::Locked { code, .. } => code,
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Busy { .. } => "busy",
             Self::Database(_) | Self::Internal(_) => "internal_error",
         }
     }
@@ -108,6 +113,7 @@ impl CoreError {
             Self::Locked { .. } => ErrorKind::Locked,
             Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Busy { .. } => ErrorKind::Busy,
             Self::Database(_) | Self::Internal(_) => ErrorKind::Internal,
         }
     }

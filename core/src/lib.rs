@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hong_kong_time;
+pub mod hash_pool;
 pub mod ids;
 pub mod metrics;
 pub mod rules;

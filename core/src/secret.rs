@@ -1,7 +1,9 @@
 //! How secrets are kept. Low-entropy standing secrets (access keys, passwords) get a slow
 //! salted Argon2id hash. Short-lived 6-digit codes get an HMAC keyed by a server secret
 //! that is not in the database. High-entropy random tokens (sessions) are looked up by
-//! their SHA-256 digest. Every comparison is constant-time.
+//! their SHA-256 digest. Every comparison is constant-time. Argon2id runs only on the
+//! bounded pool of `hash_pool` (its memory stays on the pool's few threads); a caller who
+//! finds the pool full gets `CoreError::Busy`.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -13,6 +15,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::CoreError;
+use crate::hash_pool::{HashPool, PoolSize, Slot};
 use crate::seal::SecretBox;
 
 /// Argon2id cost. The defaults follow OWASP's second recommended set (19 MiB, 2 passes).
@@ -44,10 +47,20 @@ pub struct SecretHasher {
     /// Seals the secrets that must be read back (see `seal`); development keys unless
     /// `with_sealer` gives the configured ones.
     sealer: SecretBox,
+    pool: HashPool,
 }
 
 impl SecretHasher {
+    /// A hasher with the default pool: a thread per core, four tries queued per thread.
     pub fn new(cost: Argon2Cost, code_key: SecretString) -> Result<Self, CoreError> {
+        Self::with_pool(cost, code_key, PoolSize::default())
+    }
+
+    pub fn with_pool(
+        cost: Argon2Cost,
+        code_key: SecretString,
+        size: PoolSize,
+    ) -> Result<Self, CoreError> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -56,6 +69,7 @@ impl SecretHasher {
             code_key,
             decoy: String::new(),
             sealer: SecretBox::development(),
+            pool: HashPool::start(size)?,
         };
         hasher.decoy = hasher.hash(&random_token())?;
         Ok(hasher)
@@ -70,30 +84,32 @@ impl SecretHasher {
         &self.sealer
     }
 
+    pub fn pool_size(&self) -> PoolSize {
+        self.pool.size()
+    }
+
+    /// A place in the Argon2 pool for one hash or verification, or `Busy`. Taken before
+    /// the particulars are looked up, a refusal says nothing about them.
+    pub fn reserve(&self) -> Result<HashTurn<'_>, CoreError> {
+        Ok(HashTurn {
+            hasher: self,
+            slot: self.pool.reserve()?,
+        })
+    }
+
     /// PHC string (`$argon2id$v=19$m=...`) with a fresh random salt.
     pub fn hash(&self, secret: &str) -> Result<String, CoreError> {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        self.argon2
-            .hash_password(secret.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
+        self.reserve()?.hash(secret)
     }
 
     /// Constant-time verification; a malformed stored hash counts as a mismatch.
-    pub fn verify(&self, secret: &str, stored: &str) -> bool {
-        match PasswordHash::new(stored) {
-            Ok(parsed) => self
-                .argon2
-                .verify_password(secret.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
+    pub fn verify(&self, secret: &str, stored: &str) -> Result<bool, CoreError> {
+        self.reserve()?.verify(secret, stored)
     }
 
     /// Spends the time of one verification and fails: for a secret with no stored hash.
-    pub fn verify_decoy(&self, secret: &str) -> bool {
-        let _ = self.verify(secret, &self.decoy);
-        false
+    pub fn verify_decoy(&self, secret: &str) -> Result<bool, CoreError> {
+        self.reserve()?.verify_decoy(secret)
     }
 
     /// HMAC-SHA256 of a one-time code, bound to what it is for (`purpose:subject`).
@@ -119,6 +135,41 @@ impl SecretHasher {
         mac.update(b"\0");
         mac.update(code.as_bytes());
         mac.finalize().into_bytes().to_vec()
+    }
+}
+
+/// One admitted Argon2 computation: it runs on a pool thread while the caller waits.
+pub struct HashTurn<'a> {
+    hasher: &'a SecretHasher,
+    slot: Slot,
+}
+
+impl HashTurn<'_> {
+    pub fn hash(self, secret: &str) -> Result<String, CoreError> {
+        let (argon2, secret) = (self.hasher.argon2.clone(), SecretString::from(secret));
+        self.slot.run(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon2
+                .hash_password(secret.expose_secret().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
+        })?
+    }
+
+    pub fn verify(self, secret: &str, stored: &str) -> Result<bool, CoreError> {
+        let argon2 = self.hasher.argon2.clone();
+        let (secret, stored) = (SecretString::from(secret), stored.to_owned());
+        self.slot.run(move || match PasswordHash::new(&stored) {
+            Ok(parsed) => argon2
+                .verify_password(secret.expose_secret().as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        })
+    }
+
+    pub fn verify_decoy(self, secret: &str) -> Result<bool, CoreError> {
+        let decoy = self.hasher.decoy.clone();
+        self.verify(secret, &decoy).map(|_| false)
     }
 }
 
@@ -157,11 +208,35 @@ mod tests {
         let stored = h.hash("12345678").expect("hash");
         assert!(stored.starts_with("$argon2id$"));
         assert!(!stored.contains("12345678"));
-        assert!(h.verify("12345678", &stored));
-        assert!(!h.verify("12345679", &stored));
-        assert!(!h.verify("12345678", "not a hash"));
+        assert!(h.verify("12345678", &stored).expect("admitted"));
+        assert!(!h.verify("12345679", &stored).expect("admitted"));
+        assert!(!h.verify("12345678", "not a hash").expect("admitted"));
         assert_ne!(stored, h.hash("12345678").expect("hash"), "salted");
-        assert!(!h.verify_decoy("12345678"));
+        assert!(!h.verify_decoy("12345678").expect("admitted"));
+    }
+
+    #[test]
+    fn a_full_pool_refuses_before_any_verification() {
+        let cheap = Argon2Cost {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let size = PoolSize {
+            threads: 1,
+            queue: 0,
+        };
+        let h = SecretHasher::with_pool(cheap, SecretString::from("k"), size).expect("hasher");
+        let stored = h.hash("12345678").expect("hash");
+        let held = h.reserve().expect("the one place");
+        for refused in [h.verify("12345678", &stored), h.verify_decoy("12345678")] {
+            assert!(
+                matches!(refused, Err(CoreError::Busy { .. })),
+                "{refused:?}"
+            );
+        }
+        assert!(held.verify("12345678", &stored).expect("admitted"));
+        assert!(h.verify("12345678", &stored).expect("free again"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The operator commands.
 
 pub mod audit;
+pub mod bench;
 pub mod postal;
 pub mod serve;
 

@@ -1,6 +1,7 @@
 //! End-to-end tests of the provider counter and the Office (issue 4), over HTTP on both
 //! databases.
 
+mod busy;
 mod counter;
 mod dead_jobs;
 mod fhir;

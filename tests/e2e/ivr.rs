@@ -4,6 +4,7 @@
 //! snapshot-tested under `tests/e2e/ivr/snapshots/` so that a reviewer can read what
 //! callers hear.
 
+mod busy;
 pub(crate) mod call;
 mod callbacks;
 mod concurrency;

@@ -58,7 +58,7 @@ fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Locked => StatusCode::LOCKED,
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Unavailable | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -100,7 +100,10 @@ impl ResponseError for ApiError {
             body["error"]["field"] = json!(field);
         }
         let mut response = HttpResponse::build(status);
-        if let Self::Core(CoreError::RateLimited { retry_after_secs }) = self {
+        if let Self::Core(
+            CoreError::RateLimited { retry_after_secs } | CoreError::Busy { retry_after_secs },
+        ) = self
+        {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         response.json(body)

@@ -15,7 +15,7 @@ use crate::error::CoreResult;
 use crate::ids::AccessKey;
 use crate::rules::LockoutPolicy;
 use crate::seal::seal_job_secret;
-use crate::secret::SecretHasher;
+use crate::secret::{HashTurn, SecretHasher};
 
 /// Issues a new key (the old one stops working), audits it and sends it by the patient's
 /// selected means. Runs in the caller's transaction. The key is returned once, to be
@@ -76,7 +76,101 @@ pub enum KeyCheck {
     NoKey,
 }
 
-/// Checks `typed` against the patient's current key in the caller's transaction.
+/// A typed key verified, outside the write transaction, against the key current then
+/// (Argon2id is slow: on SQLite it would hold the one writer lock). `check_verified` uses
+/// the answer only if that key is still the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    key_id: Option<String>,
+    matched: bool,
+}
+
+/// Verifies `typed` against the patient's current key, reading only. Exactly one Argon2id
+/// verification in the pool's `turn`, whatever is found: a decoy when there is no key or
+/// it is locked, so that the time taken says nothing.
+pub fn verify_current(
+    conn: &mut DbConn,
+    turn: HashTurn<'_>,
+    patient_id: &str,
+    typed: &AccessKey,
+) -> CoreResult<Verified> {
+    match access_keys::current(conn, patient_id)? {
+        Some(record) if record.locked_at.is_none() => Ok(Verified {
+            matched: turn.verify(typed.expose(), &record.key_hash)?,
+            key_id: Some(record.id),
+        }),
+        other => {
+            turn.verify_decoy(typed.expose())?;
+            Ok(Verified {
+                key_id: other.map(|r| r.id),
+                matched: false,
+            })
+        }
+    }
+}
+
+/// A key verified before the write transaction for the patient the particulars named then
+/// (none: a decoy was spent), so that the transaction only counts.
+#[derive(Debug, Clone)]
+pub struct Prechecked {
+    patient_id: Option<String>,
+    verified: Verified,
+}
+
+impl Prechecked {
+    /// Spends the `turn` on `patient`'s current key, or on a decoy if there is no patient.
+    pub fn run(
+        conn: &mut DbConn,
+        turn: HashTurn<'_>,
+        patient: Option<&Patient>,
+        typed: &AccessKey,
+    ) -> CoreResult<Self> {
+        let Some(patient) = patient else {
+            turn.verify_decoy(typed.expose())?;
+            let verified = Verified {
+                key_id: None,
+                matched: false,
+            };
+            return Ok(Self {
+                patient_id: None,
+                verified,
+            });
+        };
+        Ok(Self {
+            verified: verify_current(conn, turn, &patient.id, typed)?,
+            patient_id: Some(patient.id.clone()),
+        })
+    }
+
+    /// In the transaction, nobody has the particulars: spends the decoy unless it was.
+    pub fn decoy(this: Option<&Self>, hasher: &SecretHasher, typed: &AccessKey) -> CoreResult<()> {
+        if this.is_none_or(|c| c.patient_id.is_some()) {
+            hasher.verify_decoy(typed.expose())?;
+        }
+        Ok(())
+    }
+
+    /// In the transaction, the verification for `patient`: the one made before if it was
+    /// for them, else one now.
+    pub fn for_patient(
+        this: Option<&Self>,
+        conn: &mut DbConn,
+        hasher: &SecretHasher,
+        patient: &Patient,
+        typed: &AccessKey,
+    ) -> CoreResult<Verified> {
+        match this {
+            Some(c) if c.patient_id.as_deref() == Some(patient.id.as_str()) => {
+                Ok(c.verified.clone())
+            }
+            _ => verify_current(conn, hasher.reserve()?, &patient.id, typed),
+        }
+    }
+}
+
+/// Checks `typed` against the patient's current key in the caller's transaction,
+/// verifying it there. Where the caller can, it verifies first (`verify_current`) and
+/// then calls `check_verified` in its transaction.
 pub fn check(
     conn: &mut DbConn,
     hasher: &SecretHasher,
@@ -86,6 +180,35 @@ pub fn check(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<KeyCheck> {
+    let verified = verify_current(conn, hasher.reserve()?, &patient.id, typed)?;
+    let attempt = KeyAttempt {
+        patient,
+        typed,
+        verified: &verified,
+        actor,
+    };
+    check_verified(conn, hasher, policy, &attempt, now)
+}
+
+/// A typed key, its verification done beforehand, and who typed it.
+pub struct KeyAttempt<'a> {
+    pub patient: &'a Patient,
+    pub typed: &'a AccessKey,
+    pub verified: &'a Verified,
+    pub actor: &'a Actor,
+}
+
+/// The counting part of a check, in the caller's transaction: the failure counter and the
+/// lock are read again under the patient's lock, so that concurrent tries count exactly.
+/// If the key changed since it was verified, it is verified again here (rare).
+pub fn check_verified(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    policy: &LockoutPolicy,
+    attempt: &KeyAttempt<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<KeyCheck> {
+    let (patient, actor) = (attempt.patient, attempt.actor);
     let audit_try = |conn: &mut DbConn, outcome: AuditOutcome, reason: &str| {
         let entry = NewAuditEntry::new(AuditAction::AccessKeyAttempt, actor.clone(), outcome)
             .patient(&patient.id)
@@ -96,7 +219,6 @@ pub fn check(
     // read the same failure count and undercount.
     patients::lock(conn, &patient.id)?;
     let Some(record) = access_keys::current(conn, &patient.id)? else {
-        hasher.verify_decoy(typed.expose());
         audit_try(conn, AuditOutcome::Refused, "no_access_key")?;
         return Ok(KeyCheck::NoKey);
     };
@@ -104,7 +226,11 @@ pub fn check(
         audit_try(conn, AuditOutcome::Locked, "access_key_locked")?;
         return Ok(KeyCheck::Locked);
     }
-    if hasher.verify(typed.expose(), &record.key_hash) {
+    let matched = match &attempt.verified.key_id {
+        Some(id) if *id == record.id => attempt.verified.matched,
+        _ => hasher.verify(attempt.typed.expose(), &record.key_hash)?,
+    };
+    if matched {
         access_keys::reset_failures(conn, &record.id)?;
         audit_try(conn, AuditOutcome::Succeeded, "access_key_accepted")?;
         return Ok(KeyCheck::Accepted);

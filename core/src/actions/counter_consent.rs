@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access_key::{self, KeyCheck};
+use super::access_key::{self, KeyAttempt, KeyCheck, Prechecked};
 use super::accounts::Staff;
 use super::consent::{self, ConsentRequest};
 use super::throttle;
@@ -21,6 +21,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::{AuditAction, AuditOutcome, ConsentChannel, ConsentType};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
+use crate::rules::LockoutPolicy;
 use crate::secret::SecretHasher;
 
 /// How the professional names the patient.
@@ -86,8 +87,14 @@ pub fn with_access_key(
         (_, Some(t @ (ConsentType::OneYear | ConsentType::Indefinite))) => Some(t),
         _ => return Err(CoreError::invalid("type", "must be one_year or indefinite")),
     };
+    let checked = key_first(conn, hasher, security, staff, who, key, now)?;
     let patient = write_tx(conn, |conn| {
-        check_key(conn, hasher, security, staff, who, key, now)
+        let guess = Guess {
+            who,
+            key,
+            checked: checked.as_ref(),
+        };
+        check_key(conn, hasher, security, staff, &guess, now)
     })??;
     let current = consents::current(conn, &patient.id, provider.as_str())?;
     let Some(consent_type) = consent_type else {
@@ -125,9 +132,11 @@ pub fn with_access_key(
     consent::give(conn, &request, now)
 }
 
-/// The throttles, the patient and the key check, in the caller's transaction. The outer
-/// result is committed; the inner one is the answer.
-fn check_key(
+/// The key's Argon2id verification, before the write transaction (on SQLite it would hold
+/// the one writer lock): a place in the pool first (`Busy` before the patient is looked
+/// up), then exactly one verification whatever is found. None if the staff look
+/// throttled: their try will be refused without a check.
+fn key_first(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     security: &SecurityConfig,
@@ -135,8 +144,26 @@ fn check_key(
     who: &PatientRef,
     key: &AccessKey,
     now: DateTime<Utc>,
-) -> CoreResult<CoreResult<Patient>> {
-    let scopes = [
+) -> CoreResult<Option<Prechecked>> {
+    let turn = hasher.reserve()?;
+    for (scope, _) in guess_scopes(security, staff) {
+        if throttle::retry_after_unlocked(conn, &scope, now)?.is_some() {
+            return Ok(None);
+        }
+    }
+    let patient = find_patient(conn, who)?;
+    Prechecked::run(conn, turn, patient.as_ref(), key).map(Some)
+}
+
+/// The patient named, the key typed, and its verification made before the transaction.
+struct Guess<'a> {
+    who: &'a PatientRef,
+    key: &'a AccessKey,
+    checked: Option<&'a Prechecked>,
+}
+
+fn guess_scopes(security: &SecurityConfig, staff: &Staff) -> [(String, LockoutPolicy); 2] {
+    [
         (
             format!("keyguess:account:{}", staff.account.id),
             security.account_policy(),
@@ -145,7 +172,21 @@ fn check_key(
             format!("keyguess:provider:{}", staff.provider_id().unwrap_or("-")),
             security.provider_policy(),
         ),
-    ];
+    ]
+}
+
+/// The throttles, the patient and the key check, in the caller's transaction. The outer
+/// result is committed; the inner one is the answer.
+fn check_key(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    security: &SecurityConfig,
+    staff: &Staff,
+    guess: &Guess<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<CoreResult<Patient>> {
+    let (who, key) = (guess.who, guess.key);
+    let scopes = guess_scopes(security, staff);
     // One account's tries queue behind its counter's lock (exact). The provider's counter
     // is only read here, so that every counter of a provider does not queue behind one
     // lock for the length of a key check (Argon2); each failure is still counted.
@@ -175,7 +216,7 @@ fn check_key(
         Ok(())
     };
     let Some(patient) = find_patient(conn, who)? else {
-        hasher.verify_decoy(key.expose());
+        Prechecked::decoy(guess.checked, hasher, key)?;
         count_against_staff(conn)?;
         audit_staff_try(
             conn,
@@ -188,7 +229,15 @@ fn check_key(
         return Ok(Err(CoreError::NotFound("patient")));
     };
     let policy = security.access_key_policy();
-    match access_key::check(conn, hasher, &policy, &patient, key, &staff.actor(), now)? {
+    let verified = Prechecked::for_patient(guess.checked, conn, hasher, &patient, key)?;
+    let actor = staff.actor();
+    let attempt = KeyAttempt {
+        patient: &patient,
+        typed: key,
+        verified: &verified,
+        actor: &actor,
+    };
+    match access_key::check_verified(conn, hasher, &policy, &attempt, now)? {
         KeyCheck::Accepted => Ok(Ok(patient)),
         KeyCheck::Wrong { remaining } => {
             count_against_staff(conn)?;

@@ -8,9 +8,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
-use super::access_key::{self, KeyCheck};
+use super::access_key::{self, KeyAttempt, KeyCheck, Prechecked};
 use super::ivr_code;
-use super::ivr_throttle::{count_wrong_identity, throttled};
+use super::ivr_throttle::{count_wrong_identity, looks_throttled, throttled};
 use super::notify::{notify_patient, PatientEvent};
 use crate::config::SecurityConfig;
 use crate::db::access_keys;
@@ -81,7 +81,8 @@ fn caller_actor(caller: &str) -> Actor {
     Actor::new(ActorKind::Caller, caller)
 }
 
-/// Checks the claim and its proof in one transaction with the counters and audit entries.
+/// Checks the claim and its proof in one transaction with the counters and audit entries;
+/// a key is verified before it (`key_first`), the transaction only counts.
 pub fn identify(
     conn: &mut DbConn,
     hasher: &SecretHasher,
@@ -90,6 +91,10 @@ pub fn identify(
     proof: &Proof,
     now: DateTime<Utc>,
 ) -> CoreResult<Identification> {
+    let checked = match proof {
+        Proof::Key(key) => key_first(conn, hasher, claim, key, now)?,
+        Proof::Code(_) => None,
+    };
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);
@@ -98,7 +103,7 @@ pub fn identify(
         // none, whether or not the details match: the time taken says nothing of them.
         let Some(patient) = claimed_patient(conn, claim)? else {
             if let Proof::Key(key) = proof {
-                hasher.verify_decoy(key.expose());
+                Prechecked::decoy(checked.as_ref(), hasher, key)?;
             }
             return count_mismatch(conn, security, claim, now);
         };
@@ -106,13 +111,18 @@ pub fn identify(
             Proof::Key(key) => {
                 let policy = security.access_key_policy();
                 let actor = caller_actor(claim.caller);
-                match access_key::check(conn, hasher, &policy, &patient, key, &actor, now)? {
+                let verified =
+                    Prechecked::for_patient(checked.as_ref(), conn, hasher, &patient, key)?;
+                let attempt = KeyAttempt {
+                    patient: &patient,
+                    typed: key,
+                    verified: &verified,
+                    actor: &actor,
+                };
+                match access_key::check_verified(conn, hasher, &policy, &attempt, now)? {
                     KeyCheck::Accepted => return Ok(Identification::Identified(Box::new(patient))),
-                    KeyCheck::Locked => {
-                        // A locked key is not verified; spend the same time as a check.
-                        hasher.verify_decoy(key.expose());
-                        Identification::KeyLocked
-                    }
+                    // A locked key cost a decoy verification before: the same time.
+                    KeyCheck::Locked => Identification::KeyLocked,
                     KeyCheck::Wrong { .. } | KeyCheck::NoKey => Identification::Mismatch,
                 }
             }
@@ -134,6 +144,25 @@ pub fn identify(
         };
         Ok(count_wrong_identity(conn, security, claim, now)?.unwrap_or(outcome))
     })
+}
+
+/// The key's Argon2id verification, before the write transaction (on SQLite it would hold
+/// the one writer lock): a place in the pool first (`Busy` before any detail is read), then
+/// exactly one verification whatever the details. None for a caller who looks throttled:
+/// their try will be refused without a check.
+fn key_first(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    claim: &Claim<'_>,
+    key: &AccessKey,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<Prechecked>> {
+    let turn = hasher.reserve()?;
+    if looks_throttled(conn, claim, now)? {
+        return Ok(None);
+    }
+    let patient = claimed_patient(conn, claim)?;
+    Prechecked::run(conn, turn, patient.as_ref(), key).map(Some)
 }
 
 /// Sends a one-time code to the claimed patient's mobile if the eHR number and date of

@@ -52,6 +52,26 @@ pub(crate) fn throttled(
     Ok(Some(outcome))
 }
 
+/// Whether `throttled` would refuse, reading only: to spare the slow key check of a try
+/// that will be refused (the transaction decides, with the caller's row locked).
+pub(crate) fn looks_throttled(
+    conn: &mut DbConn,
+    claim: &Claim<'_>,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let scopes = [
+        caller_scope(claim.caller),
+        identifier_scope(claim.id),
+        GLOBAL_SCOPE.to_owned(),
+    ];
+    for scope in &scopes {
+        if locked(conn, scope, now)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 fn locked(conn: &mut DbConn, scope: &str, now: DateTime<Utc>) -> CoreResult<bool> {
     let state = attempts::load(conn, scope)?;
     Ok(state.is_some_and(|s| matches!(s.gate(now), Gate::Locked(_))))

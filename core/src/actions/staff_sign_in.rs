@@ -60,8 +60,14 @@ pub fn sign_in(
     creds: &Credentials,
     now: DateTime<Utc>,
 ) -> CoreResult<SignedIn> {
+    let checked = password_first(conn, hasher, creds, now)?;
     let attempt = write_tx(conn, |conn| {
-        try_sign_in(conn, hasher, security, totp_check, creds, now)
+        let factors = Factors {
+            totp_check,
+            creds,
+            checked: checked.as_ref(),
+        };
+        try_sign_in(conn, hasher, security, &factors, now)
     })?;
     match attempt {
         Attempt::Done(signed_in) => Ok(*signed_in),
@@ -71,16 +77,82 @@ pub fn sign_in(
     }
 }
 
+/// A password verified before the write transaction, against the account found then (none:
+/// a decoy was spent).
+struct Checked {
+    account: Option<(String, String)>,
+    matched: bool,
+}
+
+fn scope_of(creds: &Credentials) -> String {
+    let provider = creds.provider_id.as_ref().map(ProviderId::as_str);
+    format!("signin:{}:{}", provider.unwrap_or("office"), creds.username)
+}
+
+/// The password's Argon2id verification, before the write transaction (on SQLite it would
+/// hold the one writer lock): a place in the pool first (`Busy` before the account is
+/// looked up), then exactly one verification, a decoy if there is no such account. None
+/// for a login that looks throttled: its try will be refused without a check.
+fn password_first(
+    conn: &mut DbConn,
+    hasher: &SecretHasher,
+    creds: &Credentials,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<Checked>> {
+    let turn = hasher.reserve()?;
+    if throttle::retry_after_unlocked(conn, &scope_of(creds), now)?.is_some() {
+        return Ok(None);
+    }
+    let provider = creds.provider_id.as_ref().map(ProviderId::as_str);
+    let checked = match accounts::find_by_login(conn, provider, &creds.username)? {
+        Some(a) => Checked {
+            matched: turn.verify(&creds.password, &a.password_hash)?,
+            account: Some((a.id, a.password_hash)),
+        },
+        None => Checked {
+            matched: turn.verify_decoy(&creds.password)?,
+            account: None,
+        },
+    };
+    Ok(Some(checked))
+}
+
+/// What the transaction checks: the credentials, the password's verification made before.
+struct Factors<'a> {
+    totp_check: TotpCheck,
+    creds: &'a Credentials,
+    checked: Option<&'a Checked>,
+}
+
+impl Factors<'_> {
+    /// Whether the password is right for `account` (none: spend a decoy), using the
+    /// verification made before if it was of the same account and hash.
+    fn password_ok(&self, hasher: &SecretHasher, account: Option<&Account>) -> CoreResult<bool> {
+        let before = self.checked.map(|c| (c.account.as_ref(), c.matched));
+        let password = &self.creds.password;
+        match (account, before) {
+            (Some(a), Some((Some((id, hash)), matched)))
+                if *id == a.id && *hash == a.password_hash =>
+            {
+                Ok(matched)
+            }
+            (None, Some((None, _))) => Ok(false),
+            (Some(a), _) => hasher.verify(password, &a.password_hash),
+            (None, _) => hasher.verify_decoy(password),
+        }
+    }
+}
+
 fn try_sign_in(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     security: &SecurityConfig,
-    totp_check: TotpCheck,
-    creds: &Credentials,
+    factors: &Factors<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<Attempt> {
+    let (totp_check, creds) = (factors.totp_check, factors.creds);
     let provider = creds.provider_id.as_ref().map(ProviderId::as_str);
-    let scope = format!("signin:{}:{}", provider.unwrap_or("office"), creds.username);
+    let scope = scope_of(creds);
     let record = |conn: &mut DbConn, account: Option<&Account>, outcome, reason: &str| {
         let actor = match account.map(|a| (a, a.role())) {
             Some((a, Ok(AccountRole::UserAdmin))) => Actor::new(ActorKind::UserAdmin, a.id.clone()),
@@ -101,9 +173,10 @@ fn try_sign_in(
         return Ok(Attempt::Throttled(secs));
     }
     let account = accounts::find_by_login(conn, provider, &creds.username)?;
+    let password_ok = factors.password_ok(hasher, account.as_ref())?;
     let step = match &account {
-        Some(a) => second_factor(hasher, totp_check, a, creds, now),
-        None => hasher.verify_decoy(&creds.password).then_some(0),
+        Some(a) if password_ok => second_factor(hasher, totp_check, a, creds, now),
+        _ => None,
     };
     let (Some(account), Some(step)) = (account.as_ref(), step) else {
         throttle::fail(conn, &scope, &security.account_policy(), now)?;
@@ -145,7 +218,7 @@ fn try_sign_in(
     })))
 }
 
-/// The TOTP step matched, if the password is right and the code matches. The password is
+/// The TOTP step matched, if the code matches (the password was right). The password is
 /// always verified (a decoy when there is no account) so timing does not tell which.
 fn second_factor(
     hasher: &SecretHasher,
@@ -154,7 +227,7 @@ fn second_factor(
     creds: &Credentials,
     now: DateTime<Utc>,
 ) -> Option<i64> {
-    if !hasher.verify(&creds.password, &account.password_hash) || !account.totp_enabled {
+    if !account.totp_enabled {
         return None;
     }
     let stored = account.totp_secret.as_deref()?;

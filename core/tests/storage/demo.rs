@@ -34,7 +34,7 @@ both_backends! {
         let ehr = EhrNumber::parse(&summary.patient_ehr_number).unwrap();
         let patient = patients::find_by_ehr_number(conn, ehr.as_str()).unwrap().unwrap();
         let key = access_keys::current(conn, &patient.id).unwrap().unwrap();
-        assert!(hasher.verify(&summary.patient_access_key, &key.key_hash));
+        assert!(hasher.verify(&summary.patient_access_key, &key.key_hash).unwrap());
         let clinic = consents::current(conn, &patient.id, provider(CLINIC).as_str())
             .unwrap()
             .expect("the demo patient consents to the clinic");

@@ -75,7 +75,7 @@ both_backends! {
         let key = access_keys::current(conn, &id).unwrap().unwrap();
         assert!(key.key_hash.starts_with("$argon2id$"), "{}", key.key_hash);
         assert!(!key.key_hash.contains(registered.access_key.expose()));
-        assert!(hasher.verify(registered.access_key.expose(), &key.key_hash));
+        assert!(hasher.verify(registered.access_key.expose(), &key.key_hash).unwrap());
         assert_eq!((key.issued_channel.as_str(), key.failed_attempts), ("registration", 0));
 
         let events: Vec<_> = audit::for_patient(conn, &id, None, 10)

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use ehealth_core::actions::ivr::{self as ivr_actions, Claim, ClaimedId, Identification, Proof};
 use ehealth_core::actions::ivr_sdm::{self, SdmIdentification, SdmProof};
-use ehealth_core::error::CoreResult;
+use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::{AccessKey, EhrNumber, OneTimeCode};
 
 use super::{Step, Turn};
@@ -248,7 +248,15 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
         &claim,
         proof,
         turn.now,
-    )?;
+    );
+    let outcome = match outcome {
+        // Refused before any detail was checked: the caller may call again as they were.
+        Err(CoreError::Busy { .. }) => {
+            let busy = turn.script().busy.to_owned();
+            return Ok(turn.end(vec![busy]));
+        }
+        other => other?,
+    };
     Ok(match outcome {
         Identification::Identified(patient) => {
             turn.call.patient_id = Some(patient.id.clone());

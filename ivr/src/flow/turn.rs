@@ -296,6 +296,17 @@ fn language_menu(voices: &IvrVoices) -> Vec<Say> {
         .collect()
 }
 
+/// Says the line is busy and hangs up: the answer when the Argon2 pool is full. No operator
+/// is offered: a burst of tries must not become a queue at the operators.
+pub fn busy(services: &Services, voice: Voice) -> Response {
+    let script = voice.script();
+    let language = voice.say_voice(&services.config.ivr.voices).clone();
+    Response::new()
+        .say(&language, script.busy)
+        .say(&language, script.goodbye)
+        .push(Verb::Hangup)
+}
+
 /// Says an apology and offers the operator: what a caller hears instead of Twilio's
 /// "application error" when something fails on our side.
 pub fn apology(services: &Services, voice: Voice) -> Response {

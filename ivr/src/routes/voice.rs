@@ -5,8 +5,9 @@
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
-use ehealth_api::http::errors::blocking;
+use ehealth_api::http::errors::{blocking, ApiError};
 use ehealth_core::context::Services;
+use ehealth_core::CoreError;
 
 use crate::flow::{self, turn};
 use crate::texts::Voice;
@@ -47,6 +48,13 @@ async fn answer(
     .await;
     let body = match result {
         Ok(twiml) => twiml,
+        Err(ApiError::Core(CoreError::Busy { .. })) => {
+            tracing::warn!(
+                path = webhook.path_and_query,
+                "voice webhook refused: the Argon2 pool is full"
+            );
+            turn::busy(&services, spoken_voice(&webhook)).render()
+        }
         Err(error) => {
             ehealth_core::metrics::metrics().ivr_voice_failures.inc();
             let call_sid = webhook.param("CallSid").unwrap_or("");

@@ -46,6 +46,7 @@ pub static SCRIPT: Script = Script {
     operator: "請稍候，我們正為閣下接駁接線生。",
     no_operator: "對不起，現時沒有接線生可以接聽。",
     apology: "對不起，我們的系統出現問題。",
+    busy: "對不起，現時線路非常繁忙，請於數分鐘後再致電。",
     goodbye: "多謝致電醫健通，再見。",
     too_many_tries: "對不起，我們未能接收有效的輸入，請稍後再致電。再見。",
     when,

@@ -45,6 +45,7 @@ pub static SCRIPT: Script = Script {
     operator: "Please hold while we connect you to an operator.",
     no_operator: "Sorry, no operator is available at the moment.",
     apology: "Sorry, something went wrong on our side.",
+    busy: "Sorry, the line is very busy at the moment. Please call again in a few minutes.",
     goodbye: "Thank you for calling eHealth. Goodbye.",
     too_many_tries: "Sorry, we did not receive a valid entry. Please call again later. Goodbye.",
     when,

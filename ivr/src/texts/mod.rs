@@ -111,6 +111,8 @@ pub struct Script {
     pub operator: &'static str,
     pub no_operator: &'static str,
     pub apology: &'static str,
+    /// Too many callers are being checked at once (the Argon2 pool is full).
+    pub busy: &'static str,
     pub goodbye: &'static str,
     pub too_many_tries: &'static str,
     /// How a moment is said, in Hong Kong time.

@@ -45,6 +45,7 @@ pub static SCRIPT: Script = Script {
     operator: "请稍候，我们正为您接通接线员。",
     no_operator: "对不起，现在没有接线员可以接听。",
     apology: "对不起，我们的系统出现问题。",
+    busy: "对不起，现在线路非常繁忙，请几分钟后再致电。",
     goodbye: "谢谢致电医健通，再见。",
     too_many_tries: "对不起，我们未能接收有效的输入，请稍后再致电。再见。",
     when,
