@@ -189,7 +189,8 @@ fn check_key(
     let scopes = guess_scopes(security, staff);
     // One account's tries queue behind its counter's lock (exact). The provider's counter
     // is only read here, so that every counter of a provider does not queue behind one
-    // lock for the length of a key check (Argon2); each failure is still counted.
+    // lock (the key was verified before the transaction; a fallback verifies here); each
+    // failure is still counted.
     let (account, provider) = (&scopes[0].0, &scopes[1].0);
     let waits = [
         (account, throttle::retry_after(conn, account, now)?),
