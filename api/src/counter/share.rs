@@ -23,9 +23,9 @@ use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, L
 use crate::http::errors::{blocking, ApiError};
 
 const PATH: &str = "/counter/share";
-/// A form post's largest body: the document's limit, with room for the form's URL
-/// encoding (up to three bytes a character) and pretty-printing.
-const MAX_FORM_BYTES: usize = 4 * MAX_DOCUMENT_BYTES;
+/// A form post's largest body: the api's limit for every body (`text_input` reads no more),
+/// which leaves room for a 48 KB document's URL encoding when it is mostly letters.
+const MAX_FORM_BYTES: usize = crate::http::errors::JSON_LIMIT;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ShareForm {
