@@ -53,10 +53,10 @@ pub struct SignedForm {
 
 /// The form under a found patient: by signed form or by the smart HKIC.
 pub fn form(lang: Lang, ehr: &str) -> Markup {
-    let field = |label: &str, id: &'static str| {
+    let field = |label: &str, id: &'static str, name: &'static str| {
         html! {
             label for=(id) { (label) }
-            input id=(id) name=(id) autocomplete="off";
+            input id=(id) name=(name) autocomplete="off";
         }
     };
     html! {
@@ -79,10 +79,10 @@ pub fn form(lang: Lang, ehr: &str) -> Markup {
                     option value="birth_certificate" { (lang.t("Birth certificate", "出生證明書")) }
                     option value="exit_entry_permit" { (lang.t("Exit-entry permit", "出入境證件")) }
                 }
-                (field(lang.t("Document number", "文件號碼"), "signed_doc_number"))
-                (field(lang.t("Place of issue (documents other than HKIC)", "簽發地（香港身份證以外的文件）"), "signed_doc_place"))
-                (field(lang.t("The scanned form's document number in your records", "表格掃描本在貴機構紀錄中的文件編號"), "form_number"))
-                (field(lang.t("The scanned form's SHA-256 (64 hexadecimal characters, from your scanner)", "表格掃描本的 SHA-256（64個十六進位字元，由掃描系統提供）"), "form_sha256"))
+                (field(lang.t("Document number", "文件號碼"), "signed_doc_number", "doc_number"))
+                (field(lang.t("Place of issue (documents other than HKIC)", "簽發地（香港身份證以外的文件）"), "signed_doc_place", "doc_place"))
+                (field(lang.t("The scanned form's document number in your records", "表格掃描本在貴機構紀錄中的文件編號"), "form_number", "form_number"))
+                (field(lang.t("The scanned form's SHA-256 (64 hexadecimal characters, from your scanner)", "表格掃描本的 SHA-256（64個十六進位字元，由掃描系統提供）"), "form_sha256", "form_sha256"))
             }
             label for="signed_type" { (lang.t("Type", "類別")) }
             select #signed_type name="type" {

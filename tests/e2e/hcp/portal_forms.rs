@@ -41,6 +41,9 @@ both_backends! {
         let cookie = sign_in(&app, 0).await;
         let page = patient_page(&app, &cookie, &ehr).await;
         assert!(page.contains("id=\"signed-consent\""), "the signed-form consent under the patient: {page}");
+        for name in ["channel", "card_data", "doc_type", "doc_number", "doc_place", "form_number", "form_sha256", "type"] {
+            assert!(page.contains(&format!("name=\"{name}\"")), "the form posts {name}");
+        }
         let id = form_id_of(&page, "signed-consent");
         let pairs = [("ehr_number", ehr.as_str()), ("channel", "form"), ("doc_type", "hkic"), ("doc_number", "A123456(3)"),
             ("form_number", "F-2026-0001"), ("form_sha256", SHA), ("type", "indefinite"), ("form_id", &id)];
