@@ -190,9 +190,9 @@ try {
   await page.navigate(`${base}/counter/find`);
   await submit(page, "find", { by: "ehr", number: env("EHR") });
   await submit(page, "signed-consent", { channel: "form", signed_doc_type: "hkic", signed_doc_number: env("HKIC"),
-    form_number: "F-2026-0001", form_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", signed_type: "indefinite" });
+    form_number: "F-2026-0001", form_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", signed_type: "one_year" });
   const recorded = await text(page, "result");
-  check(recorded.includes("Recorded") && recorded.includes("indefinite"), `the signed form's consent is recorded: "${recorded}" ${await text(page, "error")} ${await page.eval("location.pathname + ' ' + document.title")}`);
+  check(recorded.includes("Recorded") && recorded.includes("one year"), `the signed form's consent is recorded: "${recorded}" ${await text(page, "error")}`);
   check((await text(page, "confirmation")).includes("how to revoke"), "the patient's confirmation is named");
   await audit(page, "form-consent-done-en");
 

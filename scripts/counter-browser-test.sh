@@ -14,6 +14,11 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
+# The Traditional Chinese pages' screenshots need a CJK font (else every glyph is a box).
+if [ -n "${SCREENSHOTS:-}" ] && [ -z "$(fc-list :lang=zh-tw 2>/dev/null)" ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
+fi
 command -v node >/dev/null || { echo "node (>= 20) is needed" >&2; exit 1; }
 axe_dir="$PWD/target/axe-core"
 axe_js="$axe_dir/node_modules/axe-core/axe.min.js"
