@@ -34,6 +34,9 @@ async fn patient_page(app: &TestApp, cookie: &str, ehr: &str) -> String {
     r.text().await.unwrap()
 }
 
+/// Fields posted, the status expected, words the page must say.
+type BadInput = (&'static [(&'static str, &'static str)], u16, &'static str);
+
 both_backends! {
     async fn a_signed_form_double_posted_at_once_is_recorded_once(app: TestApp) {
         let summary = demo(&app);
@@ -76,7 +79,7 @@ both_backends! {
         let summary = demo(&app);
         let ehr = summary.patient_ehr_number.clone();
         let cookie = sign_in(&app, 0).await;
-        let cases: [(&[(&str, &str)], u16, &str); 5] = [
+        let cases: [BadInput; 5] = [
             (&[("channel", "form"), ("doc_type", "hkic"), ("doc_number", "C668668(9)"), ("form_number", "F1"), ("form_sha256", SHA)],
                 403, "is not this patient's"),
             (&[("channel", "form"), ("doc_type", "hkic"), ("doc_number", "A123456(3)"), ("form_number", "F1"), ("form_sha256", "abc")],
