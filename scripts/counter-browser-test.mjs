@@ -1,15 +1,22 @@
 // Walks the eHR portal (/counter) in headless Chromium over the DevTools protocol (no npm
 // packages at run time but axe-core, whose axe.min.js the shell script installs and names
 // in AXE_JS): a front desk's day in both languages. Signs in with a TOTP code computed
-// from the demo secret, finds the demo patient by eHR number and by HKIC, takes consent
-// with a wrong then the right access key, switches to Traditional Chinese, revokes at the
-// patient's request, signs out. On every page axe-core must report no WCAG 2.1 A/AA
-// violation; a screenshot of each page is written to SCREENSHOTS (docs/images).
+// from the demo secret; finds a pending applicant (applied through the app's API, the
+// SMS code read from the notifier's outbox) by HKIC and verifies them with consent; finds
+// the demo patient by eHR number, takes consent with a wrong then the right access key,
+// views the records (a restricted type withheld), records a signed consent form, shares a
+// record (a wrong document first); switches to Traditional Chinese, finds the patient by
+// HKIC, revokes at the patient's request, signs out; the clinic's user administrator
+// creates an HCProf account and enrols its authenticator (the secret read from the page,
+// its code computed), and the new professional signs in with it. On every page axe-core
+// must report no WCAG 2.1 A/AA violation; a screenshot of each page is written to
+// SCREENSHOTS (docs/images).
 //
 // Environment: BASE (api URL), CHROMIUM, HCP_ID, USERNAME, PASSWORD, TOTP_SECRET, EHR,
-// HKIC, ACCESS_KEY, PROFILE_DIR (a fresh --user-data-dir), AXE_JS, SCREENSHOTS (optional).
+// HKIC, ACCESS_KEY, ADMIN (the user administrator's username), OUTBOX (the notifier's
+// outbox directory), PROFILE_DIR (a fresh --user-data-dir), AXE_JS, SCREENSHOTS (optional).
 import { createHmac } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { Cdp, check, env, launch } from "./cdp.mjs";
 
 // RFC 6238: HMAC-SHA1 over the 30-second counter, dynamic truncation, 6 digits.
@@ -56,8 +63,8 @@ async function audit(page, name) {
 
 const text = (page, id) => page.eval(`document.getElementById(${JSON.stringify(id)})?.textContent ?? ''`);
 
-// The clinic's own system shares two records through the API first (a clinic without one
-// would use the portal's share page, not built yet): an allergy and a clinical note (a
+// The clinic's own system shares two records through the API first (the portal's share
+// page, for a clinic without one, is walked below): an allergy and a clinical note (a
 // restricted type). The API's sign-in takes this 30-second step's code, the portal's the
 // next step's (a code is used once).
 const step = Math.floor(Date.now() / 30_000);
@@ -77,6 +84,38 @@ for (const [data_type, document] of [
   });
   if (r.status !== 201) throw new Error(`sharing ${data_type} failed: ${r.status} ${await r.text()}`);
 }
+
+// A pending applicant: applies in the app and verifies the mobile with the SMS code, which
+// the notifier writes to the outbox.
+const applicant = { hkic: "C668668(9)", mobile: "+85291234567" };
+async function apply() {
+  const r = await fetch(`${base}/v1/app/applications`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ id_document: { type: "hkic", number: applicant.hkic }, name_en: "WONG, Siu Ming",
+      name_zh: "黃小明", date_of_birth: "1990-02-28", sex: "M", mobile: applicant.mobile,
+      language: "zh-Hant", notification_means: ["sms"] }),
+  });
+  if (r.status !== 201) throw new Error(`applying failed: ${r.status} ${await r.text()}`);
+  const { id } = await r.json();
+  let code = "";
+  for (let i = 0; i < 200 && !code; i++) {
+    const dir = `${env("OUTBOX")}/sms`;
+    for (const f of await readdir(dir).catch(() => [])) {
+      const body = await readFile(`${dir}/${f}`, "utf8").catch(() => "");
+      if (body.includes(applicant.mobile)) code = body.split("\n\n").slice(1).join("\n\n").match(/\b\d{6}\b/)?.[0] ?? "";
+    }
+    if (!code) await new Promise((done) => setTimeout(done, 100));
+  }
+  if (!code) throw new Error("no SMS code in the outbox");
+  const v = await fetch(`${base}/v1/app/applications/${id}/verify-mobile`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
+  });
+  if (v.status !== 200) throw new Error(`verifying the mobile failed: ${v.status} ${await v.text()}`);
+}
+await apply();
+
+// Ticks a checkbox by id (submit() sets values only).
+const tick = (page, ...ids) => page.eval(ids.map((id) => `document.getElementById(${JSON.stringify(id)}).checked = true;`).join(""));
 
 try {
   const page = new Cdp(ws);
@@ -103,6 +142,18 @@ try {
   check((await page.eval("location.pathname")) === "/counter/find", "signing in leads to the find page");
   check(await page.eval("document.cookie === 'counter_lang=en' || document.cookie === ''"), "the session cookie is HttpOnly (not visible to scripts)");
   await audit(page, "find-en");
+
+  await submit(page, "find", { by: "hkic", number: applicant.hkic });
+  check((await text(page, "state")).includes("pending"), `the applicant found by HKIC is pending verification: "${await text(page, "state")}"`);
+  await audit(page, "applicant-en");
+  await tick(page, "document_checked", "contact_confirmed");
+  await submit(page, "verify", { doc_type: "hkic", doc_number: applicant.hkic, with_consent: "one_year" });
+  const verified = await text(page, "result");
+  check(verified.includes("Registration is complete"), `the applicant is verified and registered: "${verified}"`);
+  check((await text(page, "ehr")).length >= 12, "the new eHR number is shown");
+  check(!(await page.eval("document.body.textContent")).match(/access key[^.]*\b\d{8}\b/), "the access key itself is never shown");
+  await audit(page, "verify-done-en");
+  await page.navigate(`${base}/counter/find`);
 
   await submit(page, "find", { by: "ehr", number: env("EHR") });
   check((await text(page, "state")).includes("Registered"), "the patient found by eHR number is registered");
@@ -135,6 +186,28 @@ try {
   check((await text(page, "approvals")).includes("waiting for the patient's answer"), "the request is listed until it is answered");
   await audit(page, "approval-en");
 
+  // A signed consent form, recorded under the patient found.
+  await page.navigate(`${base}/counter/find`);
+  await submit(page, "find", { by: "ehr", number: env("EHR") });
+  await submit(page, "signed-consent", { channel: "form", signed_doc_type: "hkic", signed_doc_number: env("HKIC"),
+    form_number: "F-2026-0001", form_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", signed_type: "one_year" });
+  const recorded = await text(page, "result");
+  check(recorded.includes("Recorded") && recorded.includes("one year"), `the signed form's consent is recorded: "${recorded}" ${await text(page, "error")}`);
+  check((await text(page, "confirmation")).includes("how to revoke"), "the patient's confirmation is named");
+  await audit(page, "form-consent-done-en");
+
+  // Sharing a record: a document that does not fit its type first, then one that does.
+  await page.navigate(`${base}/counter/share`);
+  await audit(page, "share-en");
+  await submit(page, "share", { share_ehr: env("EHR"), data_type: "referrals", document: '{"resourceType": "Patient"}' });
+  const misfit = await text(page, "error");
+  check(misfit.includes("ServiceRequest") && misfit.includes("Patient"), `a document of the wrong type is told in plain words: "${misfit}"`);
+  await audit(page, "share-error-en");
+  await submit(page, "share", { share_ehr: env("EHR"), data_type: "referrals",
+    document: JSON.stringify({ resourceType: "ServiceRequest", status: "active", intent: "order", subject: { display: "the patient" } }, null, 2) });
+  check((await text(page, "result")).includes("Shared: a record of Healthcare referrals"), "the record is shared");
+  await audit(page, "share-done-en");
+
   // The language switch is on every page and remembered.
   const switched = page.once("Page.loadEventFired");
   await page.eval("document.querySelector('#language button').click()");
@@ -161,6 +234,30 @@ try {
   await page.navigate(`${base}/counter/find`);
   check((await page.eval("location.pathname")) === "/counter", "after sign-out the find page needs sign-in again");
   await audit(page, "sign-in-zh-Hant");
+
+  // The clinic's user administrator, in Chinese: a new HCProf and its authenticator.
+  await submit(page, "sign-in", { hcp_id: env("HCP_ID"), username: env("ADMIN"), password: env("PASSWORD"),
+    totp_code: totp(env("TOTP_SECRET"), Date.now() / 1000) });
+  check((await page.eval("location.pathname")) === "/counter/accounts", "the user administrator starts at the accounts");
+  check((await text(page, "accounts")).includes(env("USERNAME")), "the clinic's accounts are listed");
+  await audit(page, "accounts-zh-Hant");
+  await submit(page, "new-account", { username: "nurselam", display_name: "LAM Wing Yan", new_password: "correct horse battery staple",
+    profession: "nurse", registration_number: "N12345" });
+  check((await text(page, "result")).includes("nurselam"), `the account is created: "${await text(page, "result")}"`);
+  await audit(page, "account-created-zh-Hant");
+  const loaded = page.once("Page.loadEventFired");
+  await page.eval("document.getElementById('enrol-nurselam').requestSubmit()");
+  await loaded;
+  const secret = (await text(page, "totp-secret")).trim();
+  check(/^[A-Z2-7]{32}$/.test(secret), `the secret is on the page as text: "${secret}"`);
+  check(await page.eval("document.getElementById('qr').naturalWidth > 0"), "the QR code is shown");
+  await audit(page, "enrol-zh-Hant");
+  const signedOut = page.once("Page.loadEventFired");
+  await page.eval("document.getElementById('sign-out').requestSubmit()");
+  await signedOut;
+  await submit(page, "sign-in", { hcp_id: env("HCP_ID"), username: "nurselam", password: "correct horse battery staple",
+    totp_code: totp(secret, Date.now() / 1000) });
+  check((await page.eval("location.pathname")) === "/counter/find", "the new professional signs in with the enrolled authenticator");
   console.log("counter browser test passed");
 } finally {
   chrome.kill();

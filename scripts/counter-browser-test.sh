@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Headless-Chromium test of the eHR portal (/counter): builds the ehealth binary, starts
 # the api over a fresh SQLite database with the demo data, and walks a front desk's day
-# with scripts/counter-browser-test.mjs (Node; the DevTools protocol by hand). Installs
+# with scripts/counter-browser-test.mjs (Node; the DevTools protocol by hand); the notifier
+# runs beside it to write the applicant's SMS code to the outbox. Installs
 # Debian's chromium if it is missing, and the axe-core accessibility checker from npm
 # into target/axe-core (kept there for the next run). With SCREENSHOTS=docs/images the
 # pages' screenshots in docs/counter-and-office.md are re-taken. Exit status 0 when every
@@ -12,6 +13,11 @@ cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+# The Traditional Chinese pages' screenshots need a CJK font (else every glyph is a box).
+if [ -n "${SCREENSHOTS:-}" ] && [ -z "$(fc-list :lang=zh-tw 2>/dev/null)" ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk
 fi
 command -v node >/dev/null || { echo "node (>= 20) is needed" >&2; exit 1; }
 axe_dir="$PWD/target/axe-core"
@@ -28,8 +34,10 @@ if [ -z "$bin" ]; then
 fi
 work="$(mktemp -d)"
 api_pid=""
+notifier_pid=""
 cleanup() {
     [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+    [ -n "$notifier_pid" ] && kill "$notifier_pid" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,6 +58,10 @@ password="$(sed -n 's/.*password for every demo account: \(.*\)$/\1/p' "$work/de
 
 "$bin" api > "$work/api.log" 2>&1 &
 api_pid=$!
+# The notifier delivers the applicant's mobile verification code to the outbox.
+notifier_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+EHEALTH_NOTIFIER_ADDR="127.0.0.1:$notifier_port" "$bin" notifier > "$work/notifier.log" 2>&1 &
+notifier_pid=$!
 for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.1
@@ -58,5 +70,5 @@ curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/api.log"; ex
 
 BASE="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" HCP_ID="$hcp_id" USERNAME=drchan \
 PASSWORD="$password" TOTP_SECRET="$secret" EHR="$ehr" HKIC="A123456(3)" ACCESS_KEY="$key" \
-PROFILE_DIR="$work/profile" AXE_JS="$axe_js" SCREENSHOTS="${SCREENSHOTS:+$PWD/$SCREENSHOTS}" \
+PROFILE_DIR="$work/profile" OUTBOX="$EHEALTH_OUTBOX_DIR" ADMIN=admin AXE_JS="$axe_js" SCREENSHOTS="${SCREENSHOTS:+$PWD/$SCREENSHOTS}" \
     node --experimental-websocket scripts/counter-browser-test.mjs

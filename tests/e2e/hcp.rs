@@ -12,5 +12,7 @@ mod journey;
 mod matrix;
 mod office;
 mod portal;
+mod portal_accounts;
+mod portal_forms;
 mod provider_lifecycle;
 pub(crate) mod providers;

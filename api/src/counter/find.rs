@@ -118,6 +118,8 @@ fn result(lang: Lang, found: &PatientLookup) -> Markup {
                 }
                 h2 { (lang.t("Sharing consent by access key", "以存取密碼處理互通同意")) }
                 (consent_form(lang, ehr))
+                h2 { (lang.t("Sharing consent by signed form or smart HKIC", "以表格或智能身份證給予互通同意")) }
+                (super::form_consent::form(lang, ehr))
                 h2 { (lang.t("View the eHR", "查閱電子健康紀錄")) }
                 (view_form(lang, ehr))
             }

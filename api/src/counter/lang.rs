@@ -199,6 +199,22 @@ impl Lang {
                 "This identity document is already registered with eHealth (one document, one participant).",
                 "此身份證明文件已登記醫健通（一份文件只可登記一次）。",
             ),
+            "id_document_mismatch" => plain(
+                "The identity document checked is not this patient's.",
+                "所核對的身份證明文件並非此病人的。",
+            ),
+            "form_already_recorded" => plain(
+                "This signed form has already been recorded at your clinic.",
+                "此已簽署的表格已在貴機構記錄。",
+            ),
+            "username_taken" => plain(
+                "An account with this username already exists at your clinic.",
+                "貴機構已有使用此用戶名稱的帳戶。",
+            ),
+            "account_not_found" => plain(
+                "No account of your clinic was found. Please reload the list.",
+                "找不到貴機構的此帳戶，請重新載入列表。",
+            ),
             "wrong_role" => plain(
                 "Your account cannot do this.",
                 "你的帳戶不能進行此操作。",
@@ -248,6 +264,30 @@ impl Lang {
                 "文件核對（請剔選已核對，或讀取智能身份證）",
             ),
             "form_id" => self.t("form (please reload the page)", "表格（請重新載入網頁）"),
+            "form.document_number" => {
+                self.t("signed form's document number", "已簽署表格的文件編號")
+            }
+            "form.sha256" | "form" => self.t(
+                "signed form's SHA-256 (64 hexadecimal characters)",
+                "已簽署表格的 SHA-256（64個十六進位字元）",
+            ),
+            "channel" => self.t("way the consent was given", "給予同意的方式"),
+            "data_type" => self.t("data type", "資料類別"),
+            "username" => self.t(
+                "username (3 to 64 characters: a-z, 0-9, dot, underscore, hyphen)",
+                "用戶名稱（3至64個字元：a-z、0-9、點、底線、連字號）",
+            ),
+            "display_name" => self.t("name (1 to 200 characters)", "姓名（1至200個字元）"),
+            "password" => self.t("password (12 to 128 characters)", "密碼（12至128個字元）"),
+            "profession" => self.t("profession", "專業"),
+            "registration_number" => self.t(
+                "professional registration number (1 to 32 characters)",
+                "專業註冊編號（1至32個字元）",
+            ),
+            "registration_expires_on" => self.t(
+                "last day of the registration (YYYY-MM-DD)",
+                "註冊的最後一天（年-月-日）",
+            ),
             "action" => self.t("action", "操作"),
             _ => self.t("an entry", "一項資料"),
         };

@@ -51,12 +51,17 @@ pub fn page(status: StatusCode, frame: &Frame<'_>, title: &str, body: Markup) ->
                         }
                     }
                 }
-                @if frame.signed_in_as.is_some() {
+                @if frame.signed_in_as.is_some() && frame.path == "/counter/accounts" {
+                    nav aria-label=(lang.t("Portal", "主選單")) {
+                        a href="/counter/accounts" { (lang.t("User accounts", "用戶帳戶")) }
+                    }
+                } @else if frame.signed_in_as.is_some() {
                     nav aria-label=(lang.t("Portal", "主選單")) {
                         a href="/counter/find" { (lang.t("Find a patient", "尋找病人")) }
                         a href="/counter/register" { (lang.t("Register a walk-in patient", "登記未有申請的病人")) }
                         a href="/counter/consent" { (lang.t("Sharing consent", "互通同意")) }
                         a href="/counter/records" { (lang.t("View the eHR", "查閱紀錄")) }
+                        a href="/counter/share" { (lang.t("Share a record", "上載紀錄")) }
                     }
                 }
                 main {

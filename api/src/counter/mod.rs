@@ -1,9 +1,10 @@
 //! The eHR portal at `/counter` (issue 4, grown into the portal of issue 18): server-
 //! rendered HTML in English and Traditional Chinese, no JavaScript. An HCProf signs in
 //! (provider id, username, password, TOTP code), finds a patient by identity document or
-//! eHR number, and gives, renews, changes or revokes their provider's sharing consent with
-//! the patient's access key. The forms post to small handlers here that call the same core
-//! use cases as `/v1/hcp`. Pages are maud templates (`layout`), which escape by default.
+//! eHR number, verifies a pending applicant or registers a walk-in, takes sharing consent
+//! (access key, signed form, smart HKIC), views and shares records; a user administrator
+//! manages the clinic's accounts and enrols their authenticators. The forms post to small
+//! handlers here that call the same core use cases as `/v1/hcp`. Pages are maud templates (`layout`), which escape by default.
 //!
 //! The session token lives in an HttpOnly, SameSite=Strict cookie scoped to `/counter`
 //! (and `Secure` when the page is served over https); the session ends after
@@ -14,13 +15,17 @@
 //! one-time form id, so a double click acts once (`submission`).
 
 mod consent;
+mod enrol;
 mod find;
+mod form_consent;
 mod lang;
 mod layout;
 mod records;
 mod register;
+mod share;
 mod sign_in;
 mod submission;
+mod user_accounts;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -54,7 +59,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/records", web::post().to(records::submit))
         .route("/approval", web::post().to(records::ask_approval))
         .route("/consent", web::get().to(consent::page))
-        .route("/consent", web::post().to(consent::submit));
+        .route("/consent", web::post().to(consent::submit))
+        .route("/consent/form", web::post().to(form_consent::submit))
+        .service(
+            web::resource("/share")
+                .app_data(share::form_config())
+                .route(web::get().to(share::page))
+                .route(web::post().to(share::submit)),
+        )
+        .route("/accounts", web::get().to(user_accounts::page))
+        .route("/accounts", web::post().to(user_accounts::create))
+        .route("/accounts/disable", web::post().to(user_accounts::disable))
+        .route("/accounts/totp", web::post().to(enrol::submit));
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,9 +86,8 @@ async fn choose_language(req: HttpRequest, body: web::Form<LanguageForm>) -> Htt
     }
     let lang = Lang::parse(&body.lang).unwrap_or_else(|| Lang::of(&req));
     let back = match body.back.as_str() {
-        "/counter/find" | "/counter/consent" | "/counter/register" | "/counter/records" => {
-            body.back.as_str()
-        }
+        "/counter/find" | "/counter/consent" | "/counter/register" | "/counter/records"
+        | "/counter/share" | "/counter/accounts" => body.back.as_str(),
         _ => "/counter",
     };
     let path = if req.connection_info().scheme() == "https" {
@@ -164,6 +179,12 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
 /// Each request restarts the idle count: the session is extended to `portal_idle_secs`
 /// from now, never past `portal_session_max_hours` after sign-in.
 pub fn staff_of(services: &Services, token: Option<String>) -> CoreResult<Option<Staff>> {
+    Ok(account_of(services, token)?.filter(|staff| staff.role == AccountRole::Hcprof))
+}
+
+/// The signed-in account of the cookie: an HCProf or a user administrator (who sees only
+/// the account pages), as `staff_of` restarting the idle count.
+pub fn account_of(services: &Services, token: Option<String>) -> CoreResult<Option<Staff>> {
     let Some(token) = token else { return Ok(None) };
     let mut conn = services.db.get()?;
     let now = Utc::now();
@@ -174,7 +195,7 @@ pub fn staff_of(services: &Services, token: Option<String>) -> CoreResult<Option
         return Ok(None);
     }
     let staff = match accounts::authorise(&mut conn, &session.subject_id) {
-        Ok(staff) if staff.role == AccountRole::Hcprof => staff,
+        Ok(staff) if matches!(staff.role, AccountRole::Hcprof | AccountRole::UserAdmin) => staff,
         Ok(_) => return Ok(None),
         Err(e) if e.kind() == ehealth_core::ErrorKind::Refused => return Ok(None),
         Err(e) => return Err(e),

@@ -78,15 +78,15 @@ pub struct VerifyForm {
 /// What a smart HKIC reader gives: the card's particulars.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CardRead {
-    hkic: String,
+pub(super) struct CardRead {
+    pub(super) hkic: String,
     name_en: String,
     name_zh: Option<String>,
     date_of_birth: String,
     sex: String,
 }
 
-fn card(text: &str) -> CoreResult<Option<CardRead>> {
+pub(super) fn card(text: &str) -> CoreResult<Option<CardRead>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

@@ -11,9 +11,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{error_note, page as html_page};
-use super::{redirect, staff_of, token_of, Frame, Lang, COOKIE};
+use super::{account_of, redirect, token_of, Frame, Lang, COOKIE};
 use crate::http::errors::{blocking, ApiError};
 use crate::routes::hcp::create_session;
+use ehealth_core::domain::AccountRole;
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
@@ -65,6 +66,15 @@ fn sign_in_page(
     )
 }
 
+/// Where an account starts: a user administrator at the account pages, an HCProf at
+/// finding a patient.
+fn home_of(role: AccountRole) -> &'static str {
+    match role {
+        AccountRole::UserAdmin => "/counter/accounts",
+        _ => "/counter/find",
+    }
+}
+
 pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
@@ -72,11 +82,8 @@ pub async fn page(
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
     let token = token_of(&req);
-    if blocking(move || staff_of(&services, token))
-        .await?
-        .is_some()
-    {
-        return Ok(redirect("/counter/find"));
+    if let Some(staff) = blocking(move || account_of(&services, token)).await? {
+        return Ok(redirect(home_of(staff.role)));
     }
     let note = html! {
         @if query.ended.is_some() {
@@ -114,14 +121,19 @@ pub async fn submit(
         totp_code: body.totp_code.trim().to_owned(),
     };
     match create_session::sign_in_staff(services, creds).await {
-        Ok(signed_in) if signed_in.staff.role == ehealth_core::domain::AccountRole::Hcprof => {
+        Ok(signed_in)
+            if matches!(
+                signed_in.staff.role,
+                AccountRole::Hcprof | AccountRole::UserAdmin
+            ) =>
+        {
             let cookie = format!(
                 "{COOKIE}={}; {}",
                 signed_in.token,
                 super::cookie_attributes(&req)
             );
             Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/counter/find"))
+                .insert_header((header::LOCATION, home_of(signed_in.staff.role)))
                 .insert_header(("Referrer-Policy", "no-referrer"))
                 .insert_header((header::SET_COOKIE, cookie))
                 .finish())
@@ -129,8 +141,8 @@ pub async fn submit(
         Ok(_) => Ok(refuse(
             StatusCode::FORBIDDEN,
             lang.t(
-                "The portal is for healthcare professionals' accounts.",
-                "此系統只供醫護專業人員帳戶使用。",
+                "The portal is for healthcare professionals' and user administrators' accounts.",
+                "此系統只供醫護專業人員及用戶管理員帳戶使用。",
             ),
         )),
         Err(err) => {

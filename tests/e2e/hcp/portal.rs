@@ -11,14 +11,14 @@ use ehealth_core::db::schema::{accounts, audit_log};
 use super::helpers::*;
 use crate::support::TestApp;
 
-fn client() -> reqwest::Client {
+pub(super) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-fn encode(pairs: &[(&str, &str)]) -> String {
+pub(super) fn encode(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
@@ -36,7 +36,7 @@ fn encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn post_form(
+pub(super) async fn post_form(
     app: &TestApp,
     path: &str,
     cookie: Option<&str>,
@@ -53,7 +53,7 @@ async fn post_form(
     req.send().await.unwrap()
 }
 
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
+pub(super) async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
     let mut req = client().get(format!("{}{path}", app.api));
     if let Some(c) = cookie {
         req = req.header("Cookie", c);
@@ -62,7 +62,7 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Respon
 }
 
 /// Signs drchan in (TOTP step `step`, a code is used once) and returns the cookie pair.
-async fn sign_in(app: &TestApp, step: i64) -> String {
+pub(super) async fn sign_in(app: &TestApp, step: i64) -> String {
     let r = post_form(
         app,
         "/counter/sign-in",
@@ -96,7 +96,7 @@ fn lookups(app: &TestApp) -> Vec<(String, Option<String>)> {
 }
 
 /// The form id the page rendered into the consent form.
-fn form_id_in(page: &str) -> String {
+pub(super) fn form_id_in(page: &str) -> String {
     let at = page.find("name=\"form_id\" value=\"").expect("a form id") + 22;
     page[at..at + 43].to_owned()
 }

@@ -1,0 +1,247 @@
+//! Sharing consent from a signed consent form or a smart HKIC read, for a registered
+//! patient (the form under a found patient). The professional names the identity document
+//! they checked, or posts the card's read; for a form, the scanned form's document number
+//! and SHA-256. The same core action and checks as `POST /v1/hcp/consents/form`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use ehealth_core::actions::accounts::Staff;
+use ehealth_core::actions::counter_consent::{self, PatientRef};
+use ehealth_core::actions::form_consent::{self, FormConsentRequest, ScannedForm};
+use ehealth_core::context::Services;
+use ehealth_core::db::consents::{self, SharingConsent};
+use ehealth_core::db::patients;
+use ehealth_core::domain::{ConsentChannel, ConsentType, NotificationMeans};
+use ehealth_core::ids::{EhrNumber, IdentityDocument};
+use ehealth_core::{CoreError, CoreResult};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::consent::consent_sentence;
+use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::register::card;
+use super::submission::{self, Turn};
+use super::{error_text, staff_of, to_sign_in, token_of, Frame, Lang};
+use crate::http::errors::{blocking, ApiError};
+
+const PATH: &str = "/counter/consent/form";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignedForm {
+    #[serde(default)]
+    pub ehr_number: String,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub card_data: String,
+    #[serde(default)]
+    pub doc_type: String,
+    #[serde(default)]
+    pub doc_number: String,
+    #[serde(default)]
+    pub doc_place: String,
+    #[serde(default)]
+    pub form_number: String,
+    #[serde(default)]
+    pub form_sha256: String,
+    #[serde(default, rename = "type")]
+    pub consent_type: String,
+    #[serde(default)]
+    pub form_id: String,
+}
+
+/// The form under a found patient: by signed form or by the smart HKIC.
+pub fn form(lang: Lang, ehr: &str) -> Markup {
+    let field = |label: &str, id: &'static str, name: &'static str| {
+        html! {
+            label for=(id) { (label) }
+            input id=(id) name=(name) autocomplete="off";
+        }
+    };
+    html! {
+        form method="post" action=(PATH) id="signed-consent" {
+            input type="hidden" name="form_id" value=(form_id());
+            input type="hidden" name="ehr_number" value=(ehr);
+            label for="channel" { (lang.t("How the patient gives consent", "病人給予同意的方式")) }
+            select #channel name="channel" {
+                option value="form" { (lang.t("A signed consent form", "已簽署的同意表格")) }
+                option value="smart_hkic" { (lang.t("The smart HKIC, read at the counter", "在櫃檯讀取智能身份證")) }
+            }
+            label for="signed_card_data" { (lang.t("Smart HKIC read (the reader's data; for the smart HKIC)", "智能身份證讀取資料（以智能身份證給予同意時）")) }
+            textarea #signed_card_data name="card_data" rows="3" autocomplete="off" {}
+            fieldset {
+                legend { (lang.t("For a signed form: the identity document you checked, and the scanned form", "以表格給予同意時：你核對的身份證明文件及表格掃描本")) }
+                label for="signed_doc_type" { (lang.t("Document type", "文件類別")) }
+                select #signed_doc_type name="doc_type" {
+                    option value="hkic" { (lang.t("Hong Kong Identity Card (HKIC)", "香港身份證")) }
+                    option value="passport" { (lang.t("Passport", "護照")) }
+                    option value="birth_certificate" { (lang.t("Birth certificate", "出生證明書")) }
+                    option value="exit_entry_permit" { (lang.t("Exit-entry permit", "出入境證件")) }
+                }
+                (field(lang.t("Document number", "文件號碼"), "signed_doc_number", "doc_number"))
+                (field(lang.t("Place of issue (documents other than HKIC)", "簽發地（香港身份證以外的文件）"), "signed_doc_place", "doc_place"))
+                (field(lang.t("The scanned form's document number in your records", "表格掃描本在貴機構紀錄中的文件編號"), "form_number", "form_number"))
+                (field(lang.t("The scanned form's SHA-256 (64 hexadecimal characters, from your scanner)", "表格掃描本的 SHA-256（64個十六進位字元，由掃描系統提供）"), "form_sha256", "form_sha256"))
+            }
+            label for="signed_type" { (lang.t("Type", "類別")) }
+            select #signed_type name="type" {
+                option value="one_year" { (lang.consent_type("one_year")) }
+                option value="indefinite" { (lang.consent_type("indefinite")) }
+            }
+            button type="submit" { (lang.t("Record consent", "記錄互通同意")) }
+        }
+    }
+}
+
+impl SignedForm {
+    fn document(&self, channel: ConsentChannel) -> CoreResult<IdentityDocument> {
+        if channel == ConsentChannel::SmartHkic {
+            let read = card(&self.card_data)?
+                .ok_or_else(|| CoreError::invalid("card_data", "read the smart HKIC"))?;
+            return IdentityDocument::parse("hkic", &read.hkic, None);
+        }
+        let place = Some(self.doc_place.trim()).filter(|p| !p.is_empty());
+        IdentityDocument::parse(&self.doc_type, &self.doc_number, place)
+            .map_err(|_| CoreError::invalid("id_document", "the document checked"))
+    }
+
+    fn request(&self) -> CoreResult<FormConsentRequest> {
+        let channel = match self.channel.as_str() {
+            "form" => ConsentChannel::Form,
+            "smart_hkic" => ConsentChannel::SmartHkic,
+            _ => return Err(CoreError::invalid("channel", "form or smart_hkic")),
+        };
+        let form = (channel == ConsentChannel::Form)
+            .then(|| ScannedForm::parse(&self.form_number, self.form_sha256.trim()))
+            .transpose()?;
+        Ok(FormConsentRequest {
+            ehr_number: Some(EhrNumber::parse(&self.ehr_number)?),
+            document: self.document(channel)?,
+            form,
+            channel,
+            consent_type: ConsentType::parse(&self.consent_type)?,
+        })
+    }
+}
+
+enum Done {
+    Recorded(SharingConsent, Vec<NotificationMeans>),
+    Repeat(Option<SharingConsent>),
+}
+
+fn current(
+    conn: &mut ehealth_core::db::DbConn,
+    staff: &Staff,
+    ehr: &EhrNumber,
+) -> CoreResult<Option<SharingConsent>> {
+    let Some(p) = counter_consent::find_patient(conn, &PatientRef::Ehr(ehr.clone()))? else {
+        return Ok(None);
+    };
+    Ok(consents::history(conn, &p.id)?
+        .into_iter()
+        .filter(|c| Some(c.provider_id.as_str()) == staff.provider_id())
+        .max_by_key(|c| c.given_at))
+}
+
+fn act(services: &Services, staff: &Staff, body: &SignedForm) -> CoreResult<Done> {
+    let form_id = valid_form_id(&body.form_id)
+        .ok_or_else(|| CoreError::invalid("form_id", "reload the page"))?;
+    let request = body.request()?;
+    let mut conn = services.db.get()?;
+    if submission::claim(&mut conn, form_id, &staff.account.id)? == Turn::Repeat {
+        let ehr = request
+            .ehr_number
+            .as_ref()
+            .ok_or(CoreError::NotFound("patient"))?;
+        return Ok(Done::Repeat(current(&mut conn, staff, ehr)?));
+    }
+    let outcome = form_consent::record(&mut conn, staff, &request, Utc::now());
+    submission::finish(&mut conn, form_id)?;
+    let consent = outcome?;
+    let means = patients::find(&mut conn, &consent.patient_id)?
+        .map(|p| p.notification_means())
+        .unwrap_or_default();
+    Ok(Done::Recorded(consent, means))
+}
+
+fn done_note(lang: Lang, done: &Done) -> Markup {
+    html! {
+        @match done {
+            Done::Recorded(c, means) => {
+                p.ok #result role="status" {
+                    (lang.t("Recorded. This clinic's sharing consent: ", "已記錄。本機構的互通同意："))
+                    (consent_sentence(lang, c)) (lang.t(".", "。"))
+                }
+                p #confirmation {
+                    @match lang {
+                        Lang::En => { "The patient is sent a confirmation of this by " (lang.means(means)) ", and in the eHealth app, with how to revoke it if it was not them." }
+                        Lang::ZhHant => { "病人會經" (lang.means(means)) "及醫健通應用程式收到確認通知，並獲告知如非本人同意應如何撤銷。" }
+                    }
+                }
+            }
+            Done::Repeat(current) => {
+                p.ok #result role="status" {
+                    (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
+                        "此表格已遞交，只會處理一次。本機構現時的互通同意："))
+                    @match current {
+                        Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
+                        None => { (lang.t("none.", "沒有。")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn submit(
+    services: web::Data<Services>,
+    req: HttpRequest,
+    body: web::Form<SignedForm>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(&req);
+    if !super::same_origin(&req) {
+        return Ok(super::cross_site(lang));
+    }
+    let token = token_of(&req);
+    let had_cookie = token.is_some();
+    let body = body.into_inner();
+    let ehr = body.ehr_number.clone();
+    let result = blocking(move || {
+        let Some(staff) = staff_of(&services, token)? else {
+            return Ok(None);
+        };
+        let outcome = act(&services, &staff, &body);
+        Ok(Some((staff.account.display_name.clone(), outcome)))
+    })
+    .await?;
+    let Some((name, outcome)) = result else {
+        return Ok(to_sign_in(had_cookie));
+    };
+    let (status, note) = match outcome {
+        Ok(done) => (StatusCode::OK, done_note(lang, &done)),
+        Err(e) => {
+            let err = ApiError::Core(e);
+            let (status, message) = error_text(lang, &err);
+            if status.is_server_error() {
+                return Err(err);
+            }
+            (status, error_note(Some(&message)))
+        }
+    };
+    let frame = Frame {
+        lang,
+        path: "/counter/find",
+        signed_in_as: Some(&name),
+    };
+    let title = lang.t(
+        "Sharing consent by signed form or smart HKIC",
+        "以表格或智能身份證給予互通同意",
+    );
+    Ok(html_page(
+        status,
+        &frame,
+        title,
+        html! { (note) (form(lang, &ehr)) },
+    ))
+}
