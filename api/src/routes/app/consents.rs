@@ -7,7 +7,7 @@ use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::context::Services;
 use ehealth_core::db::consents::SharingConsent;
 use ehealth_core::db::{providers, DbConn};
-use ehealth_core::domain::{ConsentChannel, ConsentStatus, ConsentType};
+use ehealth_core::domain::{ConsentChannel, ConsentType};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::rules::consent_in_force;
 use ehealth_core::CoreResult;
@@ -49,24 +49,22 @@ pub struct ConsentList {
 
 fn item(c: &SharingConsent, names: Option<(&str, &str)>) -> ConsentItem {
     let now = Utc::now();
-    let in_force = ConsentStatus::parse(&c.status)
-        .map(|s| consent_in_force(s, c.expires_at.map(|t| t.and_utc()), now))
-        .unwrap_or(false);
+    let in_force = consent_in_force(c.status, c.expires_at.map(|t| t.and_utc()), now);
     ConsentItem {
         id: c.id.clone(),
         hcp_id: c.provider_id.clone(),
         provider_name_en: names.map(|n| n.0.to_owned()),
         provider_name_zh: names.map(|n| n.1.to_owned()),
-        consent_type: c.consent_type.clone(),
-        status: c.status.clone(),
+        consent_type: c.consent_type.as_str().to_owned(),
+        status: c.status.as_str().to_owned(),
         in_force,
-        channel: c.channel.clone(),
-        given_by: c.actor_kind.clone(),
+        channel: c.channel.as_str().to_owned(),
+        given_by: c.actor_kind.as_str().to_owned(),
         given_by_id: c.actor_id.clone(),
         given_at: c.given_at.and_utc().to_rfc3339(),
         expires_at: c.expires_at.map(|t| t.and_utc().to_rfc3339()),
         ended_at: c.ended_at.map(|t| t.and_utc().to_rfc3339()),
-        ended_by: c.ended_actor_kind.clone(),
+        ended_by: c.ended_actor_kind.map(|k| k.as_str().to_owned()),
         superseded_by: c.superseded_by.clone(),
     }
 }
