@@ -143,9 +143,7 @@ both_backends! {
             .unwrap_err();
         assert_eq!(err.code(), "no_consent", "a revoked consent cannot be revoked again");
     }
-}
 
-both_backends! {
     fn a_status_outside_the_set_fails_to_load_with_its_text(conn: &mut DbConn) {
         use diesel::prelude::*;
         use ehealth_core::db::schema::sharing_consents as sc;
