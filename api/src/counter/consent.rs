@@ -10,7 +10,7 @@ use ehealth_core::actions::counter_consent::{self, KeyAction, PatientRef};
 use ehealth_core::context::Services;
 use ehealth_core::db::consents::{self, SharingConsent};
 use ehealth_core::db::patients;
-use ehealth_core::domain::{ConsentType, NotificationMeans};
+use ehealth_core::domain::{ConsentStatus, ConsentType, NotificationMeans};
 use ehealth_core::ids::{AccessKey, EhrNumber};
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
@@ -62,9 +62,9 @@ pub fn form(lang: Lang, ehr: &str) -> Markup {
 
 /// One consent as a sentence: type, state, and until when.
 pub fn consent_sentence(lang: Lang, c: &SharingConsent) -> String {
-    let kind = lang.consent_type(&c.consent_type);
-    let status = lang.consent_status(&c.status);
-    let until = c.expires_at.filter(|_| c.status == "active");
+    let kind = lang.consent_type(c.consent_type.as_str());
+    let status = lang.consent_status(c.status.as_str());
+    let until = c.expires_at.filter(|_| c.status == ConsentStatus::Active);
     match (lang, until) {
         (Lang::En, Some(t)) => format!("{status}, {kind}, until {}", lang.stored_time(t)),
         (Lang::En, None) => format!("{status}, {kind}"),

@@ -8,6 +8,7 @@ use chrono::Utc;
 use ehealth_core::actions::counter_consent::PatientRef;
 use ehealth_core::actions::patient_lookup::{self, PatientLookup, RegistrationState};
 use ehealth_core::context::Services;
+use ehealth_core::domain::ConsentStatus;
 use ehealth_core::ids::{EhrNumber, IdentityDocument};
 use ehealth_core::CoreResult;
 use maud::{html, Markup};
@@ -95,7 +96,7 @@ fn result(lang: Lang, found: &PatientLookup) -> Markup {
             @if let Some(ehr) = registered {
                 p #consent-state {
                     @match &found.consent {
-                        Some(c) if c.status == "active" => {
+                        Some(c) if c.status == ConsentStatus::Active => {
                             (lang.t("This clinic holds sharing consent: ", "本機構持有互通同意："))
                             (consent_sentence(lang, c)) (lang.t(".", "。"))
                         }

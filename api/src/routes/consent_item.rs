@@ -43,9 +43,7 @@ impl ConsentItem {
     /// The consent as it stands at `now` (`in_force` depends on it).
     pub fn of(view: &ConsentView, now: DateTime<Utc>) -> Self {
         let c = &view.consent;
-        let in_force = ConsentStatus::parse(&c.status)
-            .map(|s| consent_in_force(s, c.expires_at.map(|t| t.and_utc()), now))
-            .unwrap_or(false);
+        let in_force = consent_in_force(c.status, c.expires_at.map(|t| t.and_utc()), now);
         let provider = view.provider.as_ref();
         Self {
             id: c.id.clone(),
@@ -53,17 +51,17 @@ impl ConsentItem {
             provider_id: c.provider_id.clone(),
             provider_name_en: provider.map(|p| p.name_en.clone()),
             provider_name_zh: provider.map(|p| p.name_zh.clone()),
-            consent_type: c.consent_type.clone(),
-            status: c.status.clone(),
+            consent_type: c.consent_type.as_str().to_owned(),
+            status: c.status.as_str().to_owned(),
             in_force,
-            channel: c.channel.clone(),
-            given_by: c.actor_kind.clone(),
-            actor_kind: c.actor_kind.clone(),
+            channel: c.channel.as_str().to_owned(),
+            given_by: c.actor_kind.as_str().to_owned(),
+            actor_kind: c.actor_kind.as_str().to_owned(),
             given_by_id: c.actor_id.clone(),
             given_at: c.given_at.and_utc().to_rfc3339(),
             expires_at: c.expires_at.map(|t| t.and_utc().to_rfc3339()),
             ended_at: c.ended_at.map(|t| t.and_utc().to_rfc3339()),
-            ended_by: c.ended_actor_kind.clone(),
+            ended_by: c.ended_actor_kind.map(|k| k.as_str().to_owned()),
             superseded_by: c.superseded_by.clone(),
         }
     }

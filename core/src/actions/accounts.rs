@@ -70,7 +70,7 @@ pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
         ));
     }
     if let Some(p) = &staff.provider {
-        if p.status()? != ProviderStatus::Registered {
+        if p.status != ProviderStatus::Registered {
             return Err(CoreError::refused(
                 "provider_not_registered",
                 "this provider is not registered with eHealth and cannot act",
@@ -216,7 +216,7 @@ fn managed_provider(conn: &mut DbConn, manager: &Staff, named: Option<&str>) -> 
         (AccountRole::UserAdmin, None) => admin_provider(manager),
         (AccountRole::Office, Some(id)) => {
             let provider = providers::find(conn, id)?.ok_or(CoreError::NotFound("provider"))?;
-            if provider.status()? != ProviderStatus::Registered {
+            if provider.status != ProviderStatus::Registered {
                 return Err(CoreError::refused(
                     "provider_not_registered",
                     "this provider is not registered with eHealth",

@@ -31,7 +31,7 @@ pub struct ConsentRequest {
 /// A provider that can receive consent: registered, and not HA/DH (whose consent is deemed).
 fn consentable_provider(conn: &mut DbConn, id: &ProviderId) -> CoreResult<Provider> {
     let provider = providers::find(conn, id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
-    if provider.public_body()?.is_some() {
+    if provider.public_body.is_some() {
         return Err(CoreError::refused(
             "deemed_consent",
             "HA and DH hold deemed consent, which ends only on withdrawal",
@@ -62,7 +62,7 @@ pub fn give_in_tx(
     patients::lock(conn, &req.patient_id)?;
     let patient = active_patient(conn, &req.patient_id)?;
     let provider = consentable_provider(conn, &req.provider_id)?;
-    if provider.status()? != ProviderStatus::Registered {
+    if provider.status != ProviderStatus::Registered {
         return Err(CoreError::refused(
             "provider_not_registered",
             "this provider is not registered with eHealth and cannot receive consent",
@@ -73,13 +73,13 @@ pub fn give_in_tx(
         id: new_id(),
         patient_id: patient.id.clone(),
         provider_id: provider.id.clone(),
-        consent_type: req.consent_type.as_str().to_owned(),
-        channel: req.channel.as_str().to_owned(),
-        actor_kind: req.actor.kind.as_str().to_owned(),
+        consent_type: req.consent_type,
+        channel: req.channel,
+        actor_kind: req.actor.kind,
         actor_id: req.actor.id.clone(),
         given_at: to_db(now),
         expires_at: expiry_for(req.consent_type, now).map(to_db),
-        status: ConsentStatus::Active.as_str().to_owned(),
+        status: ConsentStatus::Active,
         superseded_by: None,
         ended_at: None,
         ended_channel: None,
@@ -156,10 +156,10 @@ pub fn revoke(
         };
         tell_ended(conn, &patient, &provider, &ended, actor, now)?;
         Ok(SharingConsent {
-            status: ConsentStatus::Revoked.as_str().to_owned(),
+            status: ConsentStatus::Revoked,
             ended_at: Some(to_db(now)),
-            ended_channel: Some(channel.as_str().to_owned()),
-            ended_actor_kind: Some(actor.kind.as_str().to_owned()),
+            ended_channel: Some(channel),
+            ended_actor_kind: Some(actor.kind),
             ended_actor_id: actor.id.clone(),
             ..current
         })

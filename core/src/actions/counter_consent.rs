@@ -114,7 +114,7 @@ pub fn with_access_key(
                 "there is no consent to renew or change",
             ))
         }
-        (KeyAction::Change, Some(c)) if c.consent_type == consent_type.as_str() => {
+        (KeyAction::Change, Some(c)) if c.consent_type == consent_type => {
             return Err(CoreError::conflict(
                 "same_type",
                 "the consent is already of this type",

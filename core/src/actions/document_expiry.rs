@@ -85,7 +85,7 @@ fn remind(
     else {
         return Ok(false);
     };
-    if provider.status()? != ProviderStatus::Registered {
+    if provider.status != ProviderStatus::Registered {
         return Ok(false);
     }
     let event = ProviderEvent {

@@ -120,7 +120,7 @@ fn consent_resource(
     provider_name: &str,
     now: DateTime<Utc>,
 ) -> CoreResult<Value> {
-    let status = c.status()?;
+    let status = c.status;
     let in_force = consent_in_force(status, c.expires_at.map(from_db), now);
     let end = c.ended_at.or(c.expires_at).map(instant);
     let mut period = json!({ "start": instant(c.given_at) });
@@ -137,7 +137,7 @@ fn consent_resource(
         "category": [{ "coding": [{ "system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent" }] }],
         "patient": patient_ref(patient),
         "dateTime": instant(c.given_at),
-        "performer": [{ "identifier": { "system": format!("urn:ehealth:{}", c.actor_kind), "value": c.actor_id.clone().unwrap_or_else(|| c.actor_kind.clone()) } }],
+        "performer": [{ "identifier": { "system": format!("urn:ehealth:{}", c.actor_kind), "value": c.actor_id.clone().unwrap_or_else(|| c.actor_kind.to_string()) } }],
         "organization": [{ "identifier": { "system": HCP_SYSTEM, "value": c.provider_id }, "display": provider_name }],
         "policyRule": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN", "display": "opt-in" }], "text": format!("eHealth sharing consent ({})", c.consent_type) },
         "provision": { "type": "permit", "period": period },

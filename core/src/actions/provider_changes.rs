@@ -92,7 +92,7 @@ pub fn request_change(
     write_tx(conn, |conn| {
         let provider =
             providers::find(conn, provider_id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
-        let from = provider.status()?;
+        let from = provider.status;
         if transition.apply(from).is_none() {
             return Err(not_allowed(from));
         }

@@ -132,12 +132,9 @@ pub(crate) fn insert_provider(
         id: id.as_str().to_owned(),
         name_en: new.name_en.trim().to_owned(),
         name_zh: new.name_zh.trim().to_owned(),
-        establishment_type: new.establishment_type.as_str().to_owned(),
-        public_body: new
-            .establishment_type
-            .public_body()
-            .map(|b| b.as_str().to_owned()),
-        status: ProviderStatus::Registered.as_str().to_owned(),
+        establishment_type: new.establishment_type,
+        public_body: new.establishment_type.public_body(),
+        status: ProviderStatus::Registered,
         registered_at: to_db(now),
         status_changed_at: to_db(now),
     };
@@ -200,14 +197,14 @@ pub(crate) fn apply_transition(
     transition: Transition,
     now: DateTime<Utc>,
 ) -> CoreResult<Applied> {
-    let from = provider.status()?;
+    let from = provider.status;
     let Some(to) = transition.apply(from) else {
         return Ok(Applied::NotAllowed(from));
     };
     if !providers::set_status_from(conn, &provider.id, from, to, to_db(now))? {
         let now_status = providers::find(conn, &provider.id)?
             .ok_or(CoreError::NotFound("provider"))?
-            .status()?;
+            .status;
         return Ok(Applied::NotAllowed(now_status));
     }
     let consents_ended = if matches!(to, ProviderStatus::Withdrawn | ProviderStatus::Cancelled) {

@@ -88,7 +88,7 @@ fn decide_and_record(
     let (consent, approved, purpose) = match &patient {
         Some(p) => (
             consents::current(conn, &p.id, &provider.id)?
-                .map(|c| Ok::<_, CoreError>((c.status()?, c.expires_at.map(from_db))))
+                .map(|c| Ok::<_, CoreError>((c.status, c.expires_at.map(from_db))))
                 .transpose()?,
             approvals::approved_types(conn, &p.id, &provider.id, now)?,
             purpose_of(conn, req.purpose.as_ref(), &p.id, &provider.id)?,
@@ -98,8 +98,8 @@ fn decide_and_record(
     let facts = AccessFacts {
         now,
         patient: patient.as_ref().map(Patient::status).transpose()?,
-        provider_status: provider.status()?,
-        provider_is_public_body: provider.public_body()?.is_some(),
+        provider_status: provider.status,
+        provider_is_public_body: provider.public_body.is_some(),
         account_status: staff.account.status()?,
         account_at_provider: staff.account.provider_id.as_deref() == Some(provider.id.as_str()),
         registration_expires_on: registrations::registration(conn, &staff.account.id)?

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::sharing_consents as sc;
 use super::DbConn;
-use crate::domain::{Actor, ConsentChannel, ConsentStatus, ConsentType};
-use crate::error::CoreResult;
+use crate::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sc)]
@@ -15,28 +14,18 @@ pub struct SharingConsent {
     pub id: String,
     pub patient_id: String,
     pub provider_id: String,
-    pub consent_type: String,
-    pub channel: String,
-    pub actor_kind: String,
+    pub consent_type: ConsentType,
+    pub channel: ConsentChannel,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub given_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: ConsentStatus,
     pub superseded_by: Option<String>,
     pub ended_at: Option<NaiveDateTime>,
-    pub ended_channel: Option<String>,
-    pub ended_actor_kind: Option<String>,
+    pub ended_channel: Option<ConsentChannel>,
+    pub ended_actor_kind: Option<ActorKind>,
     pub ended_actor_id: Option<String>,
-}
-
-impl SharingConsent {
-    pub fn consent_type(&self) -> CoreResult<ConsentType> {
-        ConsentType::parse(&self.consent_type)
-    }
-
-    pub fn status(&self) -> CoreResult<ConsentStatus> {
-        ConsentStatus::parse(&self.status)
-    }
 }
 
 pub fn insert(conn: &mut DbConn, consent: &SharingConsent) -> QueryResult<()> {
@@ -55,7 +44,7 @@ pub fn current(
     sc::table
         .filter(sc::patient_id.eq(patient_id))
         .filter(sc::provider_id.eq(provider_id))
-        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .filter(sc::status.eq(ConsentStatus::Active))
         .select(SharingConsent::as_select())
         .first(conn)
         .optional()
@@ -73,7 +62,7 @@ pub fn history(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingCo
 pub fn supersede(conn: &mut DbConn, id: &str, by: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(sc::table.find(id))
         .set((
-            sc::status.eq(ConsentStatus::Superseded.as_str()),
+            sc::status.eq(ConsentStatus::Superseded),
             sc::superseded_by.eq(Some(by)),
             sc::ended_at.eq(Some(at)),
         ))
@@ -92,13 +81,13 @@ pub fn end(
     diesel::update(
         sc::table
             .find(id)
-            .filter(sc::status.eq(ConsentStatus::Active.as_str())),
+            .filter(sc::status.eq(ConsentStatus::Active)),
     )
     .set((
-        sc::status.eq(status.as_str()),
+        sc::status.eq(status),
         sc::ended_at.eq(Some(at)),
-        sc::ended_channel.eq(Some(channel.as_str())),
-        sc::ended_actor_kind.eq(Some(actor.kind.as_str())),
+        sc::ended_channel.eq(Some(channel)),
+        sc::ended_actor_kind.eq(Some(actor.kind)),
         sc::ended_actor_id.eq(actor.id.as_deref()),
     ))
     .execute(conn)
@@ -107,7 +96,7 @@ pub fn end(
 pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingConsent>> {
     sc::table
         .filter(sc::patient_id.eq(patient_id))
-        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .filter(sc::status.eq(ConsentStatus::Active))
         .order(sc::provider_id)
         .select(SharingConsent::as_select())
         .load(conn)
@@ -120,7 +109,7 @@ pub fn active_for_provider(
 ) -> QueryResult<Vec<SharingConsent>> {
     sc::table
         .filter(sc::provider_id.eq(provider_id))
-        .filter(sc::status.eq(ConsentStatus::Active.as_str()))
+        .filter(sc::status.eq(ConsentStatus::Active))
         .order(sc::patient_id)
         .select(SharingConsent::as_select())
         .load(conn)

@@ -2,7 +2,8 @@
 //!
 //! What is backend-specific is kept here and in the job-claiming query: the connection
 //! manager (picks the backend from the URL scheme), the pragmas, the embedded migrations
-//! (one folder per backend) and how a write transaction begins.
+//! (one folder per backend), how a write transaction begins, `insert_or_ignore` and the
+//! notifier's LISTEN (`job_listen`, PostgreSQL only).
 
 pub mod access_keys;
 pub mod account_factors;

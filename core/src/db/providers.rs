@@ -8,7 +8,6 @@ use diesel::sql_types::Text;
 use super::schema::providers;
 use super::DbConn;
 use crate::domain::{EstablishmentType, ProviderStatus, PublicBody};
-use crate::error::CoreResult;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = providers)]
@@ -16,28 +15,11 @@ pub struct Provider {
     pub id: String,
     pub name_en: String,
     pub name_zh: String,
-    pub establishment_type: String,
-    pub public_body: Option<String>,
-    pub status: String,
+    pub establishment_type: EstablishmentType,
+    pub public_body: Option<PublicBody>,
+    pub status: ProviderStatus,
     pub registered_at: NaiveDateTime,
     pub status_changed_at: NaiveDateTime,
-}
-
-impl Provider {
-    pub fn status(&self) -> CoreResult<ProviderStatus> {
-        ProviderStatus::parse(&self.status)
-    }
-
-    pub fn establishment_type(&self) -> CoreResult<EstablishmentType> {
-        EstablishmentType::parse(&self.establishment_type)
-    }
-
-    pub fn public_body(&self) -> CoreResult<Option<PublicBody>> {
-        self.public_body
-            .as_deref()
-            .map(PublicBody::parse)
-            .transpose()
-    }
 }
 
 pub fn insert(conn: &mut DbConn, provider: &Provider) -> QueryResult<()> {
@@ -63,7 +45,7 @@ pub fn set_status(
 ) -> QueryResult<usize> {
     diesel::update(providers::table.find(id))
         .set((
-            providers::status.eq(status.as_str()),
+            providers::status.eq(status),
             providers::status_changed_at.eq(at),
         ))
         .execute(conn)
@@ -81,10 +63,10 @@ pub fn set_status_from(
     diesel::update(
         providers::table
             .filter(providers::id.eq(id))
-            .filter(providers::status.eq(from.as_str())),
+            .filter(providers::status.eq(from)),
     )
     .set((
-        providers::status.eq(to.as_str()),
+        providers::status.eq(to),
         providers::status_changed_at.eq(at),
     ))
     .execute(conn)
@@ -111,7 +93,7 @@ diesel::define_sql_function! { fn lower(x: Text) -> Text; }
 pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<Provider>> {
     let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
     providers::table
-        .filter(providers::status.eq(ProviderStatus::Registered.as_str()))
+        .filter(providers::status.eq(ProviderStatus::Registered))
         .filter(
             providers::id
                 .eq(query)

@@ -59,7 +59,7 @@ both_backends! {
         )
         .unwrap();
         let old = row(conn, &pid, &one_year.id);
-        assert_eq!(old.status, "superseded");
+        assert_eq!(old.status.as_str(), "superseded");
         assert_eq!(old.superseded_by.as_deref(), Some(indefinite.id.as_str()));
         assert_eq!(old.ended_at, Some(to_db(changed_at)));
         let current = consents::current(conn, &pid, clinic.as_str()).unwrap().unwrap();
@@ -73,10 +73,10 @@ both_backends! {
             consent::revoke(conn, &pid, &clinic, ConsentChannel::Ivr, &actor, revoked_at).unwrap();
         let stored = row(conn, &pid, &indefinite.id);
         assert_eq!(revoked, stored, "revoke returns the row as stored");
-        assert_eq!(stored.status, "revoked");
+        assert_eq!(stored.status.as_str(), "revoked");
         assert_eq!(stored.ended_at, Some(to_db(revoked_at)));
-        assert_eq!(stored.ended_channel.as_deref(), Some("ivr"));
-        assert_eq!(stored.ended_actor_kind.as_deref(), Some("caller"));
+        assert_eq!(stored.ended_channel.map(|c| c.as_str()), Some("ivr"));
+        assert_eq!(stored.ended_actor_kind.map(|k| k.as_str()), Some("caller"));
         assert_eq!(stored.ended_actor_id.as_deref(), Some("+85291234567"));
         assert_eq!(consents::current(conn, &pid, clinic.as_str()).unwrap(), None);
         assert_eq!(counts(conn), [consents_0 + 2, audit_0 + 3, jobs_0 + 6]);
@@ -119,7 +119,7 @@ both_backends! {
             .unwrap_err();
             assert_eq!(err.code(), "deemed_consent");
             let deemed = consents::current(conn, &pid, provider(body).as_str()).unwrap().unwrap();
-            assert_eq!(deemed.status, "active");
+            assert_eq!(deemed.status.as_str(), "active");
         }
         let err = consent::give(conn, &request(&pid, provider(CLINIC), ConsentType::Deemed), now())
             .unwrap_err();
@@ -142,5 +142,23 @@ both_backends! {
         let err = consent::revoke(conn, &pid, &provider(CLINIC), ConsentChannel::App, &actor, now())
             .unwrap_err();
         assert_eq!(err.code(), "no_consent", "a revoked consent cannot be revoked again");
+    }
+
+    fn a_status_outside_the_set_fails_to_load_with_its_text(conn: &mut DbConn) {
+        use diesel::prelude::*;
+        use ehealth_core::db::schema::sharing_consents as sc;
+        let hasher = fixtures::hasher();
+        let pid = fixtures::registered_patient(conn, &hasher).patient.id;
+        consent::give(conn, &request(&pid, provider(CLINIC), ConsentType::OneYear), now()).unwrap();
+        diesel::update(sc::table.filter(sc::patient_id.eq(&pid)))
+            .set(sc::status.eq("paused"))
+            .execute(conn)
+            .unwrap();
+        let err = consents::history(conn, &pid).unwrap_err();
+        assert!(
+            matches!(err, diesel::result::Error::DeserializationError(_)),
+            "a deserialisation error, not a panic or a default: {err:?}"
+        );
+        assert!(err.to_string().contains("\"paused\""), "names the text: {err}");
     }
 }

@@ -38,7 +38,7 @@ both_backends! {
         let clinic = consents::current(conn, &patient.id, provider(CLINIC).as_str())
             .unwrap()
             .expect("the demo patient consents to the clinic");
-        assert_eq!(clinic.consent_type, "one_year");
+        assert_eq!(clinic.consent_type.as_str(), "one_year");
 
         let again = demo::seed(conn, &hasher, now() + Duration::days(1)).unwrap();
         assert!(again.is_none(), "a second seed does nothing");

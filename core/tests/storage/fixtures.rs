@@ -56,9 +56,9 @@ pub fn add_providers(conn: &mut DbConn) {
             id: provider(serial).as_str().to_owned(),
             name_en: format!("Provider {serial}"),
             name_zh: format!("機構 {serial}"),
-            establishment_type: kind.as_str().to_owned(),
-            public_body: kind.public_body().map(|b| b.as_str().to_owned()),
-            status: ProviderStatus::Registered.as_str().to_owned(),
+            establishment_type: kind,
+            public_body: kind.public_body(),
+            status: ProviderStatus::Registered,
             registered_at: to_db(now()),
             status_changed_at: to_db(now()),
         };

@@ -49,7 +49,7 @@ both_backends! {
             .filter(|c| c.provider_id == provider(CLINIC).as_str())
             .collect();
         assert_eq!(clinic_rows.len(), THREADS * EACH, "every change kept in the history");
-        let active = clinic_rows.iter().filter(|c| c.status == ConsentStatus::Active.as_str()).count();
+        let active = clinic_rows.iter().filter(|c| c.status == ConsentStatus::Active).count();
         assert_eq!(active, 1);
         // Each superseded row points at a distinct successor: one line, no fork.
         let mut successors: Vec<_> = clinic_rows.iter().filter_map(|c| c.superseded_by.clone()).collect();

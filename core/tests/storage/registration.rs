@@ -63,7 +63,10 @@ both_backends! {
 
         let mut deemed: Vec<_> = fixtures::history(conn, &id)
             .into_iter()
-            .map(|c| (c.provider_id, c.consent_type, c.channel, c.status, c.expires_at))
+            .map(|c| {
+                let texts = (c.consent_type.as_str(), c.channel.as_str(), c.status.as_str());
+                (c.provider_id, texts.0.to_owned(), texts.1.to_owned(), texts.2.to_owned(), c.expires_at)
+            })
             .collect();
         deemed.sort();
         let row = |serial| {

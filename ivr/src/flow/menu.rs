@@ -53,8 +53,8 @@ fn provider(turn: &mut Turn<'_>, digits: &str, next: Step) -> CoreResult<Respons
         return Ok(turn.retry(unknown));
     };
     let found = providers::find(turn.conn, id.as_str())?;
-    let Some(provider) = found
-        .filter(|p| p.public_body.is_none() && p.status().ok() == Some(ProviderStatus::Registered))
+    let Some(provider) =
+        found.filter(|p| p.public_body.is_none() && p.status == ProviderStatus::Registered)
     else {
         return Ok(turn.retry(unknown));
     };

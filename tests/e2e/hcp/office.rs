@@ -74,7 +74,8 @@ async fn provider_state(app: TestApp, action: &str, final_state: bool) {
         };
         let clinic_consent = consents.iter().find(|c| c.provider_id == clinic()).unwrap();
         assert_eq!(
-            clinic_consent.status, "ended",
+            clinic_consent.status.as_str(),
+            "ended",
             "{action}: its consents stop counting"
         );
     } else {

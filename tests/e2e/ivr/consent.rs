@@ -36,9 +36,9 @@ ivr_tests! {
         assert!(call.hung_up());
         insta::assert_snapshot!("give_one_year_cantonese", call.transcript);
         let current = consents::current(&mut app.conn(), &patient, &dental).unwrap().expect("given");
-        assert_eq!(current.consent_type, "one_year");
-        assert_eq!(current.channel, "ivr");
-        assert_eq!(current.actor_kind, "patient");
+        assert_eq!(current.consent_type.as_str(), "one_year");
+        assert_eq!(current.channel.as_str(), "ivr");
+        assert_eq!(current.actor_kind.as_str(), "patient");
         assert_eq!(current.actor_id.as_deref(), Some(patient.as_str()));
         assert!(current.expires_at.is_some());
         assert_eq!(consents::history(&mut app.conn(), &patient).unwrap().len(), before + 1);
@@ -55,11 +55,11 @@ ivr_tests! {
         call.press("9").await;
         insta::assert_snapshot!("change_to_indefinite_english", call.transcript);
         let changed = consents::current(&mut app.conn(), &patient, &dental).unwrap().expect("changed");
-        assert_eq!(changed.consent_type, "indefinite");
+        assert_eq!(changed.consent_type.as_str(), "indefinite");
         assert!(changed.expires_at.is_none());
         let history = consents::history(&mut app.conn(), &patient).unwrap();
         let old = history.iter().find(|c| c.id == current.id).expect("kept");
-        assert_eq!(old.status, "superseded");
+        assert_eq!(old.status.as_str(), "superseded");
         assert_eq!(old.superseded_by.as_deref(), Some(changed.id.as_str()));
 
         // Putonghua: revoked.
@@ -75,8 +75,8 @@ ivr_tests! {
         assert!(consents::current(&mut app.conn(), &patient, &dental).unwrap().is_none());
         let history = consents::history(&mut app.conn(), &patient).unwrap();
         let revoked = history.iter().find(|c| c.id == changed.id).expect("kept");
-        assert_eq!(revoked.status, "revoked");
-        assert_eq!(revoked.ended_channel.as_deref(), Some("ivr"));
+        assert_eq!(revoked.status.as_str(), "revoked");
+        assert_eq!(revoked.ended_channel.map(|c| c.as_str()), Some("ivr"));
 
         // Each change was audited as the patient's and confirmed to them.
         let entries = audit::for_patient(&mut app.conn(), &patient, None, 100).unwrap();

@@ -130,13 +130,13 @@ ivr_tests! {
             let current = consents::current(&mut app.conn(), &patient, &dental).unwrap();
             if giving {
                 let current = current.expect("given");
-                assert_eq!(current.channel, "ivr");
-                assert_eq!(current.actor_kind, "sdm", "{language}");
+                assert_eq!(current.channel.as_str(), "ivr");
+                assert_eq!(current.actor_kind.as_str(), "sdm", "{language}");
                 assert_eq!(current.actor_id.as_deref(), Some(sdm_id.as_str()));
             } else {
                 let history = consents::history(&mut app.conn(), &patient).unwrap();
-                let revoked = history.iter().find(|c| c.status == "revoked").expect("revoked");
-                assert_eq!(revoked.ended_channel.as_deref(), Some("ivr"));
+                let revoked = history.iter().find(|c| c.status.as_str() == "revoked").expect("revoked");
+                assert_eq!(revoked.ended_channel.map(|c| c.as_str()), Some("ivr"));
                 assert!(current.is_none(), "revoked in English");
             }
         }
@@ -152,7 +152,7 @@ ivr_tests! {
             ["consent_given", "consent_revoked", "consent_given"]
         );
         for (entry, (_, _, sdm_id)) in acts.iter().rev().zip(&sdms) {
-            assert_eq!(entry.actor_kind, "sdm");
+            assert_eq!(entry.actor_kind.as_str(), "sdm");
             assert_eq!(entry.actor_id.as_deref(), Some(sdm_id.as_str()), "{}", entry.event);
         }
         // The patient's messages name the SDM who acted.

@@ -54,7 +54,7 @@ pub async fn search(
             hcp_id: p.id,
             name_en: p.name_en,
             name_zh: p.name_zh,
-            establishment_type: p.establishment_type,
+            establishment_type: p.establishment_type.as_str().to_owned(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(ProviderList { providers }))
