@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use ehealth_core::actions::consent_history::ConsentView;
-use ehealth_core::domain::ConsentStatus;
 use ehealth_core::rules::consent_in_force;
 use serde::Serialize;
 use utoipa::ToSchema;
