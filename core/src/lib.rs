@@ -8,6 +8,7 @@ pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod error_code;
 pub mod ids;
 pub mod metrics;
 pub mod rules;
@@ -19,3 +20,4 @@ pub mod testing;
 pub mod tlog;
 
 pub use error::{CoreError, CoreResult, ErrorKind};
+pub use error_code::ErrorCode;

@@ -5,8 +5,8 @@
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
-use ehealth_api::http::errors::blocking;
 use ehealth_core::context::Services;
+use http_common::errors::blocking;
 
 use crate::flow::{self, turn};
 use crate::texts::Voice;

@@ -2,6 +2,7 @@
 //! maker signs in as themselves and names the patient in `X-Acting-For: <eHR number>`;
 //! the link is checked on every request, and every act records the SDM as the actor.
 
+use ehealth_core::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -31,13 +32,17 @@ impl Acting {
         if self.actor.kind == ActorKind::Patient {
             Ok(self)
         } else {
-            Err(CoreError::refused("patient_only", "only the patient can do this").into())
+            Err(CoreError::refused(ErrorCode::PatientOnly, "only the patient can do this").into())
         }
     }
 }
 
 fn not_for_app() -> ApiError {
-    CoreError::refused("not_an_app_session", "sign in with the app to use this").into()
+    CoreError::refused(
+        ErrorCode::NotAnAppSession,
+        "sign in with the app to use this",
+    )
+    .into()
 }
 
 fn acting_for(req: &HttpRequest) -> Result<Option<EhrNumber>, ApiError> {
@@ -78,7 +83,7 @@ async fn resolve(req: HttpRequest, bearer: Bearer) -> Result<Acting, ApiError> {
             .await?
             .ok_or_else(|| {
                 ApiError::from(CoreError::refused(
-                    "not_linked",
+                    ErrorCode::NotLinked,
                     "you do not act for this patient",
                 ))
             })?;
