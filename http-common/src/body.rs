@@ -1,8 +1,9 @@
 //! Request and answer bodies that more than one route family reads or documents.
 
 use ehealth_core::ids::IdentityDocument;
-use ehealth_core::CoreError;
+use ehealth_core::{CoreError, ErrorCode};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
 /// Longest identity-document number read, in bytes, before it is normalised. Core allows
@@ -39,11 +40,23 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, snake_case.
-    pub code: String,
+    #[schema(schema_with = error_code_schema)]
+    pub code: ErrorCode,
     pub message: String,
     /// The input field at fault, when there is one.
     pub field: Option<String>,
+}
+
+/// `ErrorCode` as the OpenAPI document shows it: a string enum of every code (core has
+/// no utoipa, so the schema is built here from `ErrorCode::ALL`).
+fn error_code_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+        .description(Some(
+            "Stable, snake_case; the code names the HTTP status (docs/errors.md lists them).",
+        ))
+        .build()
 }
 
 #[cfg(test)]

@@ -163,3 +163,62 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+
+    use super::*;
+
+    async fn answer(err: ApiError) -> (u16, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let bytes = to_bytes(response.into_body()).await.unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[actix_web::test]
+    async fn an_answer_carries_a_listed_code_with_the_status_the_list_gives_it() {
+        let cases = [
+            ApiError::Core(CoreError::conflict(ErrorCode::NoConsent, "none")),
+            ApiError::Core(CoreError::NotFound("approval")),
+            ApiError::Core(CoreError::NotFound("patient")),
+            ApiError::Core(CoreError::RateLimited {
+                retry_after_secs: 3,
+            }),
+            ApiError::Core(CoreError::Internal("secret cause".into())),
+            ApiError::bad_request(ErrorCode::UnsupportedMediaType, "json please"),
+            ApiError::Field {
+                field: "q".into(),
+                message: "bad".into(),
+            },
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Blocking,
+        ];
+        let mut seen = Vec::new();
+        for err in cases {
+            let (status, body) = answer(err).await;
+            let text = body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let code = ErrorCode::ALL.iter().find(|c| c.as_str() == text);
+            assert_eq!(code.map(|c| c.status()), Some(status), "{body}");
+            seen.push(text);
+        }
+        let expected = [
+            "no_consent",
+            "not_found",
+            "patient_not_found",
+            "rate_limited",
+            "internal_error",
+            "unsupported_media_type",
+            "invalid_input",
+            "not_found",
+            "method_not_allowed",
+            "internal_error",
+        ];
+        assert_eq!(seen, expected);
+    }
+}
