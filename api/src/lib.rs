@@ -2,15 +2,16 @@
 //! `/v1/hcp`, Office endpoints under `/v1/admin`. Handlers parse the request, call
 //! `ehealth_core` off the async threads, and map the result.
 //!
-//! `http` holds the plumbing every HTTP service of the platform shares (errors, health,
-//! metrics, the server itself), so that the ivr and notifier answer the same way.
+//! The plumbing every HTTP service shares (errors, health, metrics, extractors, the
+//! server itself) is the `http_common` crate; `crate::http` names it here.
 
 mod counter;
-pub mod http;
 pub mod openapi;
 mod openapi_contract;
 mod passkey_demo;
 mod routes;
+
+use http_common as http;
 
 use std::net::TcpListener;
 

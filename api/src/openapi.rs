@@ -170,3 +170,27 @@ pub struct ApiDoc;
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use ehealth_core::ErrorCode;
+
+    use super::*;
+
+    #[test]
+    fn the_error_schema_lists_every_code_and_every_code_is_documented() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let listed: Vec<&str> = doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]
+            ["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, all, "the OpenAPI error schema's code enum");
+        let table = include_str!("../../docs/errors.md");
+        for code in ErrorCode::ALL {
+            let row = format!("| `{}` | {} |", code.as_str(), code.status());
+            assert!(table.contains(&row), "docs/errors.md lacks the row {row}");
+        }
+    }
+}

@@ -1,7 +1,10 @@
-//! The error of the core crate. Every variant has a stable `code` that services send to
-//! clients; the services map `kind()` to a transport status in one place each.
+//! The error of the core crate. Every variant has a stable `code` (an `ErrorCode`, which
+//! also names the HTTP status) that services send to clients; `kind()` is for transports
+//! that are not HTTP (the voice line).
 
 use std::fmt;
+
+use crate::error_code::ErrorCode;
 
 /// How a service should answer, independent of the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +35,13 @@ pub enum CoreError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("{message}")]
-    Refused { code: &'static str, message: String },
+    Refused { code: ErrorCode, message: String },
     #[error("{message}")]
-    Unauthenticated { code: &'static str, message: String },
+    Unauthenticated { code: ErrorCode, message: String },
     #[error("{message}")]
-    Locked { code: &'static str, message: String },
+    Locked { code: ErrorCode, message: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("the service is busy; try again in {retry_after_secs} seconds")]
@@ -59,47 +62,47 @@ impl CoreError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
         }
     }
 
-    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Refused {
             code,
             message: message.into(),
         }
     }
 
-    pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthenticated(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Unauthenticated {
             code,
             message: message.into(),
         }
     }
 
-    pub fn locked(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn locked(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Locked {
             code,
             message: message.into(),
         }
     }
 
-    /// The stable, snake_case code sent to clients.
-    pub fn code(&self) -> &'static str {
+    /// The stable code sent to clients.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidInput { .. } => "invalid_input",
+            Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::NotFound(what) => not_found_code(what),
             Self::Conflict { code, .. }
             | Self::Refused { code, .. }
             | Self::Unauthenticated { code, .. }
-            | Self::Locked { code, .. } => code,
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Unavailable(_) => "service_unavailable",
-            Self::Busy { .. } => "busy",
-            Self::Database(_) | Self::Internal(_) => "internal_error",
+            | Self::Locked { code, .. } => *code,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Busy { .. } => ErrorCode::Busy,
+            Self::Database(_) | Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -138,16 +141,18 @@ impl CoreError {
     }
 }
 
-fn not_found_code(what: &str) -> &'static str {
+/// The code of a missing thing. Things with no code of their own (an approval, a device,
+/// a link...) answer the bare `not_found` they always have (docs/decisions.md, issue 13).
+fn not_found_code(what: &str) -> ErrorCode {
     match what {
-        "patient" => "patient_not_found",
-        "provider" => "provider_not_found",
-        "account" => "account_not_found",
-        "application" => "application_not_found",
-        "provider_application" => "provider_application_not_found",
-        "consent" => "consent_not_found",
-        "job" => "job_not_found",
-        _ => "not_found",
+        "patient" => ErrorCode::PatientNotFound,
+        "provider" => ErrorCode::ProviderNotFound,
+        "account" => ErrorCode::AccountNotFound,
+        "application" => ErrorCode::ApplicationNotFound,
+        "provider_application" => ErrorCode::ProviderApplicationNotFound,
+        "consent" => ErrorCode::ConsentNotFound,
+        "job" => ErrorCode::JobNotFound,
+        _ => ErrorCode::NotFound,
     }
 }
 

@@ -8,8 +8,9 @@ pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod hong_kong_time;
+pub mod error_code;
 pub mod hash_pool;
+pub mod hong_kong_time;
 pub mod ids;
 pub mod metrics;
 pub mod rules;
@@ -21,3 +22,4 @@ pub mod testing;
 pub mod tlog;
 
 pub use error::{CoreError, CoreResult, ErrorKind};
+pub use error_code::ErrorCode;

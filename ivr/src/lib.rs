@@ -17,7 +17,7 @@ use actix_web::web;
 use ehealth_core::context::Services;
 
 pub fn serve(services: Services, listener: TcpListener) -> std::io::Result<Server> {
-    ehealth_api::http::server(services, listener, "ivr", routes)
+    http_common::server(services, listener, "ivr", routes)
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {

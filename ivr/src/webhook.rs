@@ -5,10 +5,11 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
-use ehealth_api::http::errors::blocking;
 use ehealth_core::actions::ivr_refusals::{self, Refusal, RefusalPolicy};
 use ehealth_core::config::Config;
 use ehealth_core::context::Services;
+use ehealth_core::ErrorCode;
+use http_common::errors::blocking;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -140,7 +141,7 @@ async fn refuse(services: &Services, source: String, path: String) -> HttpRespon
     let (mut response, code, message) = match counted {
         Ok(Refusal::RateLimited) => (
             HttpResponse::TooManyRequests(),
-            "too_many_refused_webhooks",
+            ErrorCode::TooManyRefusedWebhooks,
             "too many refused webhooks from this address; try again later",
         ),
         Ok(Refusal::Refused) => (
@@ -160,7 +161,7 @@ async fn refuse(services: &Services, source: String, path: String) -> HttpRespon
     response.json(json!({ "error": { "code": code, "message": message } }))
 }
 
-const SIGNATURE_INVALID: &str = "signature_invalid";
+const SIGNATURE_INVALID: ErrorCode = ErrorCode::SignatureInvalid;
 const SIGNATURE_MESSAGE: &str = "the X-Twilio-Signature header is missing or does not match";
 
 #[cfg(test)]

@@ -25,5 +25,5 @@ pub use worker::{run, WorkerOptions};
 
 /// The notifier's own health, readiness and metrics endpoints.
 pub fn serve_http(services: Services, listener: TcpListener) -> std::io::Result<Server> {
-    ehealth_api::http::server(services, listener, "notifier", metrics::routes)
+    http_common::server(services, listener, "notifier", metrics::routes)
 }

@@ -70,7 +70,7 @@ async fn run_servers(
         ));
         let server = if parts.notifier {
             // One process: the api's /metrics also shows the notifier's queue.
-            ehealth_api::http::server(services.clone(), l, "api", |cfg| {
+            http_common::server(services.clone(), l, "api", |cfg| {
                 ehealth_api::configure(cfg);
                 ehealth_notifier::metrics::routes(cfg);
             })?

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use ehealth_core::domain::{DataType, NotificationMeans};
 use ehealth_core::hong_kong_time::hong_kong_time;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 
 pub const LANG_COOKIE: &str = "counter_lang";
 
@@ -147,75 +148,75 @@ impl Lang {
     pub fn error(self, err: &CoreError) -> String {
         let plain = |en: &str, zh: &str| self.t_owned(en, zh);
         match err.code() {
-            "invalid_input" => self.invalid(err),
-            "wrong_credentials" => plain(
+            ErrorCode::InvalidInput => self.invalid(err),
+            ErrorCode::WrongCredentials => plain(
                 "The provider number, username, password or authenticator code is not right. Please try again.",
                 "醫護提供者編號、用戶名稱、密碼或驗證碼不正確，請再試。",
             ),
-            "wrong_access_key" => match tries_left(err) {
+            ErrorCode::WrongAccessKey => match tries_left(err) {
                 Some(n) => match self {
                     Self::En => format!("The access key is not right. {n} more wrong tries will lock it."),
                     Self::ZhHant => format!("存取密碼不正確。再錯 {n} 次便會鎖上。"),
                 },
                 None => plain("The access key is not right.", "存取密碼不正確。"),
             },
-            "access_key_locked" => plain(
+            ErrorCode::AccessKeyLocked => plain(
                 "The access key is locked after too many wrong tries. The patient must make a new one in the eHealth app or on the voice line.",
                 "存取密碼因多次輸入錯誤已被鎖上。病人須在醫健通應用程式或電話熱線重新產生存取密碼。",
             ),
-            "no_access_key" => plain(
+            ErrorCode::NoAccessKey => plain(
                 "This patient has no access key yet.",
                 "此病人尚未有存取密碼。",
             ),
-            "patient_not_found" => plain(
+            ErrorCode::PatientNotFound => plain(
                 "No patient was found with these details.",
                 "找不到符合資料的病人。",
             ),
-            "rate_limited" => plain(
+            ErrorCode::RateLimited => plain(
                 "Too many tries. Please wait a few minutes and try again.",
                 "嘗試次數過多，請等候數分鐘後再試。",
             ),
-            "no_consent" => plain(
+            ErrorCode::NoConsent => plain(
                 "Your clinic holds no sharing consent from this patient to renew, change or revoke.",
                 "貴機構未有此病人的互通同意，無法續期、更改或撤銷。",
             ),
-            "same_type" => plain(
+            ErrorCode::SameType => plain(
                 "The consent is already of this type.",
                 "互通同意已是此類別。",
             ),
-            "patient_withdrawn" | "patient_not_registered" => plain(
+            ErrorCode::PatientWithdrawn | ErrorCode::PatientNotRegistered => plain(
                 "This patient is not registered with eHealth (or has withdrawn).",
                 "此病人並未登記醫健通（或已退出）。",
             ),
-            "provider_not_registered" | "provider_suspended" => plain(
+            ErrorCode::ProviderNotRegistered => plain(
                 "Your healthcare provider cannot act in eHealth at present. Please contact the eHR Registration Office.",
                 "貴醫護提供者現時不能使用醫健通，請聯絡電子健康紀錄登記處。",
             ),
-            "application_not_found" | "application_not_pending" | "application_changed" => plain(
+            ErrorCode::ApplicationNotFound | ErrorCode::ApplicationNotPending | ErrorCode::ApplicationChanged => plain(
                 "The application was not found, or is already complete. Please find the patient again.",
                 "找不到該申請，或申請已完成。請重新尋找病人。",
             ),
-            "already_registered" | "application_exists" => plain(
+            ErrorCode::AlreadyRegistered | ErrorCode::ApplicationExists => plain(
                 "This identity document is already registered with eHealth (one document, one participant).",
                 "此身份證明文件已登記醫健通（一份文件只可登記一次）。",
             ),
-            "id_document_mismatch" => plain(
+            ErrorCode::IdDocumentMismatch => plain(
                 "The identity document checked is not this patient's.",
                 "所核對的身份證明文件並非此病人的。",
             ),
-            "form_already_recorded" => plain(
+            ErrorCode::FormAlreadyRecorded => plain(
                 "This signed form has already been recorded at your clinic.",
                 "此已簽署的表格已在貴機構記錄。",
             ),
-            "username_taken" => plain(
+            ErrorCode::UsernameTaken => plain(
                 "An account with this username already exists at your clinic.",
                 "貴機構已有使用此用戶名稱的帳戶。",
             ),
-            "account_not_found" => plain(
+            ErrorCode::AccountNotFound => plain(
                 "No account of your clinic was found. Please reload the list.",
                 "找不到貴機構的此帳戶，請重新載入列表。",
             ),
-            "wrong_role" => plain(
+            ErrorCode::WrongRole => plain(
                 "Your account cannot do this.",
                 "你的帳戶不能進行此操作。",
             ),
@@ -331,7 +332,7 @@ mod tests {
     #[test]
     fn a_wrong_key_says_the_tries_left_in_each_language() {
         let e = CoreError::refused(
-            "wrong_access_key",
+            ErrorCode::WrongAccessKey,
             "the access key is wrong; 2 tries left before it locks",
         );
         assert_eq!(
@@ -348,14 +349,17 @@ mod tests {
     fn no_error_shows_its_code() {
         for e in [
             CoreError::invalid("ehr_number", "bad check digit"),
-            CoreError::refused("some_new_code", "internal words"),
+            CoreError::refused(ErrorCode::AccountNotActive, "internal words"),
             CoreError::RateLimited {
                 retry_after_secs: 60,
             },
         ] {
             for lang in [Lang::En, Lang::ZhHant] {
                 let text = lang.error(&e);
-                assert!(!text.contains(e.code()) && !text.is_empty(), "{text}");
+                assert!(
+                    !text.contains(e.code().as_str()) && !text.is_empty(),
+                    "{text}"
+                );
             }
         }
     }

@@ -236,7 +236,7 @@ pub fn error_text(lang: Lang, err: &ApiError) -> (actix_web::http::StatusCode, S
     let status = actix_web::ResponseError::status_code(err);
     let message = match err {
         ApiError::Core(e) => lang.error(e),
-        _ => lang.error(&ehealth_core::CoreError::refused("other", "")),
+        _ => lang.error(&ehealth_core::CoreError::Internal(String::new())),
     };
     (status, message)
 }

@@ -361,7 +361,7 @@ async fn handle(
         ),
         Err(e) => {
             let words = match &e {
-                CoreError::Refused { code, .. } => refusal_words(lang, code),
+                CoreError::Refused { code, .. } => refusal_words(lang, code.as_str()),
                 _ => None,
             };
             let err = ApiError::Core(e);

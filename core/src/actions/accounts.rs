@@ -2,6 +2,7 @@
 //! account is on each request, and a user administrator creating, disabling and enrolling
 //! the TOTP factor of the accounts at their own provider.
 
+use crate::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -53,7 +54,7 @@ impl Staff {
             Ok(self)
         } else {
             Err(CoreError::refused(
-                "wrong_role",
+                ErrorCode::WrongRole,
                 format!("this needs a {role} account"),
             ))
         }
@@ -65,14 +66,14 @@ pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
     let staff = load(conn, account_id)?;
     if staff.account.status()? != AccountStatus::Active {
         return Err(CoreError::refused(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "this account is disabled",
         ));
     }
     if let Some(p) = &staff.provider {
         if p.status != ProviderStatus::Registered {
             return Err(CoreError::refused(
-                "provider_not_registered",
+                ErrorCode::ProviderNotRegistered,
                 "this provider is not registered with eHealth and cannot act",
             ));
         }
@@ -182,10 +183,9 @@ impl NewAccount {
 /// The user administrator's provider, or a refusal.
 fn admin_provider(admin: &Staff) -> CoreResult<String> {
     admin.require(AccountRole::UserAdmin)?;
-    admin
-        .provider_id()
-        .map(str::to_owned)
-        .ok_or_else(|| CoreError::refused("wrong_role", "this needs a provider's user_admin"))
+    admin.provider_id().map(str::to_owned).ok_or_else(|| {
+        CoreError::refused(ErrorCode::WrongRole, "this needs a provider's user_admin")
+    })
 }
 
 fn audit_change(
@@ -218,14 +218,14 @@ fn managed_provider(conn: &mut DbConn, manager: &Staff, named: Option<&str>) -> 
             let provider = providers::find(conn, id)?.ok_or(CoreError::NotFound("provider"))?;
             if provider.status != ProviderStatus::Registered {
                 return Err(CoreError::refused(
-                    "provider_not_registered",
+                    ErrorCode::ProviderNotRegistered,
                     "this provider is not registered with eHealth",
                 ));
             }
             Ok(provider.id)
         }
         _ => Err(CoreError::refused(
-            "wrong_role",
+            ErrorCode::WrongRole,
             "this needs a provider's user_admin, or the Office naming the provider",
         )),
     }
@@ -274,7 +274,7 @@ pub fn create(
     write_tx(conn, |conn| {
         if accounts::find_by_login(conn, Some(&provider_id), &new.username)?.is_some() {
             return Err(CoreError::conflict(
-                "username_taken",
+                ErrorCode::UsernameTaken,
                 "an account with this username exists at this provider",
             ));
         }

@@ -4,6 +4,7 @@
 //! once). Every wrong try is answered the same and counted against the client address;
 //! the code works once (two tries at once: one wins) and expires.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -30,7 +31,7 @@ pub struct Activation<'a> {
 
 fn wrong() -> CoreError {
     CoreError::unauthenticated(
-        "activation_invalid",
+        ErrorCode::ActivationInvalid,
         "the provider id, username or activation code is wrong, used or expired",
     )
 }

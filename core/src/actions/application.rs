@@ -7,6 +7,7 @@
 //! its holder had joined); the registered person is told by their selected means, and the
 //! counter finds it out when it checks the document. See docs/decisions.md.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -100,7 +101,7 @@ pub(super) fn audit_change(
 
 pub(super) fn already_open() -> CoreError {
     CoreError::conflict(
-        "application_exists",
+        ErrorCode::ApplicationExists,
         "there is already an open application for this identity document",
     )
 }
@@ -179,7 +180,7 @@ fn awaiting_mobile(conn: &mut DbConn, id: &str) -> CoreResult<Application> {
     let app = find(conn, id)?;
     if app.status()? != ApplicationStatus::PendingMobileVerification {
         return Err(CoreError::conflict(
-            "mobile_already_verified",
+            ErrorCode::MobileAlreadyVerified,
             "this application is not waiting for mobile verification",
         ));
     }
@@ -237,7 +238,7 @@ pub fn verify_mobile(
                 to_db(now),
             )? {
                 return Err(CoreError::conflict(
-                    "application_changed",
+                    ErrorCode::ApplicationChanged,
                     "the application changed meanwhile; try again",
                 ));
             }

@@ -1,5 +1,6 @@
 //! A patient (or SDM) approves or denies an HCProf's request for restricted data types.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -26,7 +27,7 @@ pub fn decide(
             .ok_or(CoreError::NotFound("approval"))?;
         if approval.status != PENDING || from_db(approval.expires_at) <= now {
             return Err(CoreError::conflict(
-                "approval_not_pending",
+                ErrorCode::ApprovalNotPending,
                 "this request was already decided or has expired",
             ));
         }
@@ -40,7 +41,7 @@ pub fn decide(
             now,
         )? {
             return Err(CoreError::conflict(
-                "approval_not_pending",
+                ErrorCode::ApprovalNotPending,
                 "this request was already decided",
             ));
         }

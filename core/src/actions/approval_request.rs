@@ -2,6 +2,7 @@
 //! condition 7). The request waits in the app (`GET /v1/app/approvals`) for the patient or
 //! SDM to approve or deny; an approval lasts `APPROVAL_HOURS`.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -40,7 +41,7 @@ pub fn request(
     }
     let provider_id = staff
         .provider_id()
-        .ok_or_else(|| CoreError::refused("wrong_role", "a provider's account is needed"))?
+        .ok_or_else(|| CoreError::refused(ErrorCode::WrongRole, "a provider's account is needed"))?
         .to_owned();
     write_tx(conn, |conn| {
         let restricted = crate::db::matrix::restricted(conn)?;

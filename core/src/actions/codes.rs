@@ -12,6 +12,7 @@
 //!
 //! Every try is audited.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -288,16 +289,17 @@ impl CodeCheck {
         match self {
             Self::Accepted(_) => CoreError::Internal("an accepted code was refused".to_owned()),
             Self::Wrong { remaining } => CoreError::unauthenticated(
-                "invalid_code",
+                ErrorCode::InvalidCode,
                 format!("the code is wrong; {remaining} tries left"),
             ),
             Self::Expired => CoreError::unauthenticated(
-                "code_expired",
+                ErrorCode::CodeExpired,
                 "the code is unknown, has expired or was replaced; ask for a new one",
             ),
-            Self::Locked => {
-                CoreError::locked("code_locked", "too many wrong tries; ask for a new code")
-            }
+            Self::Locked => CoreError::locked(
+                ErrorCode::CodeLocked,
+                "too many wrong tries; ask for a new code",
+            ),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Giving, renewing, changing and revoking sharing consent, from any channel.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -33,7 +34,7 @@ fn consentable_provider(conn: &mut DbConn, id: &ProviderId) -> CoreResult<Provid
     let provider = providers::find(conn, id.as_str())?.ok_or(CoreError::NotFound("provider"))?;
     if provider.public_body.is_some() {
         return Err(CoreError::refused(
-            "deemed_consent",
+            ErrorCode::DeemedConsent,
             "HA and DH hold deemed consent, which ends only on withdrawal",
         ));
     }
@@ -64,7 +65,7 @@ pub fn give_in_tx(
     let provider = consentable_provider(conn, &req.provider_id)?;
     if provider.status != ProviderStatus::Registered {
         return Err(CoreError::refused(
-            "provider_not_registered",
+            ErrorCode::ProviderNotRegistered,
             "this provider is not registered with eHealth and cannot receive consent",
         ));
     }
@@ -138,8 +139,9 @@ pub fn revoke(
         patients::lock(conn, patient_id)?;
         let patient = active_patient(conn, patient_id)?;
         let provider = consentable_provider(conn, provider_id)?;
-        let current = consents::current(conn, &patient.id, &provider.id)?
-            .ok_or_else(|| CoreError::conflict("no_consent", "there is no consent to revoke"))?;
+        let current = consents::current(conn, &patient.id, &provider.id)?.ok_or_else(|| {
+            CoreError::conflict(ErrorCode::NoConsent, "there is no consent to revoke")
+        })?;
         consents::end(
             conn,
             &current.id,

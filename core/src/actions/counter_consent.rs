@@ -6,6 +6,7 @@
 //! is told), and against the account and the provider (throttled for a while). The check
 //! and its counters are committed first; the consent is then its own transaction.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -63,7 +64,10 @@ pub fn find_patient(conn: &mut DbConn, who: &PatientRef) -> CoreResult<Option<Pa
 
 pub(crate) fn provider_of(staff: &Staff) -> CoreResult<ProviderId> {
     let id = staff.provider_id().ok_or_else(|| {
-        CoreError::refused("wrong_role", "only a provider's account can take consent")
+        CoreError::refused(
+            ErrorCode::WrongRole,
+            "only a provider's account can take consent",
+        )
     })?;
     ProviderId::parse(id)
 }
@@ -110,13 +114,13 @@ pub fn with_access_key(
     match (action, &current) {
         (KeyAction::Renew | KeyAction::Change, None) => {
             return Err(CoreError::conflict(
-                "no_consent",
+                ErrorCode::NoConsent,
                 "there is no consent to renew or change",
             ))
         }
         (KeyAction::Change, Some(c)) if c.consent_type == consent_type => {
             return Err(CoreError::conflict(
-                "same_type",
+                ErrorCode::SameType,
                 "the consent is already of this type",
             ))
         }
@@ -243,19 +247,19 @@ fn check_key(
         KeyCheck::Wrong { remaining } => {
             count_against_staff(conn)?;
             Ok(Err(CoreError::refused(
-                "wrong_access_key",
+                ErrorCode::WrongAccessKey,
                 format!("the access key is wrong; {remaining} tries left before it locks"),
             )))
         }
         KeyCheck::Locked => {
             count_against_staff(conn)?;
             Ok(Err(CoreError::locked(
-                "access_key_locked",
+                ErrorCode::AccessKeyLocked,
                 "the access key is locked; the patient must generate a new one",
             )))
         }
         KeyCheck::NoKey => Ok(Err(CoreError::refused(
-            "no_access_key",
+            ErrorCode::NoAccessKey,
             "the patient has no access key",
         ))),
     }

@@ -4,6 +4,7 @@
 //! the first access key and tells the patient. Sharing consent for the professional's
 //! provider may be taken in the same step; it is its own transaction, after registration.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 
 use super::accounts::Staff;
@@ -77,11 +78,9 @@ pub fn verify_identity(
     now: DateTime<Utc>,
 ) -> CoreResult<CounterRegistration> {
     staff.require(AccountRole::Hcprof)?;
-    let provider = ProviderId::parse(
-        staff
-            .provider_id()
-            .ok_or_else(|| CoreError::refused("wrong_role", "a provider's account is needed"))?,
-    )?;
+    let provider = ProviderId::parse(staff.provider_id().ok_or_else(|| {
+        CoreError::refused(ErrorCode::WrongRole, "a provider's account is needed")
+    })?)?;
     if !req.contact_confirmed {
         return Err(CoreError::invalid(
             "contact_confirmed",

@@ -4,6 +4,7 @@
 //! document number and SHA-256, kept as evidence the Office can audit by provider. The
 //! patient's confirmation says how to revoke if it was not them.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 
 use super::accounts::Staff;
@@ -84,7 +85,7 @@ fn patient_checked(conn: &mut DbConn, req: &FormConsentRequest) -> CoreResult<Pa
         super::counter_consent::find_patient(conn, &who)?.ok_or(CoreError::NotFound("patient"))?;
     if patient.id_doc_key != req.document.key() {
         return Err(CoreError::refused(
-            "id_document_mismatch",
+            ErrorCode::IdDocumentMismatch,
             "the identity document checked is not this patient's",
         ));
     }
@@ -141,7 +142,7 @@ fn form_already_recorded(conn: &mut DbConn, provider_id: &str, sha256: &str) -> 
         .get_result(conn)?;
     if seen > 0 {
         return Err(CoreError::conflict(
-            "form_already_recorded",
+            ErrorCode::FormAlreadyRecorded,
             "this scanned form has already been recorded at this provider",
         ));
     }

@@ -2,6 +2,7 @@
 //! provider's counter or the Office): the application becomes Completed and the patient
 //! is registered (eHR number, deemed consents, first access key) in one transaction.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 
 use super::registration::{self, Particulars, Registered};
@@ -81,7 +82,7 @@ pub fn complete_application_in_tx(
         applications::find(conn, application_id)?.ok_or(CoreError::NotFound("application"))?;
     if app.status()? != ApplicationStatus::PendingIdentityVerification {
         return Err(CoreError::conflict(
-            "application_not_pending",
+            ErrorCode::ApplicationNotPending,
             "this application is not waiting for identity verification",
         ));
     }
@@ -99,7 +100,7 @@ pub fn complete_application_in_tx(
     )?;
     if !moved {
         return Err(CoreError::conflict(
-            "application_changed",
+            ErrorCode::ApplicationChanged,
             "the application changed meanwhile; try again",
         ));
     }

@@ -1,6 +1,7 @@
 //! Proofs served by the api: an entry's inclusion in the latest checkpoint's tree, and the
 //! consistency of two tree sizes. Built from the stored complete subtrees.
 
+use crate::ErrorCode;
 use serde::Serialize;
 
 use crate::db::audit::AuditEntry;
@@ -46,7 +47,10 @@ fn b64(hashes: &[Hash]) -> Vec<String> {
 
 fn latest(conn: &mut DbConn) -> CoreResult<StoredCheckpoint> {
     audit_tree::latest_checkpoint(conn)?.ok_or_else(|| {
-        CoreError::conflict("log_not_started", "the log has no signed checkpoint yet")
+        CoreError::conflict(
+            ErrorCode::LogNotStarted,
+            "the log has no signed checkpoint yet",
+        )
     })
 }
 
@@ -55,7 +59,7 @@ fn latest(conn: &mut DbConn) -> CoreResult<StoredCheckpoint> {
 pub fn inclusion(conn: &mut DbConn, entry: &AuditEntry) -> CoreResult<InclusionProof> {
     let pending = || {
         CoreError::conflict(
-            "log_entry_pending",
+            ErrorCode::LogEntryPending,
             "the entry is not integrated into the log yet; try again in a second",
         )
     };

@@ -55,6 +55,7 @@ pub mod withdrawal;
 use crate::db::{patients, patients::Patient, DbConn};
 use crate::domain::PatientStatus;
 use crate::error::{CoreError, CoreResult};
+use crate::ErrorCode;
 
 /// A registered patient who has not withdrawn, or the reason they cannot act.
 pub fn active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
@@ -62,7 +63,7 @@ pub fn active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient
     match patient.status()? {
         PatientStatus::Registered => Ok(patient),
         PatientStatus::Withdrawn => Err(CoreError::refused(
-            "patient_withdrawn",
+            ErrorCode::PatientWithdrawn,
             "this participant has withdrawn from eHealth",
         )),
     }

@@ -2,6 +2,7 @@
 //! mobile-bridge, passed in as closures so that core stays free of WebAuthn). Ceremony
 //! state lives in `auth_ceremonies` and is taken once; the client holds only its id.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub const CEREMONY_MINUTES: i64 = 5;
 
 fn ceremony_gone() -> CoreError {
     CoreError::unauthenticated(
-        "ceremony_expired",
+        ErrorCode::CeremonyExpired,
         "the passkey ceremony is unknown, used or expired; start again",
     )
 }
@@ -90,7 +91,7 @@ pub fn enrol(
         } = finish(&ceremony.state)?;
         if passkeys::find_by_credential(conn, &credential_id)?.is_some() {
             return Err(CoreError::conflict(
-                "passkey_exists",
+                ErrorCode::PasskeyExists,
                 "this passkey is already enrolled",
             ));
         }
@@ -213,7 +214,10 @@ pub fn sign_in(
                     .is_none_or(|u| *u == r.patient_id)
             })
             .ok_or_else(|| {
-                CoreError::unauthenticated("passkey_unknown", "this passkey is not enrolled")
+                CoreError::unauthenticated(
+                    ErrorCode::PasskeyUnknown,
+                    "this passkey is not enrolled",
+                )
             })?;
         let patient = active_patient(conn, &record.patient_id)?;
         let actor = Actor::new(ActorKind::Patient, patient.id.clone());

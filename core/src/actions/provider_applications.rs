@@ -5,6 +5,7 @@
 //! paper, entered by the Office. The reference and a secret to add documents go to the
 //! contact's email only. The Office's review is in `provider_review`.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -216,7 +217,7 @@ pub fn submit_online(
     ) {
         Ok(_) => Ok(()),
         Err(CoreError::Conflict {
-            code: "application_open",
+            code: ErrorCode::ApplicationOpen,
             ..
         }) => Ok(()),
         Err(e) => Err(e),
@@ -246,7 +247,10 @@ pub fn submit(
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
-            ) => CoreError::conflict("application_open", "this application is open already"),
+            ) => CoreError::conflict(
+                ErrorCode::ApplicationOpen,
+                "this application is open already",
+            ),
             other => other.into(),
         })?;
         for d in &new.documents {
@@ -522,7 +526,7 @@ pub fn add_documents(
             ProviderApplicationStatus::Submitted | ProviderApplicationStatus::MoreRequested
         ) {
             return Err(CoreError::conflict(
-                "application_closed",
+                ErrorCode::ApplicationClosed,
                 format!("this application is {status}"),
             ));
         }
@@ -537,7 +541,7 @@ pub fn add_documents(
             )?
         {
             return Err(CoreError::conflict(
-                "application_closed",
+                ErrorCode::ApplicationClosed,
                 "this application was decided meanwhile",
             ));
         }

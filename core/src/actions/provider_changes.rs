@@ -8,6 +8,7 @@
 //! and on the change's state, so that two sweepers (or a double-sent request) apply it
 //! once.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
@@ -141,7 +142,7 @@ pub fn request_change(
 
 fn not_allowed(status: ProviderStatus) -> CoreError {
     CoreError::conflict(
-        "invalid_transition",
+        ErrorCode::InvalidTransition,
         format!("a {status} provider cannot be moved that way"),
     )
 }
@@ -162,7 +163,7 @@ fn schedule(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
         ) => CoreError::conflict(
-            "change_already_scheduled",
+            ErrorCode::ChangeAlreadyScheduled,
             "another change of this provider is scheduled already",
         ),
         other => other.into(),
@@ -187,7 +188,7 @@ fn schedule(
 
 fn already_scheduled(waiting: &StatusChange) -> CoreError {
     CoreError::conflict(
-        "change_already_scheduled",
+        ErrorCode::ChangeAlreadyScheduled,
         format!(
             "a change ({}) of this provider is scheduled for {} already",
             waiting.transition, waiting.effective_on

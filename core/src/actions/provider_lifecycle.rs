@@ -3,6 +3,7 @@
 //! withdraws or is cancelled has its consents ended and its accounts' sessions revoked at
 //! once. Access matrix changes are audited here too.
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -144,7 +145,7 @@ pub(crate) fn insert_provider(
             .any(|p| p.public_body.as_ref() == Some(body))
         {
             return Err(CoreError::conflict(
-                "public_body_exists",
+                ErrorCode::PublicBodyExists,
                 "this public body is registered already",
             ));
         }

@@ -6,6 +6,7 @@
 //! compare-and-set on the application's status, so that a double-clicked approval
 //! registers one provider.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -99,7 +100,7 @@ pub fn decide(
         };
         if !allowed || !apps::set_status(c, &app.id, from, to, note, to_db(now))? {
             return Err(CoreError::conflict(
-                "invalid_transition",
+                ErrorCode::InvalidTransition,
                 format!("a {from} application cannot be decided that way"),
             ));
         }
@@ -196,7 +197,7 @@ fn documents_complete(
     }
     let names: Vec<String> = missing.iter().map(|m| docs::describe(m)).collect();
     Err(CoreError::conflict(
-        "supporting_documents_missing",
+        ErrorCode::SupportingDocumentsMissing,
         format!("missing supporting documents: {}", names.join("; ")),
     ))
 }

@@ -2,6 +2,7 @@
 //! and in the same transaction write the audit entry and, when granted, the patient's
 //! notifications. A refusal is audited and committed too, then returned as an error.
 
+use crate::ErrorCode;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -53,9 +54,9 @@ enum Outcome {
 pub fn view(conn: &mut DbConn, req: &ViewRequest, now: DateTime<Utc>) -> CoreResult<RecordView> {
     match write_tx(conn, |conn| decide_and_record(conn, req, now))? {
         Outcome::Granted(view) => Ok(view),
-        Outcome::Refused(r) => Err(CoreError::refused(r.code(), refusal_message(r))),
+        Outcome::Refused(r) => Err(CoreError::refused(r.error_code(), refusal_message(r))),
         Outcome::WrongRole => Err(CoreError::refused(
-            "wrong_role",
+            ErrorCode::WrongRole,
             "only a healthcare professional's account can view records",
         )),
     }

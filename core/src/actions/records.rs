@@ -2,6 +2,7 @@
 //! R4 resource where one fits. A document that names a FHIR resource type must name one
 //! that fits its data type.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -76,7 +77,10 @@ pub fn share(
     let provider_id = staff
         .provider_id()
         .ok_or_else(|| {
-            CoreError::refused("wrong_role", "only a provider's account can share records")
+            CoreError::refused(
+                ErrorCode::WrongRole,
+                "only a provider's account can share records",
+            )
         })?
         .to_owned();
     write_tx(conn, |conn| {
@@ -119,7 +123,7 @@ pub fn open_episode(
         .provider_id()
         .ok_or_else(|| {
             CoreError::refused(
-                "wrong_role",
+                ErrorCode::WrongRole,
                 "only a provider's account can open care episodes",
             )
         })?

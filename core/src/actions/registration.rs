@@ -1,6 +1,7 @@
 //! Completing a registration: the patient gets an eHR number, deemed consent for HA and
 //! DH, and a first access key, and is told by their selected means.
 
+use crate::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -152,7 +153,7 @@ pub fn register_in_tx(
     let key = particulars.document.key();
     if patients::find_by_document(conn, &key)?.is_some() {
         return Err(CoreError::conflict(
-            "already_registered",
+            ErrorCode::AlreadyRegistered,
             "a participant with this identity document is already registered",
         ));
     }

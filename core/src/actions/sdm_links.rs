@@ -2,6 +2,7 @@
 //! made when a counter or the Office verifies an SDM application; ended by the Office, the
 //! SDM, a counter (capacity regained) or the 16th birthday; suspended by the Office.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde_json::json;
 
@@ -49,14 +50,14 @@ fn verifier(staff: &Staff) -> CoreResult<Option<ProviderId>> {
         AccountRole::Office => Ok(None),
         AccountRole::Hcprof => staff.provider_id().map(ProviderId::parse).transpose(),
         AccountRole::UserAdmin => Err(CoreError::refused(
-            "wrong_role",
+            ErrorCode::WrongRole,
             "this needs an hcprof or office account",
         )),
     }
 }
 
 fn not_linked() -> CoreError {
-    CoreError::refused("not_linked", "you do not act for this patient")
+    CoreError::refused(ErrorCode::NotLinked, "you do not act for this patient")
 }
 
 /// Completes a pending SDM application: the patient registered if not already, the SDM
@@ -96,7 +97,7 @@ pub fn complete(
         }
         if app.status()? != ApplicationStatus::PendingIdentityVerification {
             return Err(CoreError::conflict(
-                "application_not_pending",
+                ErrorCode::ApplicationNotPending,
                 "this application is not waiting for identity verification",
             ));
         }
@@ -112,7 +113,7 @@ pub fn complete(
             to_db(now),
         )? {
             return Err(CoreError::conflict(
-                "application_changed",
+                ErrorCode::ApplicationChanged,
                 "the application changed meanwhile; try again",
             ));
         }
@@ -178,7 +179,7 @@ fn sdm_of(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
         ) => CoreError::conflict(
-            "application_changed",
+            ErrorCode::ApplicationChanged,
             "this SDM was being registered at the same time; try again",
         ),
         other => other.into(),
@@ -188,7 +189,7 @@ fn sdm_of(
 
 fn already_linked() -> CoreError {
     CoreError::conflict(
-        "already_linked",
+        ErrorCode::AlreadyLinked,
         "this substitute decision maker already acts for this patient",
     )
 }
@@ -279,7 +280,7 @@ impl EndReason {
 }
 
 fn link_ended() -> CoreError {
-    CoreError::conflict("link_ended", "this link has ended already")
+    CoreError::conflict(ErrorCode::LinkEnded, "this link has ended already")
 }
 
 /// Ends a current link, audits it and tells both; false if it had ended already (another
@@ -406,7 +407,7 @@ pub fn office_change(
         };
         if !sdm::set_status(conn, &link.id, from, to)? {
             return Err(CoreError::conflict(
-                "link_status",
+                ErrorCode::LinkStatus,
                 format!("the link is not {from}"),
             ));
         }

@@ -2,6 +2,7 @@
 //! once only, wrong tries throttled per login, every try audited. Refused for disabled
 //! accounts and for providers that are not registered.
 
+use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -46,7 +47,7 @@ enum Attempt {
 
 fn wrong_credentials() -> CoreError {
     CoreError::unauthenticated(
-        "wrong_credentials",
+        ErrorCode::WrongCredentials,
         "the provider id, username, password or code is wrong",
     )
 }
@@ -203,7 +204,12 @@ fn try_sign_in(
     let staff = match staff_accounts::authorise(conn, &account.id) {
         Ok(staff) => staff,
         Err(e) => {
-            record(conn, Some(account), AuditOutcome::Refused, e.code())?;
+            record(
+                conn,
+                Some(account),
+                AuditOutcome::Refused,
+                e.code().as_str(),
+            )?;
             return Ok(Attempt::Refused(e));
         }
     };

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{consent_in_force, registration_valid};
 use crate::domain::{AccountStatus, ConsentStatus, DataType, PatientStatus, ProviderStatus};
+use crate::error_code::ErrorCode;
 
 /// What the HCProf stated as the purpose of the access (patient-under-care, need-to-know).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,19 +82,24 @@ pub enum Refusal {
 impl Refusal {
     /// Stable code, kept in the audit log and sent to the client.
     pub fn code(self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code as the closed set of error codes has it.
+    pub fn error_code(self) -> ErrorCode {
         match self {
-            Self::PatientNotRegistered => "patient_not_registered",
-            Self::PatientWithdrawn => "patient_withdrawn",
-            Self::ProviderNotRegistered(_) => "provider_not_registered",
-            Self::AccountNotActive => "account_not_active",
-            Self::AccountNotAtProvider => "account_not_at_provider",
-            Self::RegistrationExpired => "professional_registration_expired",
-            Self::NoSharingConsent => "no_sharing_consent",
-            Self::NoPurpose => "purpose_required",
-            Self::NoDataTypesRequested => "no_data_types_requested",
-            Self::NotPermittedForProfession => "not_permitted_for_profession",
-            Self::RestrictedNeedsReason => "restricted_needs_reason",
-            Self::RestrictedNeedsPatientApproval => "restricted_needs_patient_approval",
+            Self::PatientNotRegistered => ErrorCode::PatientNotRegistered,
+            Self::PatientWithdrawn => ErrorCode::PatientWithdrawn,
+            Self::ProviderNotRegistered(_) => ErrorCode::ProviderNotRegistered,
+            Self::AccountNotActive => ErrorCode::AccountNotActive,
+            Self::AccountNotAtProvider => ErrorCode::AccountNotAtProvider,
+            Self::RegistrationExpired => ErrorCode::ProfessionalRegistrationExpired,
+            Self::NoSharingConsent => ErrorCode::NoSharingConsent,
+            Self::NoPurpose => ErrorCode::PurposeRequired,
+            Self::NoDataTypesRequested => ErrorCode::NoDataTypesRequested,
+            Self::NotPermittedForProfession => ErrorCode::NotPermittedForProfession,
+            Self::RestrictedNeedsReason => ErrorCode::RestrictedNeedsReason,
+            Self::RestrictedNeedsPatientApproval => ErrorCode::RestrictedNeedsPatientApproval,
         }
     }
 }

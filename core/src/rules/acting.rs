@@ -7,6 +7,7 @@ use crate::actions::sign_in::{PATIENT, SDM};
 use crate::domain::{Actor, ActorKind};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
+use crate::ErrorCode;
 
 /// The field the app names the patient in (the `X-Acting-For` header).
 pub const ACTING_FOR_FIELD: &str = "X-Acting-For";
@@ -25,7 +26,7 @@ impl Acting {
             Ok(self)
         } else {
             Err(CoreError::refused(
-                "patient_only",
+                ErrorCode::PatientOnly,
                 "only the patient can do this",
             ))
         }
@@ -69,7 +70,7 @@ pub fn acting_claim(
             })
         }
         _ => Err(CoreError::refused(
-            "not_an_app_session",
+            ErrorCode::NotAnAppSession,
             "sign in with the app to use this",
         )),
     }
@@ -78,8 +79,9 @@ pub fn acting_claim(
 /// The SDM's claim once the link is looked up: `linked_patient` is the patient their
 /// active link leads to, if any.
 pub fn sdm_acting(sdm_id: &str, linked_patient: Option<String>) -> CoreResult<Acting> {
-    let patient_id = linked_patient
-        .ok_or_else(|| CoreError::refused("not_linked", "you do not act for this patient"))?;
+    let patient_id = linked_patient.ok_or_else(|| {
+        CoreError::refused(ErrorCode::NotLinked, "you do not act for this patient")
+    })?;
     Ok(Acting {
         patient_id,
         actor: Actor::new(ActorKind::Sdm, sdm_id),

@@ -9,6 +9,7 @@ use ehealth_core::db::{consents, from_db, patients, providers, write_tx};
 use ehealth_core::domain::{ConsentChannel, ConsentType, ProviderStatus};
 use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::ProviderId;
+use ehealth_core::ErrorCode;
 
 use super::{Step, Turn};
 use crate::texts::fill;
@@ -147,7 +148,8 @@ fn revoke(turn: &mut Turn<'_>) -> CoreResult<String> {
         Ok(_) => Ok(turn.script().revoked.to_owned()),
         // Revoked meanwhile (another channel, or a retried webhook): nothing left to do.
         Err(CoreError::Conflict {
-            code: "no_consent", ..
+            code: ErrorCode::NoConsent,
+            ..
         }) => {
             let name = turn.state.provider_name.clone().unwrap_or_default();
             Ok(fill(turn.script().no_consent, &[("provider", &name)]))

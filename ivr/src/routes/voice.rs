@@ -5,9 +5,9 @@
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
-use ehealth_api::http::errors::{blocking, ApiError};
 use ehealth_core::context::Services;
 use ehealth_core::CoreError;
+use http_common::errors::{blocking, ApiError};
 
 use crate::flow::{self, turn};
 use crate::texts::Voice;

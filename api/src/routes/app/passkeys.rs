@@ -11,6 +11,7 @@ use ehealth_core::db::passkeys::PasskeyRecord;
 use ehealth_core::db::DbConn;
 use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 use mobile_bridge::webauthn::{Assertion, PasskeyError, Passkeys, Started, StoredPasskey, Uuid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,7 +34,7 @@ fn relying_party(services: &Services) -> Result<Passkeys, CoreError> {
 fn refused(e: PasskeyError) -> CoreError {
     match e {
         PasskeyError::Malformed(m) => CoreError::invalid("credential", m),
-        PasskeyError::Rejected(m) => CoreError::unauthenticated("passkey_rejected", m),
+        PasskeyError::Rejected(m) => CoreError::unauthenticated(ErrorCode::PasskeyRejected, m),
         other => CoreError::Internal(other.to_string()),
     }
 }

@@ -10,13 +10,14 @@ use ehealth_core::context::Services;
 use ehealth_core::domain::{Actor, ActorKind};
 use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 
 use super::input::ErrorBody;
 use crate::http::auth::Bearer;
 use crate::http::errors::{blocking, ApiError};
 
 fn not_linked() -> ApiError {
-    CoreError::refused("not_linked", "you do not act for this patient").into()
+    CoreError::refused(ErrorCode::NotLinked, "you do not act for this patient").into()
 }
 
 /// The SDM ends their own link to the patient; both are told.

@@ -9,6 +9,7 @@ use ehealth_core::actions::activation::{self, Activation};
 use ehealth_core::context::Services;
 use ehealth_core::ids::ProviderId;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,7 +37,7 @@ pub async fn handle(
     let provider = ProviderId::parse(&body.hcp_id)?;
     if body.username.len() > 64 || body.activation_code.len() > 128 {
         return Err(CoreError::unauthenticated(
-            "activation_invalid",
+            ErrorCode::ActivationInvalid,
             "the provider id, username or activation code is wrong, used or expired",
         )
         .into());

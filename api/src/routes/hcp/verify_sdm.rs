@@ -13,6 +13,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::{applications, sdm};
 use ehealth_core::domain::{AccountRole, ApplicationStatus};
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -25,7 +26,7 @@ fn counter_or_office(role: AccountRole) -> Result<(), CoreError> {
         Ok(())
     } else {
         Err(CoreError::refused(
-            "wrong_role",
+            ErrorCode::WrongRole,
             "this needs an hcprof or office account",
         ))
     }

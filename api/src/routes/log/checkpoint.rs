@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use ehealth_core::context::Services;
 use ehealth_core::db::audit_tree;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 
 use crate::http::errors::{blocking, ApiError};
 
@@ -17,7 +18,10 @@ pub async fn show(services: web::Data<Services>) -> Result<HttpResponse, ApiErro
         audit_tree::latest_checkpoint(&mut conn)?
             .map(|c| c.note)
             .ok_or_else(|| {
-                CoreError::conflict("log_not_started", "the log has no signed checkpoint yet")
+                CoreError::conflict(
+                    ErrorCode::LogNotStarted,
+                    "the log has no signed checkpoint yet",
+                )
             })
     })
     .await?;

@@ -15,6 +15,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, ResponseError};
+use ehealth_core::ErrorCode;
 use serde_json::Value;
 
 use super::errors::{ApiError, JSON_LIMIT};
@@ -143,7 +144,7 @@ fn check_body(kind: BodyKind, bytes: &[u8]) -> Result<(), ApiError> {
 
 fn too_large() -> ApiError {
     ApiError::bad_request(
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         format!("the body must be at most {JSON_LIMIT} bytes"),
     )
 }

@@ -2,6 +2,7 @@
 //! revocable. `Bearer` resolves the token to a live session or refuses with 401. Which
 //! subjects may use a route (patient, SDM, account role) is checked by the route.
 
+use ehealth_core::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,7 +22,7 @@ pub struct Bearer {
 
 fn unauthenticated() -> ApiError {
     ApiError::Core(CoreError::unauthenticated(
-        "unauthenticated",
+        ErrorCode::Unauthenticated,
         "sign in first: send Authorization: Bearer <token>",
     ))
 }

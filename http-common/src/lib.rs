@@ -1,9 +1,16 @@
+//! The HTTP plumbing every service of the platform shares (api, ivr, notifier): the
+//! server builder, JSON errors, the bearer and staff-session extractors, health, metrics,
+//! input checks and the request bodies more than one service's routes read. Services
+//! depend on this crate, never on each other.
+
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod errors;
 pub mod headers;
 pub mod health;
 pub mod metrics;
+pub mod staff;
 pub mod text_input;
 
 use std::net::TcpListener;

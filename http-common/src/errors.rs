@@ -1,10 +1,12 @@
-//! Every 4xx/5xx answer is `{"error": {"code", "message"}}` with a stable code. Core errors
-//! are mapped to a status here, in one place; 5xx log their cause chain and never show it.
+//! Every 4xx/5xx answer is `{"error": {"code", "message"}}` with a stable code, one of
+//! `ErrorCode`; the code names the status (`ErrorCode::status`, one list in core). 5xx log
+//! their cause chain and never show it.
 
 use actix_web::http::StatusCode;
 use actix_web::{error, web, HttpRequest, HttpResponse, ResponseError};
 use ehealth_core::error::Chain;
-use ehealth_core::{CoreError, ErrorKind};
+use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 use serde_json::json;
 
 /// Largest JSON body accepted.
@@ -16,7 +18,7 @@ pub enum ApiError {
     Core(#[from] CoreError),
     /// A request the extractors could not read (bad JSON, bad path...).
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     /// Input refused by the HTTP layer's own checks, naming the field (path, query
     /// parameter or JSON member).
     #[error("{message}")]
@@ -30,48 +32,34 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             message: message.into(),
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// The code of the answer (which also names its status).
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Core(e) => e.code(),
-            Self::BadRequest { code, .. } => code,
-            Self::Field { .. } => "invalid_input",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Blocking => "internal_error",
+            Self::BadRequest { code, .. } => *code,
+            Self::Field { .. } => ErrorCode::InvalidInput,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Blocking => ErrorCode::InternalError,
         }
     }
 }
 
-fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Conflict => StatusCode::CONFLICT,
-        ErrorKind::Refused => StatusCode::FORBIDDEN,
-        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ErrorKind::Locked => StatusCode::LOCKED,
-        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::Unavailable | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+/// The HTTP status of a code (every status in the list is a valid one).
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Core(e) => status_of(e.kind()),
-            Self::BadRequest { .. } | Self::Field { .. } => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Blocking => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        status_of(self.code())
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -79,7 +67,7 @@ impl ResponseError for ApiError {
         let message = match self {
             Self::Core(e) => {
                 if status.is_server_error() {
-                    tracing::error!(code = e.code(), error = %Chain(e), "request failed");
+                    tracing::error!(code = e.code().as_str(), error = %Chain(e), "request failed");
                 }
                 e.public_message()
             }
@@ -129,28 +117,30 @@ pub fn json_config() -> web::JsonConfig {
             let (code, message) = match &err {
                 error::JsonPayloadError::OverflowKnownLength { .. }
                 | error::JsonPayloadError::Overflow { .. } => (
-                    "body_too_large",
+                    ErrorCode::BodyTooLarge,
                     format!("the body must be at most {JSON_LIMIT} bytes"),
                 ),
                 error::JsonPayloadError::ContentType => (
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "send the body as application/json".to_owned(),
                 ),
-                error::JsonPayloadError::Deserialize(e) => ("invalid_json", e.to_string()),
-                other => ("invalid_json", other.to_string()),
+                error::JsonPayloadError::Deserialize(e) => (ErrorCode::InvalidJson, e.to_string()),
+                other => (ErrorCode::InvalidJson, other.to_string()),
             };
             ApiError::bad_request(code, message).into()
         })
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _req| ApiError::bad_request("invalid_path", err.to_string()).into())
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request(ErrorCode::InvalidPath, err.to_string()).into()
+    })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request(ErrorCode::InvalidQuery, err.to_string()).into()
+    })
 }
 
 /// The methods a path takes, for the `Allow` header of a 405 (`None`: not known). A
@@ -175,4 +165,63 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
             .insert(actix_web::http::header::ALLOW, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+
+    use super::*;
+
+    async fn answer(err: ApiError) -> (u16, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let bytes = to_bytes(response.into_body()).await.unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[actix_web::test]
+    async fn an_answer_carries_a_listed_code_with_the_status_the_list_gives_it() {
+        let cases = [
+            ApiError::Core(CoreError::conflict(ErrorCode::NoConsent, "none")),
+            ApiError::Core(CoreError::NotFound("approval")),
+            ApiError::Core(CoreError::NotFound("patient")),
+            ApiError::Core(CoreError::RateLimited {
+                retry_after_secs: 3,
+            }),
+            ApiError::Core(CoreError::Internal("secret cause".into())),
+            ApiError::bad_request(ErrorCode::UnsupportedMediaType, "json please"),
+            ApiError::Field {
+                field: "q".into(),
+                message: "bad".into(),
+            },
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Blocking,
+        ];
+        let mut seen = Vec::new();
+        for err in cases {
+            let (status, body) = answer(err).await;
+            let text = body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let code = ErrorCode::ALL.iter().find(|c| c.as_str() == text);
+            assert_eq!(code.map(|c| c.status()), Some(status), "{body}");
+            seen.push(text);
+        }
+        let expected = [
+            "no_consent",
+            "not_found",
+            "patient_not_found",
+            "rate_limited",
+            "internal_error",
+            "unsupported_media_type",
+            "invalid_input",
+            "not_found",
+            "method_not_allowed",
+            "internal_error",
+        ];
+        assert_eq!(seen, expected);
+    }
 }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use ehealth_core::context::Services;
 use ehealth_core::CoreError;
+use ehealth_core::ErrorCode;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -58,7 +59,7 @@ async fn metrics(
 ) -> HttpResponse {
     if !may_scrape(&services, &req) {
         return ApiError::Core(CoreError::unauthenticated(
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "send the metrics token: Authorization: Bearer <token>",
         ))
         .error_response();
