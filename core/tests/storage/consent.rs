@@ -159,6 +159,8 @@ both_backends! {
             matches!(err, diesel::result::Error::DeserializationError(_)),
             "a deserialisation error, not a panic or a default: {err:?}"
         );
-        assert!(err.to_string().contains("\"paused\""), "names the text: {err}");
+        // Diesel's message names the field; the cause under it names the text.
+        let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.contains("\"paused\""), "names the text: {cause}");
     }
 }
