@@ -115,8 +115,8 @@ pub fn give_in_tx(
         notice: Notice::ConsentGiven(ConsentGivenFacts {
             consent_id: consent.id.clone(),
             provider: ProviderNames::of(&provider),
-            consent_type: consent.consent_type.clone(),
-            channel: consent.channel.clone(),
+            consent_type: consent.consent_type.as_str().to_owned(),
+            channel: consent.channel.as_str().to_owned(),
             expires_at: consent.expires_at.map(|t| from_db(t).to_rfc3339()),
             supersedes: previous.as_ref().map(|p| p.id.clone()),
             acted_by_sdm: None,

@@ -97,7 +97,7 @@ mod tests {
     }
 
     fn code(e: &CoreError) -> String {
-        e.code().to_owned()
+        e.code().as_str().to_owned()
     }
 
     #[test]

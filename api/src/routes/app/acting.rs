@@ -1,7 +1,6 @@
 //! Who a `/v1/app` request acts for: the session and the `X-Acting-For` header, judged
 //! by core's rule (`rules::acting`); an SDM's link is looked up on every request.
 
-use ehealth_core::ErrorCode;
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
