@@ -6,6 +6,7 @@ mod cli;
 mod connection_loss;
 mod http_contract;
 mod logging;
+mod readme_layout;
 mod sequencer_crash;
 mod shutdown;
 
