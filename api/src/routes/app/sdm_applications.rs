@@ -14,8 +14,8 @@ use ehealth_core::CoreError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::applications::{hint, limits, view, ApplicationBody, ApplicationView};
 use super::input::{self, ErrorBody, IdDocumentBody};
+use super::joining::{hint, limits, view, ApplicationBody, ApplicationView};
 use crate::http::client::ClientAddress;
 use crate::http::errors::{blocking, ApiError};
 
