@@ -176,6 +176,8 @@ where
     (all, wall, failures)
 }
 
+// A rank between 0 and the sample count (q is a fraction); float-to-int `as` saturates.
+#[allow(clippy::cast_possible_truncation)]
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i].as_secs_f64() * 1000.0

@@ -188,6 +188,8 @@ async fn client_loop(
     times
 }
 
+// A rank between 0 and the sample count (q is a fraction); float-to-int `as` saturates.
+#[allow(clippy::cast_possible_truncation)]
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0

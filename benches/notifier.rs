@@ -197,6 +197,8 @@ async fn latency(backend: Backend, workers: usize) -> Option<(f64, f64)> {
         .map(|d| d.as_secs_f64() * 1e3)
         .collect();
     ms.sort_by(f64::total_cmp);
+    // A rank between 0 and the sample count; float-to-int `as` saturates.
+    #[allow(clippy::cast_possible_truncation)]
     let pick = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
     Some((pick(0.5), pick(0.99)))
 }

@@ -132,10 +132,10 @@ mod tests {
     use clap::CommandFactory;
 
     /// Every subcommand at every depth, with its path (`ehealth postal batch`).
-    fn walk(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
-        out.push((path.clone(), cmd.clone()));
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.to_owned(), cmd.clone()));
         for sub in cmd.get_subcommands() {
-            walk(sub, format!("{path} {}", sub.get_name()), out);
+            walk(sub, &format!("{path} {}", sub.get_name()), out);
         }
     }
 
@@ -143,7 +143,7 @@ mod tests {
     fn every_subcommand_and_argument_has_help() {
         Cli::command().debug_assert();
         let mut all = Vec::new();
-        walk(&Cli::command(), "ehealth".into(), &mut all);
+        walk(&Cli::command(), "ehealth", &mut all);
         assert!(all.len() > 12, "the walk found the subcommands");
         for (path, cmd) in &all {
             assert!(cmd.get_about().is_some(), "`{path}` has no help");

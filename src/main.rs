@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         },
         Command::Bench {
             command: BenchCommand::Argon2 { burst },
-        } => commands::bench::argon2(config, burst),
+        } => commands::bench::argon2(&config, burst),
         Command::Totp { secret } => commands::totp(&secret),
         Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     };

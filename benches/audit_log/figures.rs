@@ -40,6 +40,8 @@ impl Load {
 }
 
 /// The nearest-rank percentile in milliseconds; 0 for no samples.
+// A rank between 0 and the sample count (q is a fraction); float-to-int `as` saturates.
+#[allow(clippy::cast_possible_truncation)]
 pub fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -83,7 +85,7 @@ impl Settings {
                 .unwrap_or(default)
         };
         Self {
-            rounds: num("EHEALTH_BENCH_ROUNDS", 3).max(1) as usize,
+            rounds: usize::try_from(num("EHEALTH_BENCH_ROUNDS", 3).max(1)).unwrap_or(usize::MAX),
             seconds: num("EHEALTH_BENCH_SECONDS", 10).max(1),
             big: num("EHEALTH_BENCH_LOG_ENTRIES", 1_000_000),
             parts: std::env::var("EHEALTH_BENCH_PARTS")

@@ -97,7 +97,7 @@ pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
             )
             .expect("session");
             Patient {
-                ehr: r.patient.ehr_number.clone(),
+                ehr: r.patient.ehr_number,
                 app_token,
             }
         })

@@ -92,7 +92,8 @@ pub fn integration_lags(
             .into_iter()
             .map(|e| (e.seq, e.occurred_at))
             .collect();
-    let pending = audit_tree::pending_count(conn).expect("pending") as usize;
+    let pending = usize::try_from(audit_tree::pending_count(conn).expect("pending"))
+        .expect("a row count fits usize");
     let mut lags = Vec::new();
     let mut unseen = pending;
     for (leaf, seq) in leaves {

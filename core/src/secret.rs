@@ -126,10 +126,9 @@ impl SecretHasher {
 
     fn code_mac(&self, binding: &str, code: &str) -> Vec<u8> {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(self.code_key.expose_secret().as_bytes())
-        {
-            Ok(m) => m,
-            Err(_) => return Vec::new(),
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.code_key.expose_secret().as_bytes())
+        else {
+            return Vec::new();
         };
         mac.update(binding.as_bytes());
         mac.update(b"\0");

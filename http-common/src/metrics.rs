@@ -85,7 +85,7 @@ pub async fn observe(
     };
     let secs = started.elapsed().as_secs_f64();
     metrics().http_request(service, method, &route, status.as_u16(), secs);
-    let (status, millis) = (status.as_u16(), (secs * 1e3).round() as u64);
+    let (status, millis) = (status.as_u16(), whole_millis(secs));
     span.in_scope(|| {
         if is_probe(&route) {
             tracing::debug!(status, millis, "answered");
@@ -98,6 +98,14 @@ pub async fn observe(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
+}
+
+/// A duration in whole milliseconds for the log line.
+// A float-to-integer `as` saturates (NaN is 0), and an elapsed time is never negative:
+// nothing is cut short that a log reader would miss.
+#[allow(clippy::cast_possible_truncation)]
+fn whole_millis(secs: f64) -> u64 {
+    (secs * 1e3).round() as u64
 }
 
 #[cfg(test)]

@@ -75,10 +75,14 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
+        let hex = |b: u8| {
+            char::from(b)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        };
         match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
             (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push(((hex(h).unwrap_or(0) << 4) | hex(l).unwrap_or(0)) as u8);
+                out.push((hex(h).unwrap_or(0) << 4) | hex(l).unwrap_or(0));
                 i += 3;
             }
             (b, _, _) => {
@@ -152,9 +156,8 @@ fn too_large() -> ApiError {
 /// Reads the body (at most `JSON_LIMIT` bytes), checks it and puts it back for the
 /// handler's extractor.
 async fn read_and_check(req: &mut ServiceRequest, kind: BodyKind) -> Result<(), ApiError> {
-    let bytes = match req.extract::<web::Bytes>().await {
-        Ok(bytes) => bytes,
-        Err(_) => return Err(too_large()),
+    let Ok(bytes) = req.extract::<web::Bytes>().await else {
+        return Err(too_large());
     };
     if bytes.len() > JSON_LIMIT {
         return Err(too_large());

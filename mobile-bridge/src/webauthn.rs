@@ -68,7 +68,7 @@ pub struct Passkeys {
     webauthn: std::sync::Arc<Webauthn>,
 }
 
-fn state_err(e: serde_json::Error) -> PasskeyError {
+fn state_err(e: impl std::fmt::Display) -> PasskeyError {
     PasskeyError::State(e.to_string())
 }
 
@@ -201,9 +201,9 @@ impl Passkeys {
         let offered: Vec<_> = keys
             .iter()
             .zip(stored)
-            .map(|(k, s)| (k.cred_id().to_vec(), s.transports.clone()))
+            .map(|(k, s)| (k.cred_id().as_slice().to_vec(), s.transports.clone()))
             .collect();
-        let mut started = Self::started(options, SignInState::Identified(state))?;
+        let mut started = Self::started(options, &SignInState::Identified(state))?;
         json::offer_credentials(&mut started.options, &offered);
         Ok(started)
     }
@@ -221,7 +221,7 @@ impl Passkeys {
             .iter()
             .map(|id| (id.clone(), transports.clone()))
             .collect();
-        let mut started = Self::started(options, SignInState::Discoverable(state))?;
+        let mut started = Self::started(options, &SignInState::Discoverable(state))?;
         json::offer_credentials(&mut started.options, &offered);
         Ok(started)
     }
@@ -233,12 +233,12 @@ impl Passkeys {
             .webauthn
             .start_discoverable_authentication()
             .map_err(rejected)?;
-        let mut started = Self::started(options, SignInState::Discoverable(state))?;
+        let mut started = Self::started(options, &SignInState::Discoverable(state))?;
         json::without_mediation(&mut started.options);
         Ok(started)
     }
 
-    fn started(options: impl Serialize, state: SignInState) -> Result<Started, PasskeyError> {
+    fn started(options: impl Serialize, state: &SignInState) -> Result<Started, PasskeyError> {
         Ok(Started {
             options: serde_json::to_value(options).map_err(state_err)?,
             state: serde_json::to_string(&state).map_err(state_err)?,

@@ -24,6 +24,11 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// Consents handled per transaction.
 const BATCH: i64 = 500;
 
+/// Whether a sweep's batch came back with fewer than `BATCH` rows: nothing is left.
+fn short(n: usize) -> bool {
+    i64::try_from(n).is_ok_and(|n| n < BATCH)
+}
+
 /// Queues every reminder due at `now`; returns how many consents were reminded.
 pub fn remind(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     let mut conn = services.db.get()?;
@@ -31,7 +36,7 @@ pub fn remind(services: &Services, now: DateTime<Utc>) -> CoreResult<usize> {
     loop {
         let n = queue_expiry_reminders(&mut conn, now, BATCH)?;
         total += n;
-        if n < BATCH as usize {
+        if short(n) {
             return Ok(total);
         }
     }
@@ -64,7 +69,7 @@ pub fn providers(services: &Services, now: DateTime<Utc>) -> CoreResult<Provider
     loop {
         let n = provider_changes::apply_due(&mut conn, now, BATCH)?;
         sweep.changes_applied += n;
-        if n < BATCH as usize {
+        if short(n) {
             break;
         }
     }
@@ -85,7 +90,7 @@ pub fn end_minor_links(services: &Services, now: DateTime<Utc>) -> CoreResult<us
     loop {
         let n = sdm_links::end_at_majority(&mut conn, now, BATCH)?;
         total += n;
-        if n < BATCH as usize {
+        if short(n) {
             return Ok(total);
         }
     }
@@ -105,7 +110,7 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(consents = n, "consent expiry reminders queued"),
             Err(e) => {
-                tracing::warn!(error = %e, "consent expiry reminder sweep failed; retried at the next sweep")
+                tracing::warn!(error = %e, "consent expiry reminder sweep failed; retried at the next sweep");
             }
         }
         let s = services.clone();
@@ -113,7 +118,7 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(p) if p.total() == 0 => {}
             Ok(p) => tracing::info!(sweep = ?p, "providers' changes, reminders and expiries"),
             Err(e) => {
-                tracing::warn!(error = %e, "providers' sweep failed; retried at the next sweep")
+                tracing::warn!(error = %e, "providers' sweep failed; retried at the next sweep");
             }
         }
         let s = services.clone();
@@ -121,7 +126,7 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(links = n, "SDM links of minors now 16 ended"),
             Err(e) => {
-                tracing::warn!(error = %e, "the SDM coming-of-age sweep failed; retried at the next sweep")
+                tracing::warn!(error = %e, "the SDM coming-of-age sweep failed; retried at the next sweep");
             }
         }
         let s = services.clone();
@@ -129,7 +134,7 @@ pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
             Ok(p) if p.total() == 0 => {}
             Ok(p) => tracing::info!(pruned = ?p, "old operational rows deleted"),
             Err(e) => {
-                tracing::warn!(error = %e, "pruning old rows failed; retried at the next sweep")
+                tracing::warn!(error = %e, "pruning old rows failed; retried at the next sweep");
             }
         }
         tokio::select! {

@@ -77,7 +77,7 @@ pub async fn run(services: Services, options: WorkerOptions, mut shutdown: watch
         };
         match claimed {
             Ok(batch) if !batch.is_empty() => {
-                process_batch(&services, &options, &channels, batch, &shutdown).await
+                process_batch(&services, &options, &channels, batch, &shutdown).await;
             }
             Ok(_) => idle(&mut shutdown, options.poll_interval, wake.as_deref()).await,
             Err(e) => {
@@ -220,20 +220,20 @@ async fn handle(
     let started = std::time::Instant::now();
     let delivery = deliver(&services, &channels, &job).await;
     crate::metrics::record_send(&job.channel, &delivery, started.elapsed());
-    blocking(move || finish(&services, &job, delivery, backoff_base)).await
+    blocking(move || finish(&services, &job, &delivery, backoff_base)).await
 }
 
 fn finish(
     services: &Services,
     job: &Job,
-    delivery: Delivery,
+    delivery: &Delivery,
     backoff_base: Duration,
 ) -> Result<(), CoreError> {
     let owner = job.lease_owner.clone().unwrap_or_default();
     let now = Utc::now();
     let mut conn = services.db.get()?;
     write_tx(&mut conn, |c| {
-        match &delivery {
+        match delivery {
             Delivery::Sent {
                 provider_ref,
                 scrubbed_payload,
@@ -294,7 +294,10 @@ pub fn backoff(attempts: i32, base: Duration) -> chrono::Duration {
     let exp = attempts.clamp(1, 11) as u32 - 1;
     let millis = (base.as_millis() as f64 * f64::from(1u32 << exp)).min(3_600_000.0);
     let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0.5..1.5);
-    chrono::Duration::milliseconds((millis * jitter) as i64)
+    // At most 1.5 hours in milliseconds (5.4e6), far inside `i64`.
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = (millis * jitter) as i64;
+    chrono::Duration::milliseconds(millis)
 }
 
 #[cfg(test)]

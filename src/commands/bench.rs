@@ -14,7 +14,7 @@ use ehealth_core::secret::SecretHasher;
 /// Verifications timed one after another for the median.
 const SAMPLES: usize = 9;
 
-pub fn argon2(config: Config, burst: usize) -> anyhow::Result<ExitCode> {
+pub fn argon2(config: &Config, burst: usize) -> anyhow::Result<ExitCode> {
     let security = &config.security;
     let size = PoolSize::from_config(security.argon2_threads, security.argon2_queue);
     let hasher = SecretHasher::with_pool(security.argon2, security.code_key.clone(), size)

@@ -187,7 +187,7 @@ pub async fn submit(
                 Utc::now(),
             )
         });
-        Ok(Some((staff.account.display_name.clone(), outcome)))
+        Ok(Some((staff.account.display_name, outcome)))
     })
     .await?;
     let Some((name, outcome)) = found else {

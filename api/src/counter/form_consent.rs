@@ -212,7 +212,7 @@ pub async fn submit(
             return Ok(None);
         };
         let outcome = act(&services, &staff, &body);
-        Ok(Some((staff.account.display_name.clone(), outcome)))
+        Ok(Some((staff.account.display_name, outcome)))
     })
     .await?;
     let Some((name, outcome)) = result else {

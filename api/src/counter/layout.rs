@@ -4,7 +4,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
 use super::lang::Lang;
 
@@ -24,7 +24,7 @@ pub struct Frame<'a> {
     pub signed_in_as: Option<&'a str>,
 }
 
-pub fn page(status: StatusCode, frame: &Frame<'_>, title: &str, body: Markup) -> HttpResponse {
+pub fn page(status: StatusCode, frame: &Frame<'_>, title: &str, body: impl Render) -> HttpResponse {
     let lang = frame.lang;
     let other = lang.other();
     let markup = html! {

@@ -331,11 +331,7 @@ async fn handle(
             .map(|e| e.as_str().to_owned())
             .unwrap_or_default();
         let requests = requests_of(&services, &staff, &ehr)?;
-        Ok(Some((
-            staff.account.display_name.clone(),
-            outcome,
-            requests,
-        )))
+        Ok(Some((staff.account.display_name, outcome, requests)))
     })
     .await?;
     let Some((name, outcome, requests)) = result else {

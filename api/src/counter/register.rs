@@ -18,7 +18,7 @@ use ehealth_core::db::patients::{self, Patient};
 use ehealth_core::domain::ConsentType;
 use ehealth_core::ids::{EhrNumber, IdentityDocument};
 use ehealth_core::{CoreError, CoreResult};
-use maud::{html, Markup};
+use maud::{html, Markup, Render};
 use serde::Deserialize;
 
 use super::consent::consent_sentence;
@@ -96,7 +96,7 @@ pub(super) fn card(text: &str) -> CoreResult<Option<CardRead>> {
         .map_err(|_| CoreError::invalid("card_data", "not a smart HKIC read"))
 }
 
-fn field(label: &str, id: &str, input: Markup) -> Markup {
+fn field(label: &str, id: &str, input: impl Render) -> Markup {
     html! { label for=(id) { (label) } (input) }
 }
 

@@ -236,7 +236,7 @@ pub async fn submit(
             return Ok(None);
         };
         let outcome = act(&services, &staff, lang, &body);
-        Ok(Some((staff.account.display_name.clone(), outcome)))
+        Ok(Some((staff.account.display_name, outcome)))
     })
     .await?;
     let Some((name, outcome)) = result else {

@@ -7,7 +7,7 @@ use ehealth_core::actions::staff_sign_in::Credentials;
 use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
 use ehealth_core::ids::ProviderId;
-use maud::{html, Markup};
+use maud::{html, Markup, Render};
 use serde::Deserialize;
 
 use super::layout::{error_note, page as html_page};
@@ -29,7 +29,7 @@ pub struct SignInQuery {
     pub ended: Option<String>,
 }
 
-fn form(lang: Lang, note: Markup, hcp_id: &str, username: &str) -> Markup {
+fn form(lang: Lang, note: impl Render, hcp_id: &str, username: &str) -> Markup {
     html! {
         (note)
         form method="post" action="/counter/sign-in" id="sign-in" {

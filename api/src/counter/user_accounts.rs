@@ -10,7 +10,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::accounts::Account;
 use ehealth_core::domain::{AccountRole, EmailAddress, Profession};
 use ehealth_core::{CoreError, CoreResult};
-use maud::{html, Markup};
+use maud::{html, Markup, Render};
 use serde::Deserialize;
 
 use super::layout::{error_note, form_id, page as html_page, valid_form_id};
@@ -206,7 +206,7 @@ pub(super) fn list_page(
     lang: Lang,
     answer_name: &str,
     status: StatusCode,
-    note: Markup,
+    note: impl Render,
     accounts: &[Account],
     typed: &NewAccountForm,
 ) -> HttpResponse {

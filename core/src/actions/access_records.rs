@@ -103,7 +103,8 @@ pub fn page(
     }
     let mut records: Vec<AccessRecord> = query.load(conn)?;
     let more = records.len() as i64 > page.limit;
-    records.truncate(page.limit as usize);
+    // The limit is parsed to 1..=100, so this never saturates; a limit is a ceiling.
+    records.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
     let next_before = more.then(|| records.last().map(|r| r.seq)).flatten();
     Ok(AccessRecordPage {
         records,

@@ -89,7 +89,7 @@ pub fn request(
             notice: Notice::ApprovalRequested(ApprovalRequestedFacts {
                 approval_id: approval.id.clone(),
                 provider: ProviderNames {
-                    provider_id: Some(provider_id.to_string()),
+                    provider_id: Some(provider_id.clone()),
                     provider_name_en: provider.map(|p| p.name_en.clone()),
                     provider_name_zh: provider.map(|p| p.name_zh.clone()),
                 },

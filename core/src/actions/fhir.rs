@@ -106,7 +106,7 @@ fn acted_for_patient(
         "identifier": { "system": "urn:ehealth:sdm", "value": sdm.id },
         "display": sdm.name_en,
     });
-    resource["performer"] = json!([person.clone()]);
+    resource["performer"] = json!([person]);
     resource["verification"] = json!([{
         "verified": true,
         "verifiedWith": person,

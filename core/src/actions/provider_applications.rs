@@ -261,7 +261,7 @@ pub fn submit(
             actor,
             &app,
             "submitted",
-            json!({ "channel": channel.as_str(), "documents": new.documents.len() }),
+            &json!({ "channel": channel.as_str(), "documents": new.documents.len() }),
             now,
         )?;
         let event_id = format!("provider-application:{}", app.id);
@@ -407,7 +407,7 @@ pub(crate) fn audit_application(
     actor: &Actor,
     app: &ProviderApplication,
     step: &str,
-    details: serde_json::Value,
+    details: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let mut d = json!({ "application_id": app.id, "reference": app.reference, "name_en": app.name_en, "establishment_type": app.establishment_type });
@@ -556,7 +556,7 @@ pub fn add_documents(
             actor,
             &app,
             "documents_added",
-            json!({ "documents": documents.len() }),
+            &json!({ "documents": documents.len() }),
             now,
         )?;
         let event_id = format!("provider-application-documents:{}", ids.join(","));

@@ -146,7 +146,7 @@ pub fn decide(
             &actor,
             &application,
             to.as_str(),
-            json!({ "note": note }),
+            &json!({ "note": note }),
             now,
         )?;
         Ok(Decided {

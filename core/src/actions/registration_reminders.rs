@@ -51,7 +51,7 @@ pub fn queue_registration_reminders(
                 facts: ProviderFacts {
                     professional: Some(account.display_name.clone()),
                     username: Some(account.username.clone()),
-                    registration_number: account.registration_number.clone(),
+                    registration_number: account.registration_number,
                     expires_on: Some(registration.expires_on.to_string()),
                     ..ProviderFacts::default()
                 },

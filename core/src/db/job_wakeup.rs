@@ -95,7 +95,7 @@ impl JobWakeup {
             match spawned {
                 Ok(_) => state.sender_started = true,
                 Err(e) => {
-                    tracing::warn!(error = %e, "job wake-up thread not started; polling only")
+                    tracing::warn!(error = %e, "job wake-up thread not started; polling only");
                 }
             }
         }

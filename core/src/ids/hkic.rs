@@ -80,7 +80,8 @@ pub(crate) fn check_digit(body: &str) -> char {
     match 11 - sum % 11 {
         10 => 'A',
         11 => '0',
-        d => char::from(b'0' + d as u8),
+        // `d` is 1..=9 here (10 and 11 are matched above), so it is always a digit.
+        d => char::from_digit(d, 10).unwrap_or('0'),
     }
 }
 

@@ -301,7 +301,7 @@ mod tests {
             0 => empty_root(),
             1 => leaves[0],
             n => {
-                let k = split_point(n as u64) as usize;
+                let k = usize::try_from(split_point(n as u64)).unwrap();
                 node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
             }
         }
@@ -322,7 +322,7 @@ mod tests {
         for size in 0..=37u64 {
             let hashes = frontier_nodes(size).iter().map(|k| nodes[k]).collect();
             let range = CompactRange::from_parts(size, hashes).unwrap();
-            assert_eq!(range.root(), roots[size as usize]);
+            assert_eq!(range.root(), roots[usize::try_from(size).unwrap()]);
         }
     }
 
@@ -332,7 +332,7 @@ mod tests {
         let mut get =
             |l: u32, x: u64| -> Result<Hash, ()> { nodes.get(&(l, x)).copied().ok_or(()) };
         for size in 1..=33u64 {
-            let root = roots[size as usize];
+            let root = roots[usize::try_from(size).unwrap()];
             for i in 0..size {
                 let p = inclusion_proof(i, size, &mut get).unwrap();
                 let leaf = leaf_hash(&i.to_be_bytes());
@@ -341,7 +341,7 @@ mod tests {
             }
             for old in 0..=size {
                 let p = consistency_proof(old, size, &mut get).unwrap();
-                let old_root = roots[old as usize];
+                let old_root = roots[usize::try_from(old).unwrap()];
                 assert!(
                     verify_consistency(old, size, &old_root, &root, &p),
                     "{old}->{size}"

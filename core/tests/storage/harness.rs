@@ -52,6 +52,7 @@ macro_rules! both_backends {
     };
 }
 
+#[derive(Clone, Copy)]
 pub enum Test {
     Conn(fn(&mut DbConn)),
     Db(fn(&TestDb)),

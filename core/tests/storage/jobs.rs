@@ -87,7 +87,7 @@ both_backends! {
         assert!(!jobs::fail(conn, &first, "late", secs(90), false, secs(32)).unwrap());
         assert_eq!(stored(conn, &id), second, "the stale worker changed nothing");
 
-        let w2 = second.lease_owner.clone().unwrap();
+        let w2 = second.lease_owner.unwrap();
         assert!(jobs::complete(conn, &id, &w2, Some("SM-2"), secs(33)).unwrap());
         let done = stored(conn, &id);
         assert_eq!(done.status, DONE);

@@ -123,7 +123,7 @@ fn give(turn: &mut Turn<'_>) -> CoreResult<String> {
     let patient_id = patient_id(turn)?;
     let consent_type = ConsentType::parse(turn.state.consent_type.as_deref().unwrap_or(""))?;
     let request = ConsentRequest {
-        patient_id: patient_id.clone(),
+        patient_id,
         provider_id: chosen_provider(turn)?,
         consent_type,
         channel: ConsentChannel::Ivr,

@@ -59,14 +59,14 @@ impl EmailClient {
         self.transport
             .send(mail)
             .await
-            .map_err(classify)
+            .map_err(|e| classify(&e))
             .map(|_| message_id)
     }
 }
 
 /// A 5xx reply refuses this message for good (unknown mailbox); anything else may pass
 /// on a later try.
-fn classify(e: SmtpError) -> SendError {
+fn classify(e: &SmtpError) -> SendError {
     if e.is_permanent() {
         SendError::permanent(format!("smtp refused: {e}"))
     } else {

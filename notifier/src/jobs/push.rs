@@ -98,12 +98,12 @@ pub(super) async fn push(
             }
         }
     }
-    outcome(progress, &waiting)
+    outcome(&progress, &waiting)
 }
 
-fn outcome(progress: Progress, waiting: &[PushError]) -> Delivery {
+fn outcome(progress: &Progress, waiting: &[PushError]) -> Delivery {
     if !waiting.is_empty() {
-        return retry_later(&progress, waiting);
+        return retry_later(progress, waiting);
     }
     if progress.sent.is_empty() && !progress.refused.is_empty() {
         // Every device refused for good (a wrong project, a revoked key, a bad message):
@@ -180,7 +180,7 @@ mod tests {
             retry,
             progress,
             ..
-        } = outcome(progress, &[later])
+        } = outcome(&progress, &[later])
         else {
             panic!("must retry");
         };

@@ -45,7 +45,7 @@ fn hkic(letter: char, serial: u32) -> String {
     let digits = format!("{serial:06}");
     let mut sum = 36 * 9 + (letter as u32 - 'A' as u32 + 10) * 8;
     for (i, d) in digits.chars().enumerate() {
-        sum += d.to_digit(10).unwrap() * (7 - i as u32);
+        sum += d.to_digit(10).unwrap() * (7 - u32::try_from(i).unwrap());
     }
     let check = match 11 - sum % 11 {
         10 => 'A',

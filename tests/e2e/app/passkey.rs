@@ -45,7 +45,7 @@ pub async fn enrol_started(app: &TestApp, token: &str, started: &Value) -> Phone
     // UV is claimed by the software authenticator (a phone would ask for the fingerprint).
     let mut authenticator = SoftPasskey::new(true);
     let credential = authenticator.do_registration(origin(app), options).unwrap();
-    let credential_id = credential.raw_id.to_vec();
+    let credential_id = credential.raw_id.as_slice().to_vec();
     let body = json!({ "ceremony_id": started["ceremony_id"], "name": "test phone", "credential": credential });
     let r = post(
         app,

@@ -142,7 +142,7 @@ fn registration_answer(app: &TestApp, started: &Value, transports: Value) -> (Ph
     let origin = url::Url::parse(&app.services.config.webauthn.rp_origins[0]).unwrap();
     let mut authenticator = SoftPasskey::new(true);
     let registered = authenticator.do_registration(origin, options).unwrap();
-    let credential_id = registered.raw_id.to_vec();
+    let credential_id = registered.raw_id.as_slice().to_vec();
     let mut credential = serde_json::to_value(registered).unwrap();
     credential["response"]["transports"] = transports;
     let map = credential.as_object_mut().unwrap();

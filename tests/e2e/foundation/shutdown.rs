@@ -73,7 +73,7 @@ both_backends! {
         enqueue_many(&mut conn, &patient.id, JOBS);
         let dir = tempfile::TempDir::new().expect("dir");
         // A lease far longer than the test: a job left running would not come back in time.
-        let config = config_file(dir.path(), 300, JOBS as u32);
+        let config = config_file(dir.path(), 300, u32::try_from(JOBS).unwrap());
         let mut first = Notifier::spawn(&app.db.url, &server.uri(), &config);
         first_message_arrives(&server).await;
         assert_eq!(count(&mut conn, jobs::RUNNING), JOBS as i64, "one batch claimed all");

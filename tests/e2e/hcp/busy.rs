@@ -91,7 +91,7 @@ async fn a_burst_of_wrong_keys_gets_busy_answers_and_no_half_writes(app: TestApp
     assert!(wrong >= 1, "the admitted tries are answered: {answers:?}");
     // A refusal wrote nothing; every admitted wrong key counted exactly once.
     assert_eq!(attempts(&app, &nurse_id), wrong as i64);
-    assert_eq!(failures_on_key(&app, &ehr), wrong as i32);
+    assert_eq!(failures_on_key(&app, &ehr), i32::try_from(wrong).unwrap());
 
     // Held full, the pool refuses a right key as it does a wrong one: the answer says
     // nothing of the particulars, and nothing is written.

@@ -35,7 +35,10 @@ fn check_bundle(b: &Value) -> &Vec<Value> {
     assert_eq!(b["resourceType"], "Bundle");
     assert_eq!(b["type"], "searchset");
     let entries = b["entry"].as_array().unwrap();
-    assert_eq!(b["total"].as_u64().unwrap() as usize, entries.len());
+    assert_eq!(
+        usize::try_from(b["total"].as_u64().unwrap()).unwrap(),
+        entries.len()
+    );
     assert!(b["id"]
         .as_str()
         .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));

@@ -105,7 +105,7 @@ both_backends! {
     async fn an_expired_supporting_document_suspends_the_provider_after_reminders(app: TestApp) {
         demo(&app);
         let office = office(&app).await;
-        let form = application("Harbour Family Clinic", "medical_clinic", vec![document("medical_clinic_registration", Some(45))]);
+        let form = application("Harbour Family Clinic", "medical_clinic", &[document("medical_clinic_registration", Some(45))]);
         let (provider, _) = approved_provider(&app, &office, form).await;
         // 45 days left: the 60-day reminder; 25 days left: the 30-day one; each once.
         assert_eq!(sweep_twice(&app, hong_kong_morning(0)).await.document_reminders, 1);
@@ -131,7 +131,7 @@ both_backends! {
     async fn a_renewed_document_recorded_by_the_office_keeps_the_provider_registered(app: TestApp) {
         demo(&app);
         let office = office(&app).await;
-        let form = application("Harbour Family Clinic", "medical_clinic", vec![document("medical_clinic_registration", Some(10))]);
+        let form = application("Harbour Family Clinic", "medical_clinic", &[document("medical_clinic_registration", Some(10))]);
         let (provider, _) = approved_provider(&app, &office, form).await;
         let (status, body) = post(&app, &format!("/v1/admin/providers/{provider}/documents"), Some(&office),
             json!({"documents": [document("medical_clinic_registration", Some(400))]})).await;

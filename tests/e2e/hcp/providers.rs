@@ -30,7 +30,7 @@ pub fn document(kind: &str, expires_in_days: Option<i64>) -> Value {
     })
 }
 
-pub fn application(name: &str, kind: &str, documents: Vec<Value>) -> Value {
+pub fn application(name: &str, kind: &str, documents: &[Value]) -> Value {
     json!({
         "name_en": name, "name_zh": "港灣診所", "establishment_type": kind,
         "address": "Shop 3, G/F, 18 Harbour Road, Wan Chai, Hong Kong",
@@ -93,7 +93,7 @@ both_backends! {
     async fn a_clinic_applies_is_asked_for_more_adds_it_is_approved_and_its_administrator_signs_in(app: TestApp) {
         demo(&app);
         let office = office(&app).await;
-        let form = application("Harbour Family Clinic", "medical_clinic", vec![document("medical_clinic_registration", Some(700))]);
+        let form = application("Harbour Family Clinic", "medical_clinic", &[document("medical_clinic_registration", Some(700))]);
         // The form sent twice at once: the same answer, one application.
         let (first, second) = tokio::join!(
             post(&app, "/v1/hcp/provider-applications", None, form.clone()),
@@ -185,7 +185,7 @@ both_backends! {
     async fn a_care_home_without_its_practising_certificate_is_refused_naming_it(app: TestApp) {
         demo(&app);
         let office = office(&app).await;
-        let form = application("Sunrise Elderly Home", "rche_elderly", vec![document("rche_elderly_licence", Some(365))]);
+        let form = application("Sunrise Elderly Home", "rche_elderly", &[document("rche_elderly_licence", Some(365))]);
         let (status, body) = post(&app, "/v1/hcp/provider-applications", None, form.clone()).await;
         assert_eq!((status, body["error"]["field"].as_str()), (400, Some("documents")), "{body}");
         let message = body["error"]["message"].as_str().unwrap();
@@ -195,15 +195,15 @@ both_backends! {
         assert_eq!(status, 400, "{body}");
         // An expired document does not count either; HA and DH do not apply.
         let expired = application("Sunrise Elderly Home", "rche_elderly",
-            vec![document("rche_elderly_licence", Some(-1)), document("practising_certificate", None)]);
+            &[document("rche_elderly_licence", Some(-1)), document("practising_certificate", None)]);
         let (status, body) = post(&app, "/v1/hcp/provider-applications", None, expired).await;
         assert_eq!(status, 400, "{body}");
-        let public = application("Another HA", "hospital_authority", vec![]);
+        let public = application("Another HA", "hospital_authority", &[]);
         let (status, body) = post(&app, "/v1/hcp/provider-applications", None, public).await;
         assert_eq!((status, body["error"]["field"].as_str()), (400, Some("establishment_type")), "{body}");
         assert_eq!(application_count(&app), 0, "nothing half-written");
         let complete = application("Sunrise Elderly Home", "rche_elderly",
-            vec![document("rche_elderly_licence", Some(365)), document("practising_certificate", Some(200))]);
+            &[document("rche_elderly_licence", Some(365)), document("practising_certificate", Some(200))]);
         let (status, body) = post(&app, "/v1/hcp/provider-applications", None, complete).await;
         assert_eq!(status, 202, "{body}");
     }
@@ -211,7 +211,7 @@ both_backends! {
     async fn the_public_form_is_throttled_per_client_address(app: TestApp) {
         let mut last = 0;
         for i in 0..11 {
-            let form = application(&format!("Clinic {i}"), "medical_clinic", vec![document("medical_clinic_registration", None)]);
+            let form = application(&format!("Clinic {i}"), "medical_clinic", &[document("medical_clinic_registration", None)]);
             let (status, _) = post(&app, "/v1/hcp/provider-applications", None, form).await;
             last = status;
             if i < 10 {

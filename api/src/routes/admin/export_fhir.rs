@@ -19,7 +19,7 @@ const FHIR_JSON: &str = "application/fhir+json";
 /// The system of our stable error codes inside an OperationOutcome.
 const ERROR_CODE_SYSTEM: &str = "urn:ehealth:error-code";
 
-fn fhir_json(body: Value) -> HttpResponse {
+fn fhir_json(body: &Value) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(FHIR_JSON)
         .body(body.to_string())
@@ -86,7 +86,7 @@ async fn export(
         .await
     };
     match done.await {
-        Ok(bundle) => fhir_json(bundle),
+        Ok(bundle) => fhir_json(&bundle),
         Err(e) => outcome(e).await,
     }
 }
