@@ -98,7 +98,7 @@ fn decide_and_record(
     };
     let facts = AccessFacts {
         now,
-        patient: patient.as_ref().map(Patient::status).transpose()?,
+        patient: patient.as_ref().map(|p| p.status),
         provider_status: provider.status,
         provider_is_public_body: provider.public_body.is_some(),
         account_status: staff.account.status,
