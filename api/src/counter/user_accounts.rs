@@ -8,7 +8,7 @@ use chrono::Utc;
 use ehealth_core::actions::accounts::{self, NewAccount, Staff};
 use ehealth_core::context::Services;
 use ehealth_core::db::accounts::Account;
-use ehealth_core::domain::{AccountRole, EmailAddress, Profession};
+use ehealth_core::domain::{AccountRole, AccountStatus, EmailAddress, Profession};
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup, Render};
 use serde::Deserialize;
@@ -156,12 +156,12 @@ fn account_rows(lang: Lang, accounts: &[Account]) -> Markup {
                     tr {
                         td { (a.username) }
                         td { (a.display_name) }
-                        td { (a.profession().ok().flatten().map(|p| profession_name(lang, p))
-                            .unwrap_or(if a.role == "user_admin" { lang.t("User administrator", "用戶管理員") } else { "" })) }
-                        td { (if a.status == "active" { lang.t("active", "使用中") } else { lang.t("disabled", "已停用") })
+                        td { (a.profession.map(|p| profession_name(lang, p))
+                            .unwrap_or(if a.role == AccountRole::UserAdmin { lang.t("User administrator", "用戶管理員") } else { "" })) }
+                        td { (if a.status == AccountStatus::Active { lang.t("active", "使用中") } else { lang.t("disabled", "已停用") })
                             (if a.totp_enabled { lang.t(", authenticator enrolled", "，已登記驗證器") } else { lang.t(", no authenticator yet", "，未登記驗證器") }) }
                         td {
-                            @if a.status == "active" && a.role == "hcprof" {
+                            @if a.status == AccountStatus::Active && a.role == AccountRole::Hcprof {
                                 (row_action(a, "totp", "enrol", lang.t("Enrol authenticator", "登記驗證器")))
                                 (row_action(a, "disable", "disable", lang.t("Disable", "停用")))
                             }

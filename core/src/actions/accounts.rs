@@ -64,7 +64,7 @@ impl Staff {
 /// The account of a session, refused if disabled or if its provider cannot act.
 pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
     let staff = load(conn, account_id)?;
-    if staff.account.status()? != AccountStatus::Active {
+    if staff.account.status != AccountStatus::Active {
         return Err(CoreError::refused(
             ErrorCode::AccountDisabled,
             "this account is disabled",
@@ -90,8 +90,8 @@ pub fn load(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
         None => None,
     };
     Ok(Staff {
-        role: account.role()?,
-        profession: account.profession()?,
+        role: account.role,
+        profession: account.profession,
         account,
         provider,
     })
@@ -255,19 +255,19 @@ pub fn create(
     let account = Account {
         id: new_id(),
         provider_id: Some(provider_id.clone()),
-        role: new.role.as_str().to_owned(),
+        role: new.role,
         username: new.username.clone(),
         display_name: new.display_name.trim().to_owned(),
         password_hash: hasher.hash(&new.password)?,
         totp_secret: None,
         totp_enabled: false,
         totp_last_step: None,
-        profession: new.profession.map(|p| p.as_str().to_owned()),
+        profession: new.profession,
         registration_number: new
             .registration_number
             .as_deref()
             .map(|r| r.trim().to_owned()),
-        status: AccountStatus::Active.as_str().to_owned(),
+        status: AccountStatus::Active,
         created_at: to_db(now),
         disabled_at: None,
     };
@@ -359,7 +359,7 @@ pub fn renew_registration(
     }
     write_tx(conn, |conn| {
         let account = own_account(conn, admin, account_id)?;
-        if account.role()? != AccountRole::Hcprof {
+        if account.role != AccountRole::Hcprof {
             return Err(CoreError::invalid(
                 "account",
                 "only an hcprof account has a professional registration",

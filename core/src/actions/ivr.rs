@@ -205,7 +205,7 @@ pub fn request_code(
 /// The registered patient with this number and date of birth.
 fn claimed_patient(conn: &mut DbConn, claim: &Claim<'_>) -> CoreResult<Option<Patient>> {
     let born_then = |p: &Patient| {
-        p.date_of_birth == claim.date_of_birth && p.status().ok() == Some(PatientStatus::Registered)
+        p.date_of_birth == claim.date_of_birth && p.status == PatientStatus::Registered
     };
     Ok(match claim.id {
         ClaimedId::EhrNumber(ehr) => {

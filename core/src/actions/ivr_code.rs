@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use super::codes::{self, CodePurpose, CodeRecipient};
 use crate::db::patients::Patient;
 use crate::db::{one_time_codes, DbConn};
-use crate::domain::Language;
 use crate::error::CoreResult;
 use crate::ids::OneTimeCode;
 use crate::secret::SecretHasher;
@@ -38,7 +37,7 @@ pub fn send(
         subject_id: &patient.id,
         destination: &patient.mobile,
         patient_id: Some(&patient.id),
-        language: patient.language().unwrap_or(Language::English),
+        language: patient.language,
     };
     codes::issue(conn, hasher, ttl, &to, now)?;
     Ok(())

@@ -165,8 +165,8 @@ fn checked(
     let Some(patient_id) = sdm::linked_patient(conn, &maker.id, proof.ehr_number.as_str())? else {
         return Ok(None);
     };
-    let patient = patients::find(conn, &patient_id)?
-        .filter(|p| p.status().ok() == Some(PatientStatus::Registered));
+    let patient =
+        patients::find(conn, &patient_id)?.filter(|p| p.status == PatientStatus::Registered);
     let Some(patient) = patient else {
         return Ok(None);
     };

@@ -60,7 +60,7 @@ use crate::ErrorCode;
 /// A registered patient who has not withdrawn, or the reason they cannot act.
 pub fn active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
     let patient = patients::find(conn, patient_id)?.ok_or(CoreError::NotFound("patient"))?;
-    match patient.status()? {
+    match patient.status {
         PatientStatus::Registered => Ok(patient),
         PatientStatus::Withdrawn => Err(CoreError::refused(
             ErrorCode::PatientWithdrawn,

@@ -78,7 +78,7 @@ pub fn notify_patient(
         event_id: event.event_id.clone(),
         patient_id: Some(patient.id.clone()),
         destination: None,
-        language: patient.language.clone(),
+        language: patient.language.as_str().to_owned(),
         name_en: Some(patient.name_en.clone()),
         name_zh: patient.name_zh.clone(),
         occurred_at: now.to_rfc3339(),

@@ -117,7 +117,7 @@ fn state_of(
     who: &PatientRef,
 ) -> CoreResult<(RegistrationState, Option<String>)> {
     if let Some(p) = find_patient(conn, who)? {
-        let state = match p.status()? {
+        let state = match p.status {
             PatientStatus::Registered => RegistrationState::Registered {
                 ehr_number: p.ehr_number.clone(),
             },

@@ -86,7 +86,7 @@ pub fn change(
         let updated = reload(conn, &patient.id)?;
         check_means(&updated)?;
         let mut pending = Vec::new();
-        let language = updated.language()?;
+        let language = updated.language;
         let new_mobile = change.new_mobile.as_ref().map(MobileNumber::as_str);
         let new_email = change.new_email.as_ref().map(EmailAddress::as_str);
         for (value, purpose, name) in [

@@ -21,7 +21,7 @@ use crate::db::{new_id, registrations, to_db, write_tx, DbConn};
 use crate::domain::notice::{ProviderFacts, ProviderNames};
 use crate::domain::{
     AccountRole, AccountStatus, Channel, EmailAddress, Language, NotificationKind, PostalAddress,
-    ProviderApplicationStatus as S,
+    Profession, ProviderApplicationStatus as S,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::rules::hong_kong_date;
@@ -232,16 +232,20 @@ fn register(
     let account = Account {
         id: new_id(),
         provider_id: Some(provider.id.clone()),
-        role: AccountRole::UserAdmin.as_str().to_owned(),
+        role: AccountRole::UserAdmin,
         username: app.admin_username.clone(),
         display_name: app.admin_name.clone(),
         password_hash: placeholder_hash.to_owned(),
         totp_secret: None,
         totp_enabled: false,
         totp_last_step: None,
-        profession: app.admin_profession.clone(),
+        profession: app
+            .admin_profession
+            .as_deref()
+            .map(Profession::parse)
+            .transpose()?,
         registration_number: app.admin_registration_number.clone(),
-        status: AccountStatus::Active.as_str().to_owned(),
+        status: AccountStatus::Active,
         created_at: to_db(now),
         disabled_at: None,
     };

@@ -98,10 +98,10 @@ fn decide_and_record(
     };
     let facts = AccessFacts {
         now,
-        patient: patient.as_ref().map(Patient::status).transpose()?,
+        patient: patient.as_ref().map(|p| p.status),
         provider_status: provider.status,
         provider_is_public_body: provider.public_body.is_some(),
-        account_status: staff.account.status()?,
+        account_status: staff.account.status,
         account_at_provider: staff.account.provider_id.as_deref() == Some(provider.id.as_str()),
         registration_expires_on: registrations::registration(conn, &staff.account.id)?
             .map(|r| r.expires_on),

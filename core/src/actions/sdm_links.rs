@@ -120,7 +120,7 @@ pub fn complete(
         let (patient, registered) =
             match patients::find_by_document(conn, &particulars.document.key())? {
                 Some(p) => {
-                    if p.status()? != PatientStatus::Registered
+                    if p.status != PatientStatus::Registered
                         || p.date_of_birth != particulars.date_of_birth
                     {
                         return Err(CoreError::invalid(

@@ -79,12 +79,12 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
         SignInIdentifier::Document(d) => patients::find_by_document(conn, &d.key())?,
     };
     let Some(p) = found else { return Ok(None) };
-    if p.date_of_birth != req.date_of_birth || p.status()? != PatientStatus::Registered {
+    if p.date_of_birth != req.date_of_birth || p.status != PatientStatus::Registered {
         return Ok(None);
     }
     Ok(Some(Subject {
         purpose: CodePurpose::PatientSignIn,
-        language: p.language()?,
+        language: p.language,
         id: p.id.clone(),
         mobile: p.mobile,
         patient_id: Some(p.id),

@@ -155,9 +155,9 @@ fn try_sign_in(
     let provider = creds.provider_id.as_ref().map(ProviderId::as_str);
     let scope = scope_of(creds);
     let record = |conn: &mut DbConn, account: Option<&Account>, outcome, reason: &str| {
-        let actor = match account.map(|a| (a, a.role())) {
-            Some((a, Ok(AccountRole::UserAdmin))) => Actor::new(ActorKind::UserAdmin, a.id.clone()),
-            Some((a, Ok(AccountRole::Office))) => Actor::new(ActorKind::Office, a.id.clone()),
+        let actor = match account.map(|a| (a, a.role)) {
+            Some((a, AccountRole::UserAdmin)) => Actor::new(ActorKind::UserAdmin, a.id.clone()),
+            Some((a, AccountRole::Office)) => Actor::new(ActorKind::Office, a.id.clone()),
             Some((a, _)) => Actor::new(ActorKind::Hcprof, a.id.clone()),
             None => Actor::system(),
         };

@@ -6,42 +6,24 @@ use diesel::prelude::*;
 use super::schema::accounts;
 use super::DbConn;
 use crate::domain::{AccountRole, AccountStatus, Profession};
-use crate::error::CoreResult;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
     pub id: String,
     pub provider_id: Option<String>,
-    pub role: String,
+    pub role: AccountRole,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
-    pub profession: Option<String>,
+    pub profession: Option<Profession>,
     pub registration_number: Option<String>,
-    pub status: String,
+    pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
-}
-
-impl Account {
-    pub fn role(&self) -> CoreResult<AccountRole> {
-        AccountRole::parse(&self.role)
-    }
-
-    pub fn status(&self) -> CoreResult<AccountStatus> {
-        AccountStatus::parse(&self.status)
-    }
-
-    pub fn profession(&self) -> CoreResult<Option<Profession>> {
-        self.profession
-            .as_deref()
-            .map(Profession::parse)
-            .transpose()
-    }
 }
 
 pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {

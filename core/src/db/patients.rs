@@ -5,8 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::patients;
 use super::DbConn;
-use crate::domain::{Language, NotificationMeans, PatientStatus};
-use crate::error::CoreResult;
+use crate::domain::{Language, NotificationMeans, PatientStatus, Sex};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patients)]
@@ -20,29 +19,21 @@ pub struct Patient {
     pub name_en: String,
     pub name_zh: Option<String>,
     pub date_of_birth: NaiveDate,
-    pub sex: String,
+    pub sex: Sex,
     pub mobile: String,
     pub email: Option<String>,
     pub postal_address: Option<String>,
-    pub language: String,
+    pub language: Language,
     pub notify_sms: bool,
     pub notify_email: bool,
     pub notify_post: bool,
-    pub status: String,
+    pub status: PatientStatus,
     pub registered_at: NaiveDateTime,
     pub registered_by_provider: Option<String>,
     pub withdrawn_at: Option<NaiveDateTime>,
 }
 
 impl Patient {
-    pub fn status(&self) -> CoreResult<PatientStatus> {
-        PatientStatus::parse(&self.status)
-    }
-
-    pub fn language(&self) -> CoreResult<Language> {
-        Language::parse(&self.language)
-    }
-
     /// The means the patient selected, in a fixed order.
     pub fn notification_means(&self) -> Vec<NotificationMeans> {
         [

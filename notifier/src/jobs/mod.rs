@@ -186,7 +186,7 @@ fn recipient(
         }
     };
     let language = match &patient {
-        Some(p) => p.language().unwrap_or(Language::English),
+        Some(p) => p.language,
         None => Language::parse(&notification.language).unwrap_or(Language::English),
     };
     let name = patient

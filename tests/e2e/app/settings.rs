@@ -69,7 +69,7 @@ both_backends! {
         assert_eq!(r.status(), 401);
         let mut conn = app.conn();
         let p = patients::find_by_ehr_number(&mut conn, &ehr).unwrap().unwrap();
-        assert_eq!(p.status, "withdrawn");
+        assert_eq!(p.status.as_str(), "withdrawn");
         assert!(access_keys::current(&mut conn, &p.id).unwrap().is_none());
         assert!(ehealth_core::db::consents::active_for_patient(&mut conn, &p.id).unwrap().is_empty());
         let _ = Utc::now();

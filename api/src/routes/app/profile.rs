@@ -30,13 +30,13 @@ pub(super) fn profile(p: &Patient, pending: &[&str]) -> Profile {
         mobile: p.mobile.clone(),
         email: p.email.clone(),
         postal_address: p.postal_address.clone(),
-        language: p.language.clone(),
+        language: p.language.as_str().to_owned(),
         notification_means: p
             .notification_means()
             .iter()
             .map(|m| m.as_str().to_owned())
             .collect(),
-        status: p.status.clone(),
+        status: p.status.as_str().to_owned(),
         pending_verification: pending.iter().map(|s| (*s).to_owned()).collect(),
     }
 }
