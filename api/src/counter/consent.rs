@@ -2,24 +2,23 @@
 //! shown on its own page and under a found patient, and its handler. The key's tries left
 //! and its lock are told in plain words; the confirmation the patient is sent is named.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::accounts::Staff;
 use ehealth_core::actions::counter_consent::{self, KeyAction, PatientRef};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::{self, SharingConsent};
-use ehealth_core::db::patients;
+use ehealth_core::db::consents::SharingConsent;
 use ehealth_core::domain::{ConsentStatus, ConsentType, NotificationMeans};
 use ehealth_core::ids::{AccessKey, EhrNumber};
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::layout::{form_id, page as html_page, valid_form_id};
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
-use crate::http::errors::{blocking, ApiError};
+use super::{Frame, Lang};
+use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/consent";
 
@@ -89,17 +88,7 @@ pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let name = match signed_in_name(services, &req).await? {
-        Ok(name) => name,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
-    Ok(html_page(
-        StatusCode::OK,
-        &frame(lang, &name),
-        title(lang),
-        form(lang, ""),
-    ))
+    staff_page::page(services, req, PATH, title, |lang| form(lang, "")).await
 }
 
 enum Done {
@@ -130,14 +119,9 @@ fn act(services: &Services, staff: &Staff, body: &ConsentForm) -> CoreResult<Don
     let (who, key, action, consent_type) = parse(body)?;
     let mut conn = services.db.get()?;
     if submission::claim(&mut conn, form_id, &staff.account.id)? == Turn::Repeat {
-        let current = match counter_consent::find_patient(&mut conn, &who)? {
-            Some(p) => consents::history(&mut conn, &p.id)?
-                .into_iter()
-                .filter(|c| Some(c.provider_id.as_str()) == staff.provider_id())
-                .max_by_key(|c| c.given_at),
-            None => None,
-        };
-        return Ok(Done::Repeat(current));
+        return Ok(Done::Repeat(staff_page::clinic_consent(
+            &mut conn, staff, &who,
+        )?));
     }
     let outcome = counter_consent::with_access_key(
         &mut conn,
@@ -152,9 +136,7 @@ fn act(services: &Services, staff: &Staff, body: &ConsentForm) -> CoreResult<Don
     );
     submission::finish(&mut conn, form_id)?;
     let consent = outcome?;
-    let means = patients::find(&mut conn, &consent.patient_id)?
-        .map(|p| p.notification_means())
-        .unwrap_or_default();
+    let means = staff_page::means_of(&mut conn, &consent.patient_id)?;
     Ok(Done::Changed(consent, means))
 }
 
@@ -173,16 +155,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
                     }
                 }
             }
-            Done::Repeat(current) => {
-                p.ok #result role="status" {
-                    (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
-                        "此表格已遞交，只會處理一次。本機構現時的互通同意："))
-                    @match current {
-                        Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
-                        None => { (lang.t("none.", "沒有。")) }
-                    }
-                }
-            }
+            Done::Repeat(current) => { (staff_page::repeat_consent_note(lang, current.as_ref())) }
         }
     }
 }
@@ -193,37 +166,17 @@ pub async fn submit(
     body: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
     let body = body.into_inner();
     let ehr = body.ehr_number.clone();
-    let result = blocking(move || {
-        let Some(staff) = staff_of(&services, token)? else {
-            return Ok(None);
-        };
-        Ok(Some((
-            staff.account.display_name.clone(),
-            act(&services, &staff, &body),
-        )))
+    let acted = staff_page::as_staff(services, &req, move |services, staff| {
+        act(services, staff, &body)
     })
     .await?;
-    let Some((name, outcome)) = result else {
-        return Ok(to_sign_in(had_cookie));
+    let (name, outcome) = match acted {
+        Ok(acted) => acted,
+        Err(answer) => return Ok(answer),
     };
-    let (status, note) = match outcome {
-        Ok(done) => (StatusCode::OK, done_note(lang, &done)),
-        Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
-            (status, error_note(Some(&message)))
-        }
-    };
+    let (status, note) = staff_page::outcome_note(lang, outcome, |done| done_note(lang, done))?;
     let body = html! { (note) (form(lang, &ehr)) };
     Ok(html_page(status, &frame(lang, &name), title(lang), body))
 }

@@ -2,7 +2,6 @@
 //! provider's sharing consent and until when, and the data types this professional may
 //! see. A POST (the lookup is audited, and particulars stay out of the address bar).
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::counter_consent::PatientRef;
@@ -15,11 +14,12 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::consent::{consent_sentence, form as consent_form};
-use super::layout::{error_note, page as html_page};
+use super::layout::page as html_page;
 use super::records::view_form;
 use super::register::verify_form;
-use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
-use crate::http::errors::{blocking, ApiError};
+use super::staff_page;
+use super::{Frame, Lang};
+use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/find";
 
@@ -148,17 +148,7 @@ pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let name = match signed_in_name(services, &req).await? {
-        Ok(name) => name,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
-    Ok(html_page(
-        StatusCode::OK,
-        &frame(lang, &name),
-        title(lang),
-        form(lang),
-    ))
+    staff_page::page(services, req, PATH, title, form).await
 }
 
 pub async fn submit(
@@ -167,43 +157,25 @@ pub async fn submit(
     body: web::Form<FindForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
     let body = body.into_inner();
-    let found = blocking(move || {
-        let Some(staff) = staff_of(&services, token)? else {
-            return Ok(None);
-        };
-        let outcome = parse(&body).and_then(|who| {
+    let found = staff_page::as_staff(services, &req, move |services, staff| {
+        parse(&body).and_then(|who| {
             let mut conn = services.db.get()?;
             patient_lookup::look_up(
                 &mut conn,
                 &services.config.security,
-                &staff,
+                staff,
                 &who,
                 Utc::now(),
             )
-        });
-        Ok(Some((staff.account.display_name, outcome)))
+        })
     })
     .await?;
-    let Some((name, outcome)) = found else {
-        return Ok(to_sign_in(had_cookie));
+    let (name, outcome) = match found {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
     };
-    let (status, shown) = match outcome {
-        Ok(found) => (StatusCode::OK, result(lang, &found)),
-        Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
-            (status, error_note(Some(&message)))
-        }
-    };
+    let (status, shown) = staff_page::outcome_note(lang, outcome, |found| result(lang, found))?;
     Ok(html_page(
         status,
         &frame(lang, &name),

@@ -3,15 +3,13 @@
 //! they checked, or posts the card's read; for a form, the scanned form's document number
 //! and SHA-256. The same core action and checks as `POST /v1/hcp/consents/form`.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::accounts::Staff;
-use ehealth_core::actions::counter_consent::{self, PatientRef};
+use ehealth_core::actions::counter_consent::PatientRef;
 use ehealth_core::actions::form_consent::{self, FormConsentRequest, ScannedForm};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::{self, SharingConsent};
-use ehealth_core::db::patients;
+use ehealth_core::db::consents::SharingConsent;
 use ehealth_core::domain::{ConsentChannel, ConsentType, NotificationMeans};
 use ehealth_core::ids::{EhrNumber, IdentityDocument};
 use ehealth_core::{CoreError, CoreResult};
@@ -19,11 +17,12 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::consent::consent_sentence;
-use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::layout::{form_id, page as html_page, valid_form_id};
 use super::register::card;
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{error_text, staff_of, to_sign_in, token_of, Frame, Lang};
-use crate::http::errors::{blocking, ApiError};
+use super::{Frame, Lang};
+use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/consent/form";
 
@@ -130,20 +129,6 @@ enum Done {
     Repeat(Option<SharingConsent>),
 }
 
-fn current(
-    conn: &mut ehealth_core::db::DbConn,
-    staff: &Staff,
-    ehr: &EhrNumber,
-) -> CoreResult<Option<SharingConsent>> {
-    let Some(p) = counter_consent::find_patient(conn, &PatientRef::Ehr(ehr.clone()))? else {
-        return Ok(None);
-    };
-    Ok(consents::history(conn, &p.id)?
-        .into_iter()
-        .filter(|c| Some(c.provider_id.as_str()) == staff.provider_id())
-        .max_by_key(|c| c.given_at))
-}
-
 fn act(services: &Services, staff: &Staff, body: &SignedForm) -> CoreResult<Done> {
     let form_id = valid_form_id(&body.form_id)
         .ok_or_else(|| CoreError::invalid("form_id", "reload the page"))?;
@@ -154,14 +139,15 @@ fn act(services: &Services, staff: &Staff, body: &SignedForm) -> CoreResult<Done
             .ehr_number
             .as_ref()
             .ok_or(CoreError::NotFound("patient"))?;
-        return Ok(Done::Repeat(current(&mut conn, staff, ehr)?));
+        let who = PatientRef::Ehr(ehr.clone());
+        return Ok(Done::Repeat(staff_page::clinic_consent(
+            &mut conn, staff, &who,
+        )?));
     }
     let outcome = form_consent::record(&mut conn, staff, &request, Utc::now());
     submission::finish(&mut conn, form_id)?;
     let consent = outcome?;
-    let means = patients::find(&mut conn, &consent.patient_id)?
-        .map(|p| p.notification_means())
-        .unwrap_or_default();
+    let means = staff_page::means_of(&mut conn, &consent.patient_id)?;
     Ok(Done::Recorded(consent, means))
 }
 
@@ -180,16 +166,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
                     }
                 }
             }
-            Done::Repeat(current) => {
-                p.ok #result role="status" {
-                    (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
-                        "此表格已遞交，只會處理一次。本機構現時的互通同意："))
-                    @match current {
-                        Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
-                        None => { (lang.t("none.", "沒有。")) }
-                    }
-                }
-            }
+            Done::Repeat(current) => { (staff_page::repeat_consent_note(lang, current.as_ref())) }
         }
     }
 }
@@ -200,35 +177,17 @@ pub async fn submit(
     body: web::Form<SignedForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
     let body = body.into_inner();
     let ehr = body.ehr_number.clone();
-    let result = blocking(move || {
-        let Some(staff) = staff_of(&services, token)? else {
-            return Ok(None);
-        };
-        let outcome = act(&services, &staff, &body);
-        Ok(Some((staff.account.display_name, outcome)))
+    let acted = staff_page::as_staff(services, &req, move |services, staff| {
+        act(services, staff, &body)
     })
     .await?;
-    let Some((name, outcome)) = result else {
-        return Ok(to_sign_in(had_cookie));
+    let (name, outcome) = match acted {
+        Ok(acted) => acted,
+        Err(answer) => return Ok(answer),
     };
-    let (status, note) = match outcome {
-        Ok(done) => (StatusCode::OK, done_note(lang, &done)),
-        Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
-            (status, error_note(Some(&message)))
-        }
-    };
+    let (status, note) = staff_page::outcome_note(lang, outcome, |done| done_note(lang, done))?;
     let frame = Frame {
         lang,
         path: "/counter/find",

@@ -24,6 +24,7 @@ mod records;
 mod register;
 mod share;
 mod sign_in;
+mod staff_page;
 mod submission;
 mod user_accounts;
 

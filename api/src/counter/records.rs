@@ -23,8 +23,9 @@ use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 
 use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
+use super::{staff_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
 
 const PATH: &str = "/counter/records";
@@ -290,22 +291,7 @@ pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let name = match signed_in_name(services, &req).await? {
-        Ok(name) => name,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
-    let frame = Frame {
-        lang,
-        path: PATH,
-        signed_in_as: Some(&name),
-    };
-    Ok(html_page(
-        StatusCode::OK,
-        &frame,
-        title(lang),
-        view_form(lang, ""),
-    ))
+    staff_page::page(services, req, PATH, title, |lang| view_form(lang, "")).await
 }
 
 async fn handle(
@@ -360,11 +346,7 @@ async fn handle(
                 CoreError::Refused { code, .. } => refusal_words(lang, code.as_str()),
                 _ => None,
             };
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
+            let (status, message) = staff_page::error_words(lang, e)?;
             (status, error_note(Some(words.unwrap_or(&message))))
         }
     };

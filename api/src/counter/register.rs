@@ -23,9 +23,10 @@ use serde::Deserialize;
 
 use super::consent::consent_sentence;
 use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
-use crate::http::errors::{blocking, ApiError};
+use super::{Frame, Lang};
+use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/register";
 
@@ -360,17 +361,10 @@ pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let name = match signed_in_name(services, &req).await? {
-        Ok(name) => name,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
-    Ok(html_page(
-        StatusCode::OK,
-        &frame(lang, PATH, &name),
-        title(lang),
-        walk_in_form(lang, &VerifyForm::default()),
-    ))
+    staff_page::page(services, req, PATH, title, |lang| {
+        walk_in_form(lang, &VerifyForm::default())
+    })
+    .await
 }
 
 /// `POST /counter/register` (a walk-in) and `POST /counter/verify` (an application).
@@ -380,35 +374,21 @@ pub async fn submit(
     body: web::Form<VerifyForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
     let body = body.into_inner();
     let typed = body.clone();
     let walk_in = body.application_id.is_empty();
-    let result = blocking(move || {
-        let Some(staff) = staff_of(&services, token)? else {
-            return Ok(None);
-        };
-        Ok(Some((
-            staff.account.display_name.clone(),
-            act(&services, &staff, &body),
-        )))
+    let acted = staff_page::as_staff(services, &req, move |services, staff| {
+        act(services, staff, &body)
     })
     .await?;
-    let Some((name, outcome)) = result else {
-        return Ok(to_sign_in(had_cookie));
+    let (name, outcome) = match acted {
+        Ok(acted) => acted,
+        Err(answer) => return Ok(answer),
     };
     let (status, note) = match outcome {
         Ok(done) => (StatusCode::OK, done_note(lang, &done)),
         Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
+            let (status, message) = staff_page::error_words(lang, e)?;
             let again = html! {
                 @if walk_in { (walk_in_form(lang, &typed)) } @else {
                     p { a href="/counter/find" { (lang.t("Find the applicant again to retry", "重新尋找申請人再試")) } }

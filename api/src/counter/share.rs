@@ -18,9 +18,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
-use crate::http::errors::{blocking, ApiError};
+use super::{Frame, Lang};
+use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/share";
 /// A form post's largest body: the api's limit for every body (`text_input` reads no more),
@@ -200,22 +201,10 @@ pub async fn page(
     services: web::Data<Services>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let name = match signed_in_name(services, &req).await? {
-        Ok(name) => name,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
-    let frame = Frame {
-        lang,
-        path: PATH,
-        signed_in_as: Some(&name),
-    };
-    Ok(html_page(
-        StatusCode::OK,
-        &frame,
-        title(lang),
-        form(lang, &ShareForm::default()),
-    ))
+    staff_page::page(services, req, PATH, title, |lang| {
+        form(lang, &ShareForm::default())
+    })
+    .await
 }
 
 pub async fn submit(
@@ -224,23 +213,15 @@ pub async fn submit(
     body: web::Form<ShareForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let token = token_of(&req);
-    let had_cookie = token.is_some();
     let body = std::sync::Arc::new(body.into_inner());
     let typed = body.clone();
-    let result = blocking(move || {
-        let Some(staff) = staff_of(&services, token)? else {
-            return Ok(None);
-        };
-        let outcome = act(&services, &staff, lang, &body);
-        Ok(Some((staff.account.display_name, outcome)))
+    let acted = staff_page::as_staff(services, &req, move |services, staff| {
+        act(services, staff, lang, &body)
     })
     .await?;
-    let Some((name, outcome)) = result else {
-        return Ok(to_sign_in(had_cookie));
+    let (name, outcome) = match acted {
+        Ok(acted) => acted,
+        Err(answer) => return Ok(answer),
     };
     let (status, shown) = match outcome {
         Ok(Outcome::Done(done)) => (
@@ -252,11 +233,7 @@ pub async fn submit(
             html! { (error_note(Some(&problem))) (form(lang, &typed)) },
         ),
         Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
+            let (status, message) = staff_page::error_words(lang, e)?;
             (
                 status,
                 html! { (error_note(Some(&message))) (form(lang, &typed)) },
