@@ -61,7 +61,7 @@ where
             return Ok(None);
         };
         let outcome = act(&services, &staff);
-        Ok(Some((staff.account.display_name.clone(), outcome)))
+        Ok(Some((staff.account.display_name, outcome)))
     })
     .await?;
     Ok(result.ok_or_else(|| to_sign_in(had_cookie)))
