@@ -167,18 +167,22 @@ async fn read_and_check(req: &mut ServiceRequest, kind: BodyKind) -> Result<(), 
     checked
 }
 
+/// The one check of a request's text (query, headers that carry text, the body), for a
+/// middleware that answers a refusal its own way (the portal answers with a page).
+pub async fn check_request(req: &mut ServiceRequest) -> Result<(), ApiError> {
+    check_head(req)?;
+    if let Some(kind) = body_kind(req) {
+        read_and_check(req, kind).await?;
+    }
+    Ok(())
+}
+
 /// Middleware: `.wrap(from_fn(refuse_control_characters))`.
 pub async fn refuse_control_characters(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let mut checked = check_head(&req);
-    if checked.is_ok() {
-        if let Some(kind) = body_kind(&req) {
-            checked = read_and_check(&mut req, kind).await;
-        }
-    }
-    match checked {
+    match check_request(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
         Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
     }

@@ -146,6 +146,47 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     header_text("referer").is_some_and(|r| r == ours || r.starts_with(&format!("{ours}/")))
 }
 
+/// The portal's input check: the API's one check (`text_input`), refused with a page in
+/// plain words instead of the API's JSON error, since a person reads it.
+pub async fn text_check(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    match crate::http::text_input::check_request(&mut req).await {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let page = refused_input(Lang::of(req.request()), status);
+            Ok(req.into_response(page).map_into_right_body())
+        }
+    }
+}
+
+fn refused_input(lang: Lang, status: actix_web::http::StatusCode) -> HttpResponse {
+    let frame = Frame {
+        lang,
+        path: "/counter",
+        signed_in_as: None,
+    };
+    layout::page(
+        status,
+        &frame,
+        lang.t("Not sent", "未能遞交"),
+        html! {
+            p.error #error role="alert" {
+                (lang.t("What was sent is too long (at most 64 KB) or holds characters a form \
+                         cannot hold. Go back, shorten or correct it, and send it again. ",
+                    "所遞交的內容過長（最多 64 KB）或含有表格不能接受的字元。請返回上一頁，\
+                     縮短或更正後再遞交。"))
+                a href="/counter/find" { (lang.t("Back to the portal", "返回系統")) }
+            }
+        },
+    )
+}
+
 /// The answer to a form posted from elsewhere.
 pub fn cross_site(lang: Lang) -> HttpResponse {
     let frame = Frame {

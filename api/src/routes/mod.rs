@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/counter")
-            .wrap(from_fn(text_check))
+            .wrap(from_fn(crate::counter::text_check))
             .configure(crate::counter::configure),
     )
     .service(

@@ -210,6 +210,31 @@ both_backends! {
         assert!(!text.contains("<b>x</b>") && text.contains("&lt;b&gt;x&lt;/b&gt;"), "{text}");
     }
 
+    async fn an_oversized_or_control_character_post_is_refused_with_a_page_not_json(app: TestApp) {
+        demo(&app);
+        let cookie = sign_in(&app, 0).await;
+        let document = "x".repeat(70 * 1024);
+        let nul = "a\u{0}b";
+        for (pairs, words) in [
+            (vec![("ehr_number", "382837182486"), ("data_type", "allergies_adrs"), ("document", document.as_str())], "too long"),
+            (vec![("hcp_id", "000010017"), ("username", nul), ("password", "p"), ("totp_code", "000000")], "too long"),
+        ] {
+            let r = post_form(&app, "/counter/share", Some(&cookie), &pairs).await;
+            assert!(r.status().is_client_error(), "{}", r.status());
+            let kind = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            assert!(kind.starts_with("text/html"), "{kind}");
+            let text = r.text().await.unwrap();
+            assert!(text.contains(words) && text.starts_with("<!DOCTYPE html>"), "{text}");
+        }
+        // The API keeps its JSON error for the same refusal.
+        let r = client().post(format!("{}/v1/hcp/sessions", app.api))
+            .header("Content-Type", "application/json")
+            .body(format!("{{\"username\": \"{}\"}}", "x".repeat(70 * 1024))).send().await.unwrap();
+        assert!(r.status().is_client_error());
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{body}");
+    }
+
     async fn every_portal_form_refuses_a_post_from_another_site(app: TestApp) {
         let summary = demo(&app);
         let cookie = sign_in(&app, 0).await;
