@@ -60,8 +60,14 @@ fn prepare(db: &TestDb) -> Prepared {
         let registered =
             registration::register(&mut conn, &services.hasher, &p, None, &office, now).unwrap();
         let id = registered.patient.id;
-        let (_, token) =
-            sessions::start(&mut conn, "patient", &id, chrono::Duration::hours(2), now).unwrap();
+        let (_, token) = sessions::start(
+            &mut conn,
+            ehealth_core::domain::SessionSubject::Patient,
+            &id,
+            chrono::Duration::hours(2),
+            now,
+        )
+        .unwrap();
         tokens.push(token);
         patient_ids.push(id);
     }
@@ -71,7 +77,7 @@ fn prepare(db: &TestDb) -> Prepared {
             let pid = &patient_ids[n % PATIENTS];
             let record = OneTimeCodeRecord {
                 id: new_id(),
-                purpose: "sign_in_patient".into(),
+                purpose: ehealth_core::domain::CodePurpose::PatientSignIn,
                 subject_id: pid.clone(),
                 destination: "+85260000000".into(),
                 code_hash: services

@@ -28,7 +28,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::records::{self, SharedRecord};
 use ehealth_core::db::{new_id, to_db, Backend};
 use ehealth_core::domain::{
-    Actor, ActorKind, ConsentChannel, ConsentType, Language, NotificationMeans, Sex,
+    Actor, ActorKind, ConsentChannel, ConsentType, DataType, Language, NotificationMeans, Sex,
 };
 use ehealth_core::ids::{IdentityDocument, ProviderId};
 use ehealth_core::testing::{self, Start};
@@ -101,14 +101,18 @@ fn seed(config: Config, clinic: &ProviderId) -> Vec<Patient> {
                 actor: office.clone(),
             };
             consent::give(&mut conn, &request, now).expect("consent");
-            for t in ["allergies_adrs", "lab_radiology_reports", "demographics"] {
+            for t in [
+                DataType::AllergiesAdrs,
+                DataType::LabRadiologyReports,
+                DataType::Demographics,
+            ] {
                 records::insert(
                     &mut conn,
                     &SharedRecord {
                         id: new_id(),
                         patient_id: r.patient.id.clone(),
                         provider_id: clinic.as_str().to_owned(),
-                        data_type: t.to_owned(),
+                        data_type: t,
                         document: json!({ "text": format!("bench {t}") }).to_string(),
                         shared_by: None,
                         created_at: to_db(now),

@@ -49,7 +49,7 @@ fn patient(conn: &mut DbConn) -> String {
     let p = Patient {
         id: new_id(),
         ehr_number: "000000000000".into(),
-        id_doc_type: "hkic".into(),
+        id_doc_type: ehealth_core::ids::IdentityDocumentKind::Hkic,
         id_doc_number: new_id(),
         id_doc_place: None,
         id_doc_key: new_id(),

@@ -13,8 +13,8 @@ use ehealth_core::context::Services;
 use ehealth_core::db::records::{self, SharedRecord};
 use ehealth_core::db::{new_id, sessions, to_db};
 use ehealth_core::domain::{
-    Actor, ActorKind, ConsentChannel, ConsentType, EmailAddress, Language, MobileNumber,
-    NotificationMeans, PersonName, Sex,
+    Actor, ActorKind, ConsentChannel, ConsentType, DataType, EmailAddress, Language, MobileNumber,
+    NotificationMeans, PersonName, SessionSubject, Sex,
 };
 use ehealth_core::ids::{IdentityDocument, ProviderId};
 use ehealth_core::testing::TestDb;
@@ -81,7 +81,7 @@ pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
                     id: new_id(),
                     patient_id: r.patient.id.clone(),
                     provider_id: clinic.as_str().to_owned(),
-                    data_type: t.to_owned(),
+                    data_type: DataType::parse(t).expect("a data type"),
                     document: json!({ "text": format!("bench {t}") }).to_string(),
                     shared_by: None,
                     created_at: to_db(now),
@@ -90,7 +90,7 @@ pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
             }
             let (_, app_token) = sessions::start(
                 &mut conn,
-                "patient",
+                SessionSubject::Patient,
                 &r.patient.id,
                 chrono::Duration::hours(4),
                 now,

@@ -42,7 +42,7 @@ pub fn queue(
         mailing_date: mailing_date(now),
         recipient_name: to.name.clone(),
         address: to.address.clone(),
-        language: to.language.as_str().to_owned(),
+        language: to.language,
         subject: message.subject.clone(),
         body: postal_letters::seal_body(services.hasher.sealer(), &job.id, &message.body)?,
         created_at: to_db(now),
@@ -63,7 +63,7 @@ pub fn letter_text(l: &PostalLetter) -> String {
     if !l.body.is_empty() {
         return l.body.clone();
     }
-    match Language::parse(&l.language).unwrap_or(Language::English) {
+    match l.language {
         Language::English => format!("This is a copy of a letter already printed; its text is no longer held. Please call the eHR hotline {HOTLINE}."),
         Language::TraditionalChinese => format!("本信為已印發信件的副本，原文已不再保存。請致電電子健康紀錄熱線 {HOTLINE}。"),
         Language::SimplifiedChinese => format!("本信为已印发信件的副本，原文已不再保存。请致电电子健康记录热线 {HOTLINE}。"),

@@ -185,7 +185,7 @@ fn shown(lang: Lang, ehr: &str, view: &RecordView) -> Markup {
             ul #records {
                 @for r in &view.records {
                     li {
-                        strong { (DataType::parse(&r.data_type).map(|t| lang.data_type(t)).unwrap_or("")) }
+                        strong { (lang.data_type(r.data_type)) }
                         ", " (lang.stored_time(r.created_at))
                         details { summary { (lang.t("The document (FHIR R4)", "文件（FHIR R4）")) } pre { (r.document) } }
                     }

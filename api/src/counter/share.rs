@@ -186,7 +186,7 @@ fn done_note(lang: Lang, done: &Done) -> Markup {
         @match done {
             Done::Shared(r) => p.ok #result role="status" {
                 (lang.t("Shared: a record of ", "已上載："))
-                (DataType::parse(&r.data_type).map(|t| lang.data_type(t)).unwrap_or(""))
+                (lang.data_type(r.data_type))
                 (lang.t(", at ", "，時間："))
                 (lang.stored_time(r.created_at)) (lang.t(".", "。"))
             },

@@ -10,7 +10,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{AccessKeyIssuedFacts, AccessKeyLockedFacts};
-use crate::domain::{Actor, AuditAction, AuditOutcome, Notice};
+use crate::domain::{AccessKeyChannel, Actor, AuditAction, AuditOutcome, Notice};
 use crate::error::CoreResult;
 use crate::ids::AccessKey;
 use crate::rules::LockoutPolicy;
@@ -24,7 +24,7 @@ pub fn issue(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     patient: &Patient,
-    channel: &str,
+    channel: AccessKeyChannel,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<AccessKey> {
@@ -35,7 +35,7 @@ pub fn issue(
         patient_id: patient.id.clone(),
         key_hash: hasher.hash(key.expose())?,
         issued_at: to_db(now),
-        issued_channel: channel.to_owned(),
+        issued_channel: channel,
         revoked_at: None,
         failed_attempts: 0,
         locked_at: None,
@@ -268,6 +268,6 @@ pub fn issue_from_app(
 ) -> CoreResult<AccessKey> {
     write_tx(conn, |conn| {
         let patient = active_patient(conn, patient_id)?;
-        issue(conn, hasher, &patient, "app", actor, now)
+        issue(conn, hasher, &patient, AccessKeyChannel::App, actor, now)
     })
 }

@@ -13,7 +13,7 @@ use crate::db::providers::{self, Provider};
 use crate::db::{new_id, registrations, sessions, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, EmailAddress,
-    Profession, ProviderStatus,
+    Profession, ProviderStatus, SessionSubject,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::rules::hong_kong_date;
@@ -21,7 +21,7 @@ use crate::seal::SecretBox;
 use crate::secret::SecretHasher;
 
 /// Sessions of accounts carry this subject kind.
-pub const SESSION_KIND: &str = "account";
+pub const SESSION_KIND: SessionSubject = SessionSubject::Account;
 
 /// A signed-in account as it is now (re-read on every request, so a disabled account or a
 /// provider that left stops working at once, even with a live token).

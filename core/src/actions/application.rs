@@ -20,7 +20,7 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::Patient;
 use crate::db::{new_id, one_time_codes, patients, to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Language, Notice,
+    Actor, ActorKind, ApplicationStatus, AuditAction, AuditOutcome, EmailAddress, Notice,
     NotificationMeans, PersonName, PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
@@ -35,25 +35,23 @@ fn applicant(application_id: &str) -> Actor {
 pub(super) fn new_application(p: &Particulars, now: DateTime<Utc>) -> Application {
     Application {
         id: new_id(),
-        id_doc_type: p.document.kind().as_str().to_owned(),
+        id_doc_type: p.document.kind(),
         id_doc_number: p.document.number().to_owned(),
         id_doc_place: p.document.place().map(str::to_owned),
         id_doc_key: p.document.key(),
         name_en: p.name_en.to_string(),
         name_zh: p.name_zh.as_ref().map(PersonName::to_string),
         date_of_birth: p.date_of_birth,
-        sex: p.sex.as_str().to_owned(),
+        sex: p.sex,
         mobile: p.mobile.to_string(),
         email: p.email.as_ref().map(EmailAddress::to_string),
         postal_address: p.postal_address.as_ref().map(PostalAddress::to_string),
-        language: p.language.as_str().to_owned(),
+        language: p.language,
         notify_sms: p.means.contains(&NotificationMeans::Sms),
         notify_email: p.means.contains(&NotificationMeans::Email),
         notify_post: p.means.contains(&NotificationMeans::Post),
         sdm_id: None,
-        status: ApplicationStatus::PendingMobileVerification
-            .as_str()
-            .to_owned(),
+        status: ApplicationStatus::PendingMobileVerification,
         patient_id: None,
         created_at: to_db(now),
         updated_at: to_db(now),
@@ -70,15 +68,15 @@ pub(super) fn send_code(
     // An SDM's application verifies the SDM's own mobile, in the SDM's language.
     let sdm = crate::db::sdm::application(conn, &app.id)?;
     let (destination, language) = match &sdm {
-        Some(s) => (s.sdm_mobile.as_str(), s.sdm_language.as_str()),
-        None => (app.mobile.as_str(), app.language.as_str()),
+        Some(s) => (s.sdm_mobile.as_str(), s.sdm_language),
+        None => (app.mobile.as_str(), app.language),
     };
     let recipient = CodeRecipient {
         purpose: CodePurpose::MobileVerification,
         subject_id: &app.id,
         destination,
         patient_id: None,
-        language: Language::parse(language)?,
+        language,
     };
     codes::send(conn, hasher, policy, &recipient, now)
 }
@@ -178,7 +176,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> CoreResult<Application> {
 
 fn awaiting_mobile(conn: &mut DbConn, id: &str) -> CoreResult<Application> {
     let app = find(conn, id)?;
-    if app.status()? != ApplicationStatus::PendingMobileVerification {
+    if app.status != ApplicationStatus::PendingMobileVerification {
         return Err(CoreError::conflict(
             ErrorCode::MobileAlreadyVerified,
             "this application is not waiting for mobile verification",
@@ -216,7 +214,7 @@ pub fn verify_mobile(
     let outcome = write_tx(conn, |conn| {
         let app = awaiting_mobile(conn, id)?;
         let purpose = CodePurpose::MobileVerification;
-        let Some(record) = one_time_codes::latest_open(conn, purpose.as_str(), &app.id)? else {
+        let Some(record) = one_time_codes::latest_open(conn, purpose, &app.id)? else {
             return Ok((app, CodeCheck::Expired));
         };
         let actor = applicant(&app.id);

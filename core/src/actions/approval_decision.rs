@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::active_patient;
-use crate::db::approvals::{self, Approval, PENDING};
+use crate::db::approvals::{self, Approval};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{from_db, write_tx, DbConn};
-use crate::domain::{Actor, AuditAction, AuditOutcome};
+use crate::domain::{Actor, ApprovalStatus, AuditAction, AuditOutcome};
 use crate::error::{CoreError, CoreResult};
 
 pub fn decide(
@@ -25,21 +25,14 @@ pub fn decide(
         let approval = approvals::find(conn, approval_id)?
             .filter(|a| a.patient_id == patient.id)
             .ok_or(CoreError::NotFound("approval"))?;
-        if approval.status != PENDING || from_db(approval.expires_at) <= now {
+        if approval.status != ApprovalStatus::Pending || from_db(approval.expires_at) <= now {
             return Err(CoreError::conflict(
                 ErrorCode::ApprovalNotPending,
                 "this request was already decided or has expired",
             ));
         }
         let by_id = actor.id.clone().unwrap_or_default();
-        if !approvals::decide(
-            conn,
-            &approval.id,
-            approve,
-            actor.kind.as_str(),
-            &by_id,
-            now,
-        )? {
+        if !approvals::decide(conn, &approval.id, approve, actor.kind, &by_id, now)? {
             return Err(CoreError::conflict(
                 ErrorCode::ApprovalNotPending,
                 "this request was already decided",

@@ -13,7 +13,7 @@ use crate::db::approvals::{self, Approval};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{new_id, patients, to_db, write_tx, DbConn};
 use crate::domain::notice::{ApprovalRequestedFacts, ProviderNames};
-use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
+use crate::domain::{AccountRole, ApprovalStatus, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
 
@@ -61,7 +61,7 @@ pub fn request(
             account_id: staff.account.id.clone(),
             data_types: DataType::join(data_types),
             reason: reason.to_owned(),
-            status: approvals::PENDING.to_owned(),
+            status: ApprovalStatus::Pending,
             created_at: to_db(now),
             expires_at: to_db(now + Duration::hours(APPROVAL_HOURS)),
             decided_at: None,

@@ -32,7 +32,7 @@ pub fn reissue_or_decoy(
     subject_id: &str,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    match one_time_codes::latest_open(conn, purpose.as_str(), subject_id)? {
+    match one_time_codes::latest_open(conn, purpose, subject_id)? {
         Some(open) if open.attempts < MAX_TRIES && from_db(open.expires_at) > now => {
             reissue(conn, hasher, &open, purpose, ttl, now)
         }
@@ -69,10 +69,10 @@ pub fn decoy(
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
     let subject_id = format!("{DECOY}{}", new_id());
-    one_time_codes::retire_open(conn, purpose.as_str(), &subject_id, now)?;
+    one_time_codes::retire_open(conn, purpose, &subject_id, now)?;
     let record = OneTimeCodeRecord {
         id: new_id(),
-        purpose: purpose.as_str().to_owned(),
+        purpose,
         code_hash: hasher.code_digest(&binding(purpose, &subject_id), &random_token()),
         subject_id,
         destination: String::new(),

@@ -66,31 +66,9 @@ impl CodePolicy {
     }
 }
 
-/// What a code is for; part of the HMAC binding, so a code for one purpose is worthless
-/// for another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodePurpose {
-    MobileVerification,
-    PatientSignIn,
-    SdmSignIn,
-    NewMobile,
-    NewEmail,
-    /// A voice-line caller's code to generate a new access key (`ivr_code`).
-    IvrNewKey,
-}
+pub use crate::domain::CodePurpose;
 
 impl CodePurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MobileVerification => "mobile_verification",
-            Self::PatientSignIn => "sign_in_patient",
-            Self::SdmSignIn => "sign_in_sdm",
-            Self::NewMobile => "new_mobile",
-            Self::NewEmail => "new_email",
-            Self::IvrNewKey => "ivr_new_key",
-        }
-    }
-
     /// Wrong tries one code survives; the voice line's callers have fewer, its caller
     /// and patient counters limit the rest.
     pub fn max_tries(self) -> i32 {
@@ -153,7 +131,7 @@ pub fn refusal(
     );
     attempts::load_for_update(conn, &scope, now)?;
     let hour_ago = now - Duration::hours(1);
-    let sent = one_time_codes::sent_since(conn, to.purpose.as_str(), to.subject_id, hour_ago)?;
+    let sent = one_time_codes::sent_since(conn, to.purpose, to.subject_id, hour_ago)?;
     if let Some(last) = sent.first() {
         let wait = RESEND_GAP_SECS - (now - from_db(*last)).num_seconds();
         if wait > 0 {
@@ -220,11 +198,11 @@ pub(super) fn issue(
     to: &CodeRecipient<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<CodeSent> {
-    one_time_codes::retire_open(conn, to.purpose.as_str(), to.subject_id, now)?;
+    one_time_codes::retire_open(conn, to.purpose, to.subject_id, now)?;
     let code = OneTimeCode::generate(&mut rand::rngs::OsRng);
     let record = OneTimeCodeRecord {
         id: new_id(),
-        purpose: to.purpose.as_str().to_owned(),
+        purpose: to.purpose,
         subject_id: to.subject_id.to_owned(),
         destination: to.destination.to_owned(),
         code_hash: hasher.code_digest(&binding(to.purpose, to.subject_id), code.expose()),
@@ -250,7 +228,7 @@ pub(super) fn issue(
                 "code",
                 code.expose(),
             )?),
-            purpose: Some(to.purpose.as_str().to_owned()),
+            purpose: Some(to.purpose.to_string()),
             legacy_destination: None,
         }),
     };
@@ -322,7 +300,7 @@ pub fn check(
     now: DateTime<Utc>,
 ) -> CoreResult<CodeCheck> {
     let purpose = attempt.purpose;
-    let outcome = if record.purpose != purpose.as_str() {
+    let outcome = if record.purpose != purpose {
         CodeCheck::Expired
     } else if record.attempts >= purpose.max_tries() {
         CodeCheck::Locked
@@ -378,7 +356,7 @@ pub(super) fn check_latest(
     typed: &OneTimeCode,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let live = one_time_codes::latest_open(conn, purpose.as_str(), subject_id)?
+    let live = one_time_codes::latest_open(conn, purpose, subject_id)?
         .filter(|r| from_db(r.expires_at) > now);
     let Some(record) = live else {
         return Ok(false);
@@ -408,7 +386,7 @@ fn tell_patient_code_locked(
     let event = PatientEvent {
         event_id: format!("code-locked:{}", record.id),
         notice: Notice::CodeLocked(CodeLockedFacts {
-            purpose: record.purpose.clone(),
+            purpose: record.purpose.to_string(),
         }),
     };
     notify_patient(conn, &patient, &event, now)?;

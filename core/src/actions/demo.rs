@@ -106,7 +106,7 @@ pub fn seed(
                         contact_name: Some("Clinic administrator".to_owned()),
                         contact_email: Some("admin@harbourview.example".to_owned()),
                         contact_phone: Some("+85221234567".to_owned()),
-                        language: Language::English.as_str().to_owned(),
+                        language: Language::English,
                         updated_at: to_db(now),
                     },
                 )?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::active_patient;
 use crate::db::{devices, write_tx, DbConn};
+use crate::domain::DevicePlatform;
 use crate::error::{CoreError, CoreResult};
 
 /// Registers a device's FCM token for the (registered) patient; the device's id.
@@ -11,7 +12,7 @@ pub fn add_device(
     conn: &mut DbConn,
     patient_id: &str,
     fcm_token: &str,
-    platform: &str,
+    platform: DevicePlatform,
     now: DateTime<Utc>,
 ) -> CoreResult<String> {
     write_tx(conn, |conn| {

@@ -11,10 +11,12 @@ use super::provider_lifecycle::{apply_transition, Applied, Transition};
 use super::provider_notices::{notify_provider, ProviderEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::provider_applications::{self as apps, ProviderDocument};
-use crate::db::provider_changes::{self, StatusChange, APPLIED};
+use crate::db::provider_changes::{self, StatusChange};
 use crate::db::{new_id, providers, to_db, write_tx, DbConn};
 use crate::domain::notice::ProviderFacts;
-use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind, ProviderStatus};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, NotificationKind, ProviderChangeState, ProviderStatus,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::rules::hong_kong_date;
 
@@ -60,7 +62,7 @@ pub fn sweep(
 fn facts(doc: &ProviderDocument) -> CoreResult<serde_json::Value> {
     Ok(json!({
         "document_id": doc.id,
-        "document": doc.kind()?.title(),
+        "document": doc.document_type.title(),
         "document_number": doc.number,
         "expires_on": doc.expires_on.map(|d| d.to_string()),
     }))
@@ -92,7 +94,7 @@ fn remind(
         kind: NotificationKind::ProviderDocumentExpiring,
         event_id: format!("provider-document-expiring:{}:{days}", doc.id),
         facts: ProviderFacts {
-            document: Some(doc.kind()?.title().to_owned()),
+            document: Some(doc.document_type.title().to_owned()),
             document_number: Some(doc.number.clone()),
             expires_on: doc.expires_on.map(|d| d.to_string()),
             ..ProviderFacts::default()
@@ -112,7 +114,7 @@ fn suspend_for(conn: &mut DbConn, doc: &ProviderDocument, now: DateTime<Utc>) ->
         .clone()
         .ok_or(CoreError::NotFound("provider"))?;
     let provider = providers::find(conn, &provider_id)?.ok_or(CoreError::NotFound("provider"))?;
-    let kind = doc.kind()?;
+    let kind = doc.document_type;
     let reason = format!(
         "the {} (no. {}) expired on {}",
         kind.title(),
@@ -130,12 +132,12 @@ fn suspend_for(conn: &mut DbConn, doc: &ProviderDocument, now: DateTime<Utc>) ->
     let change = StatusChange {
         id: new_id(),
         provider_id: provider.id.clone(),
-        transition: Transition::Suspend.as_str().to_owned(),
+        transition: Transition::Suspend,
         reason,
         effective_on: hong_kong_date(now),
         received_on: None,
         requested_by: None,
-        state: APPLIED.to_owned(),
+        state: ProviderChangeState::Applied,
         created_at: to_db(now),
         applied_at: Some(to_db(now)),
     };

@@ -154,15 +154,14 @@ pub fn audit_events_bundle(
     let entries = audit::for_patient(conn, &patient.id, None, MAX_EVENTS)?;
     let resources = entries
         .iter()
-        .filter(|e| e.event == AuditAction::RecordView.as_str())
+        .filter(|e| e.event == AuditAction::RecordView)
         .map(|e| audit_event(&patient, e))
         .collect::<CoreResult<Vec<_>>>()?;
     Ok(bundle(resources, now))
 }
 
 fn audit_event(patient: &Patient, e: &AuditEntry) -> CoreResult<Value> {
-    let outcome = AuditOutcome::parse(&e.outcome)?;
-    let (code, desc) = match outcome {
+    let (code, desc) = match e.outcome {
         AuditOutcome::Granted | AuditOutcome::Succeeded => ("0", "granted".to_owned()),
         _ => (
             "4",

@@ -9,8 +9,8 @@ use super::registration::{self, Particulars, Registered};
 use crate::db::applications::{self, Application};
 use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::{
-    Actor, ApplicationStatus, EmailAddress, Language, MobileNumber, NotificationMeans, PersonName,
-    PostalAddress, Sex,
+    Actor, ApplicationStatus, EmailAddress, MobileNumber, NotificationMeans, PersonName,
+    PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{IdentityDocument, ProviderId};
@@ -27,8 +27,8 @@ pub fn particulars_of(app: &Application) -> CoreResult<Particulars> {
     .filter_map(|(on, m)| on.then_some(m))
     .collect();
     Ok(Particulars {
-        document: IdentityDocument::parse(
-            &app.id_doc_type,
+        document: IdentityDocument::of_kind(
+            app.id_doc_type,
             &app.id_doc_number,
             app.id_doc_place.as_deref(),
         )?,
@@ -39,7 +39,7 @@ pub fn particulars_of(app: &Application) -> CoreResult<Particulars> {
             .map(PersonName::parse_chinese)
             .transpose()?,
         date_of_birth: app.date_of_birth,
-        sex: Sex::parse(&app.sex)?,
+        sex: app.sex,
         mobile: MobileNumber::parse(&app.mobile)?,
         email: app.email.as_deref().map(EmailAddress::parse).transpose()?,
         postal_address: app
@@ -47,7 +47,7 @@ pub fn particulars_of(app: &Application) -> CoreResult<Particulars> {
             .as_deref()
             .map(PostalAddress::parse)
             .transpose()?,
-        language: Language::parse(&app.language)?,
+        language: app.language,
         means,
     })
 }
@@ -80,7 +80,7 @@ pub fn complete_application_in_tx(
 ) -> CoreResult<Registered> {
     let app =
         applications::find(conn, application_id)?.ok_or(CoreError::NotFound("application"))?;
-    if app.status()? != ApplicationStatus::PendingIdentityVerification {
+    if app.status != ApplicationStatus::PendingIdentityVerification {
         return Err(CoreError::conflict(
             ErrorCode::ApplicationNotPending,
             "this application is not waiting for identity verification",

@@ -20,7 +20,7 @@ use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::notice::AccessKeyLockedFacts;
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Notice, PatientStatus};
 use crate::error::CoreResult;
-use crate::ids::{AccessKey, EhrNumber, OneTimeCode};
+use crate::ids::{AccessKey, EhrNumber, IdentityDocumentKind, OneTimeCode};
 use crate::secret::SecretHasher;
 
 /// The number a caller keys to say who they are: their eHR number, or the six digits of
@@ -238,7 +238,7 @@ fn with_hkic_digits(conn: &mut DbConn, digits: &str) -> CoreResult<Vec<Patient>>
     use crate::db::schema::patients as p;
     use diesel::prelude::*;
     let candidates: Vec<Patient> = p::table
-        .filter(p::id_doc_type.eq("hkic"))
+        .filter(p::id_doc_type.eq(IdentityDocumentKind::Hkic))
         .filter(p::id_doc_number.like(format!("%{digits}_")))
         .select(Patient::as_select())
         .load(conn)?;
@@ -376,10 +376,7 @@ pub fn latest_accesses(
     let entries = audit::for_patient(conn, patient_id, None, 200)?;
     Ok(entries
         .into_iter()
-        .filter(|e| {
-            e.event == AuditAction::RecordView.as_str()
-                && e.outcome == AuditOutcome::Granted.as_str()
-        })
+        .filter(|e| e.event == AuditAction::RecordView && e.outcome == AuditOutcome::Granted)
         .take(limit)
         .collect())
 }

@@ -18,8 +18,7 @@ pub const MAX_CODES_PER_HOUR: i64 = 3;
 
 /// Codes sent to the patient in the last hour.
 pub fn sent_lately(conn: &mut DbConn, patient_id: &str, now: DateTime<Utc>) -> CoreResult<i64> {
-    let sent =
-        one_time_codes::sent_since(conn, PURPOSE.as_str(), patient_id, now - Duration::hours(1))?;
+    let sent = one_time_codes::sent_since(conn, PURPOSE, patient_id, now - Duration::hours(1))?;
     Ok(i64::try_from(sent.len()).unwrap_or(i64::MAX))
 }
 

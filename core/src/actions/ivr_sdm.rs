@@ -16,7 +16,7 @@ use crate::config::SecurityConfig;
 use crate::db::patients::{self, Patient};
 use crate::db::sdm::{self, SubstituteDecisionMaker};
 use crate::db::{one_time_codes, write_tx, DbConn};
-use crate::domain::{Actor, ActorKind, AuditOutcome, Language, PatientStatus};
+use crate::domain::{Actor, ActorKind, AuditOutcome, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{EhrNumber, OneTimeCode};
 use crate::secret::SecretHasher;
@@ -98,7 +98,7 @@ pub fn request_code(
             subject_id: &maker.id,
             destination: &maker.mobile,
             patient_id: None,
-            language: Language::parse(&maker.language).unwrap_or(Language::English),
+            language: maker.language,
         };
         Ok(Ok(codes::send_or_cover(
             conn, hasher, &policy, &recipient, now,

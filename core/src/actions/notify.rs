@@ -99,13 +99,7 @@ pub fn notify_patient(
             added += 1;
         }
     }
-    inbox::add(
-        conn,
-        &patient.id,
-        kind.as_str(),
-        &without_secrets.to_value(),
-        now,
-    )?;
+    inbox::add(conn, &patient.id, kind, &without_secrets.to_value(), now)?;
     Ok(added)
 }
 
@@ -122,7 +116,7 @@ pub fn notify_sdm(
         event_id: event_id.to_owned(),
         patient_id: None,
         destination: Some(sdm.mobile.clone()),
-        language: sdm.language.clone(),
+        language: sdm.language.as_str().to_owned(),
         name_en: Some(sdm.name_en.clone()),
         name_zh: sdm.name_zh.clone(),
         occurred_at: now.to_rfc3339(),

@@ -12,12 +12,10 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::ceremonies::{self, Ceremony};
 use crate::db::passkeys::{self, PasskeyRecord};
 use crate::db::{new_id, to_db, write_tx, DbConn};
-use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome};
+use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, CeremonyKind};
 use crate::error::{CoreError, CoreResult};
 use crate::secret::SecretHasher;
 
-pub const REGISTRATION: &str = "passkey_registration";
-pub const SIGN_IN: &str = "passkey_sign_in";
 /// How long a started ceremony may wait for its finish.
 pub const CEREMONY_MINUTES: i64 = 5;
 
@@ -31,14 +29,14 @@ fn ceremony_gone() -> CoreError {
 /// Keeps a started ceremony's state; returns its id for the client.
 pub fn save_ceremony(
     conn: &mut DbConn,
-    kind: &str,
+    kind: CeremonyKind,
     subject_id: Option<&str>,
     state: String,
     now: DateTime<Utc>,
 ) -> CoreResult<String> {
     let ceremony = Ceremony {
         id: new_id(),
-        kind: kind.to_owned(),
+        kind,
         subject_id: subject_id.map(str::to_owned),
         state,
     };
@@ -80,7 +78,7 @@ pub fn enrol(
     now: DateTime<Utc>,
 ) -> CoreResult<PasskeyRecord> {
     write_tx(conn, |conn| {
-        let ceremony = ceremonies::take(conn, ceremony_id, REGISTRATION, now)?
+        let ceremony = ceremonies::take(conn, ceremony_id, CeremonyKind::PasskeyRegistration, now)?
             .filter(|c| c.subject_id.as_deref() == Some(patient_id))
             .ok_or_else(ceremony_gone)?;
         let patient = active_patient(conn, patient_id)?;
@@ -198,8 +196,8 @@ pub fn sign_in(
     now: DateTime<Utc>,
 ) -> CoreResult<SignedIn> {
     let outcome = write_tx(conn, |conn| {
-        let ceremony =
-            ceremonies::take(conn, ceremony_id, SIGN_IN, now)?.ok_or_else(ceremony_gone)?;
+        let ceremony = ceremonies::take(conn, ceremony_id, CeremonyKind::PasskeySignIn, now)?
+            .ok_or_else(ceremony_gone)?;
         let record = passkeys::find_by_credential(conn, &answer.credential_id)?
             .filter(|r| {
                 ceremony

@@ -129,7 +129,7 @@ fn state_of(
         return Ok((RegistrationState::NotFound, None));
     };
     match applications::open_for_document(conn, &doc.key())? {
-        Some(a) if a.status()? == ApplicationStatus::PendingIdentityVerification => Ok((
+        Some(a) if a.status == ApplicationStatus::PendingIdentityVerification => Ok((
             RegistrationState::PendingVerification {
                 application_id: a.id,
             },

@@ -133,7 +133,7 @@ pub fn confirm_contact(
 ) -> CoreResult<Patient> {
     let check = write_tx(conn, |conn| {
         let patient = active_patient(conn, patient_id)?;
-        let Some(record) = one_time_codes::latest_open(conn, purpose.as_str(), &patient.id)? else {
+        let Some(record) = one_time_codes::latest_open(conn, purpose, &patient.id)? else {
             return Ok(CodeCheck::Expired);
         };
         let attempt = CodeTry {

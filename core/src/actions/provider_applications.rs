@@ -298,21 +298,21 @@ fn new_row(
         id: new_id(),
         reference: String::new(),
         secret_digest: token_digest(secret),
-        channel: channel.as_str().to_owned(),
-        status: ProviderApplicationStatus::Submitted.as_str().to_owned(),
+        channel,
+        status: ProviderApplicationStatus::Submitted,
         dedupe_key: new.dedupe_key(),
         name_en: new.name_en.trim().to_owned(),
         name_zh: new.name_zh.trim().to_owned(),
-        establishment_type: new.establishment_type.as_str().to_owned(),
+        establishment_type: new.establishment_type,
         address: new.address.as_str().to_owned(),
         contact_name: new.contact_name.trim().to_owned(),
         contact_email: new.contact_email.as_str().to_owned(),
         contact_phone: new.contact_phone.trim().to_owned(),
-        language: new.language.as_str().to_owned(),
+        language: new.language,
         admin_name: admin.name.trim().to_owned(),
         admin_username: admin.username.clone(),
         admin_email: admin.email.as_str().to_owned(),
-        admin_profession: admin.profession.map(|p| p.as_str().to_owned()),
+        admin_profession: admin.profession,
         admin_registration_number: admin
             .registration_number
             .as_deref()
@@ -353,7 +353,7 @@ pub(crate) fn document_row(
         id: new_id(),
         application_id: Some(application_id.to_owned()),
         provider_id: None,
-        document_type: d.kind.as_str().to_owned(),
+        document_type: d.kind,
         number: d.number.trim().to_owned(),
         issuing_authority: d.issuing_authority.trim().to_owned(),
         expires_on: d.expires_on,
@@ -438,7 +438,7 @@ pub(crate) fn tell_applicant(
     facts: ProviderFacts,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
-    let language = Language::parse(&app.language).unwrap_or(Language::English);
+    let language = app.language;
     let mut facts = facts;
     facts.provider.provider_name_en = Some(app.name_en.clone());
     facts.provider.provider_name_zh = Some(app.name_zh.clone());
@@ -520,7 +520,7 @@ pub fn add_documents(
     write_tx(conn, |c| {
         let app =
             apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
-        let status = app.status()?;
+        let status = app.status;
         if !matches!(
             status,
             ProviderApplicationStatus::Submitted | ProviderApplicationStatus::MoreRequested

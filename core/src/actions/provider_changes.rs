@@ -16,11 +16,13 @@ use super::accounts::Staff;
 use super::provider_lifecycle::{apply_transition, require_office, Applied, Transition};
 use super::provider_notices::{notify_provider, ProviderEvent};
 use crate::db::audit::{self, NewAuditEntry};
-use crate::db::provider_changes::{self, StatusChange, APPLIED, LAPSED, SCHEDULED};
+use crate::db::provider_changes::{self, StatusChange};
 use crate::db::providers::{self, Provider};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::ProviderFacts;
-use crate::domain::{Actor, AuditAction, AuditOutcome, NotificationKind, ProviderStatus};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, NotificationKind, ProviderChangeState, ProviderStatus,
+};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::ProviderId;
 use crate::rules::hong_kong_date;
@@ -100,17 +102,16 @@ pub fn request_change(
         let change = StatusChange {
             id: new_id(),
             provider_id: provider.id.clone(),
-            transition: transition.as_str().to_owned(),
+            transition,
             reason: req.reason.trim().to_owned(),
             effective_on: effective,
             received_on: req.received_on,
             requested_by: Some(office.account.id.clone()),
             state: if effective == today {
-                APPLIED
+                ProviderChangeState::Applied
             } else {
-                SCHEDULED
-            }
-            .to_owned(),
+                ProviderChangeState::Scheduled
+            },
             created_at: to_db(now),
             applied_at: (effective == today).then_some(to_db(now)),
         };
@@ -174,7 +175,7 @@ fn schedule(
         AuditOutcome::Succeeded,
     )
     .provider(&provider.id)
-    .reason(change.transition.clone())
+    .reason(change.transition.as_str())
     .details(change_facts(&change));
     audit::append(conn, &entry, now)?;
     let event = ProviderEvent {
@@ -210,7 +211,7 @@ fn change_facts(change: &StatusChange) -> Value {
 /// The facts of a change, as told.
 fn change_notice(change: &StatusChange) -> ProviderFacts {
     ProviderFacts {
-        transition: Some(change.transition.clone()),
+        transition: Some(change.transition.as_str().to_owned()),
         reason: Some(change.reason.clone()),
         effective_on: Some(change.effective_on.to_string()),
         received_on: change.received_on.map(|d| d.to_string()),
@@ -240,7 +241,7 @@ pub(crate) fn took_effect(
         AuditOutcome::Succeeded,
     )
     .provider(&provider.id)
-    .reason(change.transition.clone())
+    .reason(change.transition.as_str())
     .details(details);
     audit::append(conn, &entry, now)?;
     let event = ProviderEvent {
@@ -268,10 +269,10 @@ pub fn apply_due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> CoreResul
 
 fn apply_one(conn: &mut DbConn, change: &StatusChange, now: DateTime<Utc>) -> CoreResult<bool> {
     // Claimed first: a second sweeper waits on the row, then finds it taken.
-    if !provider_changes::settle(conn, &change.id, APPLIED, to_db(now))? {
+    if !provider_changes::settle(conn, &change.id, ProviderChangeState::Applied, to_db(now))? {
         return Ok(false);
     }
-    let transition = Transition::parse(&change.transition)?;
+    let transition = change.transition;
     let provider =
         providers::find(conn, &change.provider_id)?.ok_or(CoreError::NotFound("provider"))?;
     match apply_transition(conn, &Actor::system(), &provider, transition, now)? {
@@ -292,7 +293,7 @@ fn apply_one(conn: &mut DbConn, change: &StatusChange, now: DateTime<Utc>) -> Co
             Ok(true)
         }
         Applied::NotAllowed(status) => {
-            provider_changes::set_state(conn, &change.id, LAPSED)?;
+            provider_changes::set_state(conn, &change.id, ProviderChangeState::Lapsed)?;
             let mut details = change_facts(change);
             if let Some(d) = details.as_object_mut() {
                 d.insert("status".into(), json!(status.as_str()));

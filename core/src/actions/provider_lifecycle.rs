@@ -52,50 +52,7 @@ pub struct Particulars {
     pub language: Option<Language>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    Suspend,
-    Reinstate,
-    Cancel,
-    Withdraw,
-}
-
-impl Transition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Suspend => "suspend",
-            Self::Reinstate => "reinstate",
-            Self::Cancel => "cancel",
-            Self::Withdraw => "withdraw",
-        }
-    }
-
-    pub fn parse(s: &str) -> CoreResult<Self> {
-        match s {
-            "suspend" => Ok(Self::Suspend),
-            "reinstate" => Ok(Self::Reinstate),
-            "cancel" => Ok(Self::Cancel),
-            "withdraw" => Ok(Self::Withdraw),
-            _ => Err(CoreError::invalid(
-                "action",
-                "suspend, reinstate, cancel or withdraw",
-            )),
-        }
-    }
-
-    /// The status after this transition from `from`, if allowed. Cancelled and withdrawn
-    /// are final.
-    pub fn apply(self, from: ProviderStatus) -> Option<ProviderStatus> {
-        use ProviderStatus::*;
-        match (self, from) {
-            (Self::Suspend, Registered) => Some(Suspended),
-            (Self::Reinstate, Suspended) => Some(Registered),
-            (Self::Cancel, Registered | Suspended) => Some(Cancelled),
-            (Self::Withdraw, Registered | Suspended) => Some(Withdrawn),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::ProviderTransition as Transition;
 
 pub(crate) fn require_office(office: &Staff) -> CoreResult<()> {
     office.require(AccountRole::Office).map(drop)
@@ -160,7 +117,7 @@ pub(crate) fn insert_provider(
             contact_name: p.contact_name.clone(),
             contact_email: p.contact_email.as_ref().map(|e| e.as_str().to_owned()),
             contact_phone: p.contact_phone.clone(),
-            language: p.language.unwrap_or(Language::English).as_str().to_owned(),
+            language: p.language.unwrap_or(Language::English),
             updated_at: to_db(now),
         },
     )?;

@@ -42,8 +42,7 @@ pub fn notify_provider(
     let particulars = provider_changes::particulars(conn, &provider.id)?;
     let language = particulars
         .as_ref()
-        .and_then(|p| Language::parse(&p.language).ok())
-        .unwrap_or(Language::English);
+        .map_or(Language::English, |p| p.language);
     let mut to: Vec<Addressee> = registrations::admin_emails(conn, &provider.id)?
         .into_iter()
         .map(|(id, name, email)| Addressee {

@@ -20,8 +20,8 @@ use crate::db::providers::Provider;
 use crate::db::{new_id, registrations, to_db, write_tx, DbConn};
 use crate::domain::notice::{ProviderFacts, ProviderNames};
 use crate::domain::{
-    AccountRole, AccountStatus, Channel, EmailAddress, Language, NotificationKind, PostalAddress,
-    Profession, ProviderApplicationStatus as S,
+    AccountRole, AccountStatus, Channel, EmailAddress, NotificationKind, PostalAddress,
+    ProviderApplicationStatus as S,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::rules::hong_kong_date;
@@ -88,7 +88,7 @@ pub fn decide(
     write_tx(conn, |c| {
         let app =
             apps::find(c, application_id)?.ok_or(CoreError::NotFound("provider_application"))?;
-        let from = app.status()?;
+        let from = app.status;
         let (to, note) = match decision {
             Decision::Approve => (S::Approved, None),
             Decision::Refuse { reason } => (S::Refused, Some(reason.as_str())),
@@ -180,13 +180,13 @@ fn documents_complete(
     app: &ProviderApplication,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    let required = docs::requirements(app.establishment_type()?)
+    let required = docs::requirements(app.establishment_type)
         .ok_or_else(|| CoreError::invalid("establishment_type", "cannot apply"))?;
     let held = apps::documents_of(conn, &app.id)?
         .iter()
         .map(|d| {
             Ok(HeldDocument {
-                kind: d.kind()?,
+                kind: d.document_type,
                 expires_on: d.expires_on,
             })
         })
@@ -214,11 +214,11 @@ fn register(
     now: DateTime<Utc>,
 ) -> CoreResult<(Provider, Account)> {
     documents_complete(conn, app, now)?;
-    let language = Language::parse(&app.language).unwrap_or(Language::English);
+    let language = app.language;
     let new = NewProvider {
         name_en: app.name_en.clone(),
         name_zh: app.name_zh.clone(),
-        establishment_type: app.establishment_type()?,
+        establishment_type: app.establishment_type,
         particulars: Particulars {
             address: Some(PostalAddress::parse(&app.address)?),
             contact_name: Some(app.contact_name.clone()),
@@ -239,11 +239,7 @@ fn register(
         totp_secret: None,
         totp_enabled: false,
         totp_last_step: None,
-        profession: app
-            .admin_profession
-            .as_deref()
-            .map(Profession::parse)
-            .transpose()?,
+        profession: app.admin_profession,
         registration_number: app.admin_registration_number.clone(),
         status: AccountStatus::Active,
         created_at: to_db(now),

@@ -91,7 +91,7 @@ pub fn share(
             id: new_id(),
             patient_id: patient.id.clone(),
             provider_id: provider_id.clone(),
-            data_type: data_type.as_str().to_owned(),
+            data_type,
             document: document.to_string(),
             shared_by: Some(staff.account.id.clone()),
             created_at: to_db(now),

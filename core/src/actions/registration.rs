@@ -13,9 +13,9 @@ use crate::db::patients::{self, Patient};
 use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
 use crate::domain::notice::RegistrationFacts;
 use crate::domain::{
-    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, EmailAddress,
-    Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName, PostalAddress,
-    Sex,
+    AccessKeyChannel, Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType,
+    EmailAddress, Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName,
+    PostalAddress, Sex,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
@@ -179,7 +179,14 @@ pub fn register_in_tx(
         }),
     };
     notify_patient(conn, &patient, &event, now)?;
-    let access_key = access_key::issue(conn, hasher, &patient, "registration", actor, now)?;
+    let access_key = access_key::issue(
+        conn,
+        hasher,
+        &patient,
+        AccessKeyChannel::Registration,
+        actor,
+        now,
+    )?;
     Ok(Registered {
         patient,
         access_key,
@@ -201,7 +208,7 @@ fn new_patient(
     Ok(Patient {
         id: new_id(),
         ehr_number: ehr_number.as_str().to_owned(),
-        id_doc_type: p.document.kind().as_str().to_owned(),
+        id_doc_type: p.document.kind(),
         id_doc_number: p.document.number().to_owned(),
         id_doc_place: p.document.place().map(str::to_owned),
         id_doc_key: p.document.key(),

@@ -13,12 +13,12 @@ use super::registration::{self, Registered};
 use crate::db::applications::{self};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::patients::{self, Patient};
-use crate::db::sdm::{self, SdmApplication, SdmLink, SubstituteDecisionMaker, ACTIVE, SUSPENDED};
+use crate::db::sdm::{self, SdmApplication, SdmLink, SubstituteDecisionMaker};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{SdmActsForFacts, SdmLinkEndedFacts, SdmLinkedFacts};
 use crate::domain::{
     AccountRole, Actor, ApplicationStatus, AuditAction, AuditOutcome, Notice, NotificationKind,
-    PatientStatus,
+    PatientStatus, SdmEndReason, SdmLinkStatus,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::hong_kong_time::hong_kong_date;
@@ -95,7 +95,7 @@ pub fn complete(
                 "the document checked is not the SDM's on the application",
             ));
         }
-        if app.status()? != ApplicationStatus::PendingIdentityVerification {
+        if app.status != ApplicationStatus::PendingIdentityVerification {
             return Err(CoreError::conflict(
                 ErrorCode::ApplicationNotPending,
                 "this application is not waiting for identity verification",
@@ -172,7 +172,7 @@ fn sdm_of(
         mobile: pending.sdm_mobile.clone(),
         email: pending.sdm_email.clone(),
         created_at: to_db(now),
-        language: pending.sdm_language.clone(),
+        language: pending.sdm_language,
     };
     sdm::insert(conn, &maker).map_err(|e| match e {
         diesel::result::Error::DatabaseError(
@@ -209,11 +209,11 @@ fn make_link(
         id: new_id(),
         sdm_id: maker.id.clone(),
         patient_id: patient.id.clone(),
-        basis: pending.basis.clone(),
+        basis: pending.basis,
         relationship: pending.relationship.clone(),
         valid_from: to_db(now),
         ended_at: None,
-        status: ACTIVE.to_owned(),
+        status: SdmLinkStatus::Active,
         documents: pending.documents.clone(),
         ended_reason: None,
     };
@@ -259,26 +259,6 @@ fn make_link(
     Ok(link)
 }
 
-/// Why a link ended (stored on the link and in the audit entry).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    EndedBySdm,
-    EndedByOffice,
-    CapacityRegained,
-    CameOfAge,
-}
-
-impl EndReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EndedBySdm => "ended_by_sdm",
-            Self::EndedByOffice => "ended_by_office",
-            Self::CapacityRegained => "capacity_regained",
-            Self::CameOfAge => "came_of_age",
-        }
-    }
-}
-
 fn link_ended() -> CoreError {
     CoreError::conflict(ErrorCode::LinkEnded, "this link has ended already")
 }
@@ -288,11 +268,11 @@ fn link_ended() -> CoreError {
 fn end(
     conn: &mut DbConn,
     link: &SdmLink,
-    reason: EndReason,
+    reason: SdmEndReason,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    if !sdm::end_link(conn, &link.id, reason.as_str(), to_db(now))? {
+    if !sdm::end_link(conn, &link.id, reason, to_db(now))? {
         return Ok(false);
     }
     let entry = NewAuditEntry::new(
@@ -305,7 +285,7 @@ fn end(
     audit::append(conn, &entry, now)?;
     let patient = patients::find(conn, &link.patient_id)?.ok_or(CoreError::NotFound("patient"))?;
     let maker = sdm::find(conn, &link.sdm_id)?.ok_or(CoreError::NotFound("link"))?;
-    let kind = if reason == EndReason::CameOfAge {
+    let kind = if reason == SdmEndReason::CameOfAge {
         NotificationKind::CameOfAge
     } else {
         NotificationKind::SdmLinkEnded
@@ -361,10 +341,10 @@ pub fn end_by_sdm(
     write_tx(conn, |conn| {
         let found = sdm::current_links_of(conn, sdm_id)?
             .into_iter()
-            .find(|(l, ehr, _)| ehr == ehr_number && l.status == ACTIVE)
+            .find(|(l, ehr, _)| ehr == ehr_number && l.status == SdmLinkStatus::Active)
             .map(|(l, _, _)| l)
             .ok_or_else(not_linked)?;
-        if end(conn, &found, EndReason::EndedBySdm, actor, now)? {
+        if end(conn, &found, SdmEndReason::EndedBySdm, actor, now)? {
             Ok(())
         } else {
             Err(not_linked())
@@ -397,13 +377,13 @@ pub fn office_change(
         }
         let (from, to) = match action {
             OfficeAction::End => {
-                if !end(conn, &link, EndReason::EndedByOffice, &actor, now)? {
+                if !end(conn, &link, SdmEndReason::EndedByOffice, &actor, now)? {
                     return Err(link_ended());
                 }
                 return sdm::find_link(conn, link_id)?.ok_or(CoreError::NotFound("link"));
             }
-            OfficeAction::Suspend => (ACTIVE, SUSPENDED),
-            OfficeAction::Reinstate => (SUSPENDED, ACTIVE),
+            OfficeAction::Suspend => (SdmLinkStatus::Active, SdmLinkStatus::Suspended),
+            OfficeAction::Reinstate => (SdmLinkStatus::Suspended, SdmLinkStatus::Active),
         };
         if !sdm::set_status(conn, &link.id, from, to)? {
             return Err(CoreError::conflict(
@@ -439,7 +419,7 @@ pub fn end_at_counter(
         let links = sdm::current_links_for_patient(conn, &patient.id)?;
         let mut ended = 0;
         for link in &links {
-            if end(conn, link, EndReason::CapacityRegained, &actor, now)? {
+            if end(conn, link, SdmEndReason::CapacityRegained, &actor, now)? {
                 ended += 1;
             }
         }
@@ -466,7 +446,7 @@ pub fn end_at_majority(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> Cor
     write_tx(conn, |conn| {
         let due = sdm::minor_links_born_by(conn, cutoff, limit)?;
         for link in &due {
-            end(conn, link, EndReason::CameOfAge, &actor, now)?;
+            end(conn, link, SdmEndReason::CameOfAge, &actor, now)?;
         }
         Ok(due.len())
     })

@@ -13,13 +13,15 @@ use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, Code
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::sessions::{self, Session};
 use crate::db::{from_db, one_time_codes, patients, sdm, write_tx, DbConn};
-use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Language, PatientStatus};
+use crate::domain::{
+    Actor, ActorKind, AuditAction, AuditOutcome, Language, PatientStatus, SessionSubject,
+};
 use crate::error::CoreResult;
 use crate::ids::{EhrNumber, IdentityDocument, OneTimeCode};
 use crate::secret::SecretHasher;
 
-pub const PATIENT: &str = "patient";
-pub const SDM: &str = "sdm";
+pub const PATIENT: SessionSubject = SessionSubject::Patient;
+pub const SDM: SessionSubject = SessionSubject::Sdm;
 
 #[derive(Debug, Clone)]
 pub enum SignInIdentifier {
@@ -68,7 +70,7 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
             .filter(|s| s.date_of_birth == req.date_of_birth)
             .map(|s| Subject {
                 purpose: CodePurpose::SdmSignIn,
-                language: Language::parse(&s.language).unwrap_or(Language::English),
+                language: s.language,
                 id: s.id,
                 mobile: s.mobile,
                 patient_id: None,
@@ -157,7 +159,7 @@ pub fn verify_otp(
         let Some(record) = one_time_codes::find(conn, challenge_id)? else {
             return Ok(Err(CodeCheck::Expired));
         };
-        let (purpose, kind) = if record.purpose == CodePurpose::SdmSignIn.as_str() {
+        let (purpose, kind) = if record.purpose == CodePurpose::SdmSignIn {
             (CodePurpose::SdmSignIn, ActorKind::Sdm)
         } else {
             (CodePurpose::PatientSignIn, ActorKind::Patient)

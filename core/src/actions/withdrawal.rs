@@ -9,7 +9,9 @@ use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{consents, patients, sessions, to_db, withdrawals, write_tx, DbConn};
 use crate::domain::notice::WithdrawalFacts;
-use crate::domain::{Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, Notice};
+use crate::domain::{
+    Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, Notice, SessionSubject,
+};
 use crate::error::CoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub fn withdraw(
         }
         withdrawals::revoke_access_keys(conn, &patient.id, to_db(now))?;
         patients::mark_withdrawn(conn, &patient.id, to_db(now))?;
-        sessions::revoke_all(conn, "patient", &patient.id, now)?;
+        sessions::revoke_all(conn, SessionSubject::Patient, &patient.id, now)?;
         let ended: Vec<&str> = active.iter().map(|c| c.provider_id.as_str()).collect();
         let consents_entry = NewAuditEntry::new(
             AuditAction::ConsentsEnded,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::access_keys as ak;
 use super::DbConn;
+use crate::domain::AccessKeyChannel;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ak)]
@@ -14,7 +15,7 @@ pub struct AccessKeyRecord {
     pub patient_id: String,
     pub key_hash: String,
     pub issued_at: NaiveDateTime,
-    pub issued_channel: String,
+    pub issued_channel: AccessKeyChannel,
     pub revoked_at: Option<NaiveDateTime>,
     pub failed_attempts: i32,
     pub locked_at: Option<NaiveDateTime>,

@@ -5,39 +5,33 @@ use diesel::prelude::*;
 
 use super::schema::applications as ap;
 use super::DbConn;
-use crate::domain::ApplicationStatus;
-use crate::error::CoreResult;
+use crate::domain::{ApplicationStatus, Language, Sex};
+use crate::ids::IdentityDocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ap)]
 pub struct Application {
     pub id: String,
-    pub id_doc_type: String,
+    pub id_doc_type: IdentityDocumentKind,
     pub id_doc_number: String,
     pub id_doc_place: Option<String>,
     pub id_doc_key: String,
     pub name_en: String,
     pub name_zh: Option<String>,
     pub date_of_birth: NaiveDate,
-    pub sex: String,
+    pub sex: Sex,
     pub mobile: String,
     pub email: Option<String>,
     pub postal_address: Option<String>,
-    pub language: String,
+    pub language: Language,
     pub notify_sms: bool,
     pub notify_email: bool,
     pub notify_post: bool,
     pub sdm_id: Option<String>,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub patient_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl Application {
-    pub fn status(&self) -> CoreResult<ApplicationStatus> {
-        ApplicationStatus::parse(&self.status)
-    }
 }
 
 pub fn insert(conn: &mut DbConn, application: &Application) -> QueryResult<()> {
@@ -60,8 +54,8 @@ pub fn open_for_document(conn: &mut DbConn, id_doc_key: &str) -> QueryResult<Opt
     ap::table
         .filter(ap::id_doc_key.eq(id_doc_key))
         .filter(ap::status.eq_any([
-            ApplicationStatus::PendingMobileVerification.as_str(),
-            ApplicationStatus::PendingIdentityVerification.as_str(),
+            ApplicationStatus::PendingMobileVerification,
+            ApplicationStatus::PendingIdentityVerification,
         ]))
         .select(Application::as_select())
         .first(conn)
@@ -78,9 +72,9 @@ pub fn transition(
     patient_id: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(ap::table.find(id).filter(ap::status.eq(from.as_str())))
+    let n = diesel::update(ap::table.find(id).filter(ap::status.eq(from)))
         .set((
-            ap::status.eq(to.as_str()),
+            ap::status.eq(to),
             ap::patient_id.eq(patient_id),
             ap::updated_at.eq(at),
         ))
@@ -99,12 +93,12 @@ pub fn cancel_open_for_document(
         ap::table
             .filter(ap::id_doc_key.eq(id_doc_key))
             .filter(ap::status.eq_any([
-                ApplicationStatus::PendingMobileVerification.as_str(),
-                ApplicationStatus::PendingIdentityVerification.as_str(),
+                ApplicationStatus::PendingMobileVerification,
+                ApplicationStatus::PendingIdentityVerification,
             ])),
     )
     .set((
-        ap::status.eq(ApplicationStatus::Cancelled.as_str()),
+        ap::status.eq(ApplicationStatus::Cancelled),
         ap::updated_at.eq(at),
     ))
     .execute(conn)

@@ -8,12 +8,8 @@ use diesel::prelude::*;
 
 use super::schema::approvals as apv;
 use super::{to_db, DbConn};
-use crate::domain::DataType;
+use crate::domain::{ActorKind, ApprovalStatus, DataType};
 use crate::error::CoreResult;
-
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const DENIED: &str = "denied";
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = apv)]
@@ -24,11 +20,11 @@ pub struct Approval {
     pub account_id: String,
     pub data_types: String,
     pub reason: String,
-    pub status: String,
+    pub status: ApprovalStatus,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_kind: Option<String>,
+    pub decided_by_kind: Option<ActorKind>,
     pub decided_by_id: Option<String>,
 }
 
@@ -67,18 +63,26 @@ pub fn decide(
     conn: &mut DbConn,
     id: &str,
     approve: bool,
-    by_kind: &str,
+    by_kind: ActorKind,
     by_id: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let n = diesel::update(apv::table.find(id).filter(apv::status.eq(PENDING)))
-        .set((
-            apv::status.eq(if approve { APPROVED } else { DENIED }),
-            apv::decided_at.eq(Some(to_db(now))),
-            apv::decided_by_kind.eq(Some(by_kind)),
-            apv::decided_by_id.eq(Some(by_id)),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        apv::table
+            .find(id)
+            .filter(apv::status.eq(ApprovalStatus::Pending)),
+    )
+    .set((
+        apv::status.eq(if approve {
+            ApprovalStatus::Approved
+        } else {
+            ApprovalStatus::Denied
+        }),
+        apv::decided_at.eq(Some(to_db(now))),
+        apv::decided_by_kind.eq(Some(by_kind)),
+        apv::decided_by_id.eq(Some(by_id)),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -92,7 +96,7 @@ pub fn approved_types(
     let lists: Vec<String> = apv::table
         .filter(apv::patient_id.eq(patient_id))
         .filter(apv::provider_id.eq(provider_id))
-        .filter(apv::status.eq(APPROVED))
+        .filter(apv::status.eq(ApprovalStatus::Approved))
         .filter(apv::expires_at.gt(to_db(now)))
         .select(apv::data_types)
         .load(conn)?;

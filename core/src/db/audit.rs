@@ -10,7 +10,7 @@ use diesel::sql_types::BigInt;
 
 use super::schema::{audit_log as log, audit_pending as pending};
 use super::{to_db, DbConn};
-use crate::domain::{Actor, AuditAction, AuditOutcome, DataType, Profession};
+use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, DataType, Profession};
 /// What to record; the log adds the time, sequence number and hashes.
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry {
@@ -68,15 +68,15 @@ impl NewAuditEntry {
 pub struct AuditEntry {
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
-    pub event: String,
-    pub actor_kind: String,
+    pub event: AuditAction,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub provider_id: Option<String>,
-    pub profession: Option<String>,
+    pub profession: Option<Profession>,
     pub patient_id: Option<String>,
     pub data_types: String,
     pub purpose: Option<String>,
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     pub reason: Option<String>,
     pub details: String,
     /// The retired hash chain (before issue 12); empty on later entries.
@@ -89,15 +89,15 @@ pub struct AuditEntry {
 #[diesel(table_name = log)]
 struct NewRow {
     occurred_at: NaiveDateTime,
-    event: String,
-    actor_kind: String,
+    event: AuditAction,
+    actor_kind: ActorKind,
     actor_id: Option<String>,
     provider_id: Option<String>,
-    profession: Option<String>,
+    profession: Option<Profession>,
     patient_id: Option<String>,
     data_types: String,
     purpose: Option<String>,
-    outcome: String,
+    outcome: AuditOutcome,
     reason: Option<String>,
     details: String,
     prev_hash: String,
@@ -108,15 +108,15 @@ impl NewRow {
     fn new(entry: &NewAuditEntry, at: DateTime<Utc>) -> Self {
         Self {
             occurred_at: to_db(at),
-            event: entry.action.as_str().to_owned(),
-            actor_kind: entry.actor.kind.as_str().to_owned(),
+            event: entry.action,
+            actor_kind: entry.actor.kind,
             actor_id: entry.actor.id.clone(),
             provider_id: entry.provider_id.clone(),
-            profession: entry.profession.map(|p| p.as_str().to_owned()),
+            profession: entry.profession,
             patient_id: entry.patient_id.clone(),
             data_types: DataType::join(&entry.data_types),
             purpose: entry.purpose.clone(),
-            outcome: entry.outcome.as_str().to_owned(),
+            outcome: entry.outcome,
             reason: entry.reason.clone(),
             details: entry.details.to_string(),
             prev_hash: String::new(),
@@ -244,8 +244,8 @@ pub struct AuditFilter {
     pub patient_id: Option<String>,
     pub provider_id: Option<String>,
     pub actor_id: Option<String>,
-    pub event: Option<String>,
-    pub outcome: Option<String>,
+    pub event: Option<AuditAction>,
+    pub outcome: Option<AuditOutcome>,
     /// Entries before this sequence number (a cursor for the next page).
     pub before_seq: Option<i64>,
     pub limit: i64,
@@ -263,11 +263,11 @@ pub fn search(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditEntry>
     if let Some(v) = &f.actor_id {
         q = q.filter(log::actor_id.eq(v.clone()));
     }
-    if let Some(v) = &f.event {
-        q = q.filter(log::event.eq(v.clone()));
+    if let Some(v) = f.event {
+        q = q.filter(log::event.eq(v));
     }
-    if let Some(v) = &f.outcome {
-        q = q.filter(log::outcome.eq(v.clone()));
+    if let Some(v) = f.outcome {
+        q = q.filter(log::outcome.eq(v));
     }
     if let Some(b) = f.before_seq {
         q = q.filter(log::seq.lt(b));
@@ -289,8 +289,8 @@ pub fn granted_views(
 ) -> QueryResult<Vec<AuditEntry>> {
     let mut query = log::table
         .filter(log::patient_id.eq(patient_id))
-        .filter(log::event.eq(AuditAction::RecordView.as_str()))
-        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
+        .filter(log::event.eq(AuditAction::RecordView))
+        .filter(log::outcome.eq(AuditOutcome::Granted))
         .order(log::seq.desc())
         .limit(limit)
         .select(AuditEntry::as_select())
@@ -310,8 +310,8 @@ pub fn granted_view(
     log::table
         .find(seq)
         .filter(log::patient_id.eq(patient_id))
-        .filter(log::event.eq(AuditAction::RecordView.as_str()))
-        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
+        .filter(log::event.eq(AuditAction::RecordView))
+        .filter(log::outcome.eq(AuditOutcome::Granted))
         .select(AuditEntry::as_select())
         .first(conn)
         .optional()

@@ -7,12 +7,13 @@ use diesel::prelude::*;
 
 use super::schema::auth_ceremonies as ac;
 use super::{from_db, to_db, DbConn};
+use crate::domain::CeremonyKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = ac)]
 pub struct Ceremony {
     pub id: String,
-    pub kind: String,
+    pub kind: CeremonyKind,
     pub subject_id: Option<String>,
     pub state: String,
 }
@@ -26,7 +27,7 @@ pub fn insert(
     diesel::insert_into(ac::table)
         .values((
             ac::id.eq(&ceremony.id),
-            ac::kind.eq(&ceremony.kind),
+            ac::kind.eq(ceremony.kind),
             ac::subject_id.eq(&ceremony.subject_id),
             ac::state.eq(&ceremony.state),
             ac::created_at.eq(to_db(now)),
@@ -40,7 +41,7 @@ pub fn insert(
 pub fn take(
     conn: &mut DbConn,
     id: &str,
-    kind: &str,
+    kind: CeremonyKind,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Ceremony>> {
     let row: Option<(Ceremony, chrono::NaiveDateTime)> = ac::table

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::app_devices as dev;
 use super::{new_id, to_db, DbConn};
+use crate::domain::DevicePlatform;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = dev)]
@@ -12,7 +13,7 @@ pub struct AppDevice {
     pub id: String,
     pub patient_id: String,
     pub fcm_token: String,
-    pub platform: String,
+    pub platform: DevicePlatform,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
 }
@@ -23,7 +24,7 @@ pub fn register(
     conn: &mut DbConn,
     patient_id: &str,
     fcm_token: &str,
-    platform: &str,
+    platform: DevicePlatform,
     now: DateTime<Utc>,
 ) -> QueryResult<String> {
     let existing: Option<String> = dev::table

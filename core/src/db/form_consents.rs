@@ -7,6 +7,8 @@ use diesel::prelude::*;
 
 use super::schema::form_consents as fc;
 use super::DbConn;
+use crate::domain::ConsentChannel;
+use crate::ids::IdentityDocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = fc)]
@@ -15,8 +17,8 @@ pub struct FormConsent {
     pub patient_id: String,
     pub provider_id: String,
     pub account_id: String,
-    pub channel: String,
-    pub id_document_type: String,
+    pub channel: ConsentChannel,
+    pub id_document_type: IdentityDocumentKind,
     pub form_number: Option<String>,
     pub form_sha256: Option<String>,
     pub recorded_at: NaiveDateTime,

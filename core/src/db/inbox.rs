@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use super::schema::{app_devices, notifications};
 use super::{new_id, to_db, DbConn};
+use crate::domain::NotificationKind;
 
 pub fn add(
     conn: &mut DbConn,
     patient_id: &str,
-    kind: &str,
+    kind: NotificationKind,
     payload: &serde_json::Value,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -45,7 +46,7 @@ pub fn has_devices(conn: &mut DbConn, patient_id: &str) -> QueryResult<bool> {
 pub struct InboxMessage {
     pub id: String,
     pub patient_id: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub payload: String,
     pub created_at: NaiveDateTime,
     pub read_at: Option<NaiveDateTime>,

@@ -7,12 +7,13 @@ use diesel::prelude::*;
 
 use super::schema::one_time_codes as otc;
 use super::{to_db, DbConn};
+use crate::domain::CodePurpose;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = otc)]
 pub struct OneTimeCodeRecord {
     pub id: String,
-    pub purpose: String,
+    pub purpose: CodePurpose,
     pub subject_id: String,
     pub destination: String,
     pub code_hash: String,
@@ -40,7 +41,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OneTimeCodeRecord
 /// The newest unconsumed code for (purpose, subject), expired or not.
 pub fn latest_open(
     conn: &mut DbConn,
-    purpose: &str,
+    purpose: CodePurpose,
     subject_id: &str,
 ) -> QueryResult<Option<OneTimeCodeRecord>> {
     otc::table
@@ -56,7 +57,7 @@ pub fn latest_open(
 /// Codes sent for (purpose, subject) since `since`, newest first: for throttling resends.
 pub fn sent_since(
     conn: &mut DbConn,
-    purpose: &str,
+    purpose: CodePurpose,
     subject_id: &str,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<NaiveDateTime>> {
@@ -87,7 +88,7 @@ pub fn sent_to_since(
 /// A new code replaces the open ones: they stop working at once.
 pub fn retire_open(
     conn: &mut DbConn,
-    purpose: &str,
+    purpose: CodePurpose,
     subject_id: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<usize> {

@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::schema::patients;
 use super::DbConn;
 use crate::domain::{Language, NotificationMeans, PatientStatus, Sex};
+use crate::ids::IdentityDocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patients)]
 pub struct Patient {
     pub id: String,
     pub ehr_number: String,
-    pub id_doc_type: String,
+    pub id_doc_type: IdentityDocumentKind,
     pub id_doc_number: String,
     pub id_doc_place: Option<String>,
     pub id_doc_key: String,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::postal_letters as pl;
 use super::{to_db, DbConn};
+use crate::domain::Language;
 use crate::error::CoreError;
 use crate::seal::SecretBox;
 
@@ -17,7 +18,7 @@ pub struct PostalLetter {
     pub mailing_date: String,
     pub recipient_name: String,
     pub address: String,
-    pub language: String,
+    pub language: Language,
     pub subject: String,
     /// Sealed (`seal_body`): the text may hold a first access key, and the row waits
     /// for the print batch. Cleared once printed.

@@ -9,8 +9,10 @@ use super::schema::{
     provider_documents as pd,
 };
 use super::DbConn;
-use crate::domain::{DocumentType, EstablishmentType, ProviderApplicationStatus};
-use crate::error::CoreResult;
+use crate::domain::{
+    ApplicationChannel, DocumentType, EstablishmentType, Language, Profession,
+    ProviderApplicationStatus,
+};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pa)]
@@ -18,21 +20,21 @@ pub struct ProviderApplication {
     pub id: String,
     pub reference: String,
     pub secret_digest: String,
-    pub channel: String,
-    pub status: String,
+    pub channel: ApplicationChannel,
+    pub status: ProviderApplicationStatus,
     pub dedupe_key: String,
     pub name_en: String,
     pub name_zh: String,
-    pub establishment_type: String,
+    pub establishment_type: EstablishmentType,
     pub address: String,
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: String,
-    pub language: String,
+    pub language: Language,
     pub admin_name: String,
     pub admin_username: String,
     pub admin_email: String,
-    pub admin_profession: Option<String>,
+    pub admin_profession: Option<Profession>,
     pub admin_registration_number: Option<String>,
     pub admin_registration_expires_on: Option<NaiveDate>,
     pub office_note: Option<String>,
@@ -43,16 +45,6 @@ pub struct ProviderApplication {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-impl ProviderApplication {
-    pub fn status(&self) -> CoreResult<ProviderApplicationStatus> {
-        ProviderApplicationStatus::parse(&self.status)
-    }
-
-    pub fn establishment_type(&self) -> CoreResult<EstablishmentType> {
-        EstablishmentType::parse(&self.establishment_type)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pd)]
 pub struct ProviderDocument {
@@ -60,7 +52,7 @@ pub struct ProviderDocument {
     /// None for a document the Office recorded for a registered provider (a renewal).
     pub application_id: Option<String>,
     pub provider_id: Option<String>,
-    pub document_type: String,
+    pub document_type: DocumentType,
     pub number: String,
     pub issuing_authority: String,
     pub expires_on: Option<NaiveDate>,
@@ -68,12 +60,6 @@ pub struct ProviderDocument {
     pub added_at: NaiveDateTime,
     pub expired_at: Option<NaiveDateTime>,
     pub replaced_by: Option<String>,
-}
-
-impl ProviderDocument {
-    pub fn kind(&self) -> CoreResult<DocumentType> {
-        DocumentType::parse(&self.document_type)
-    }
 }
 
 pub fn insert(conn: &mut DbConn, a: &ProviderApplication) -> QueryResult<()> {
@@ -110,7 +96,7 @@ pub fn list(
 ) -> QueryResult<Vec<ProviderApplication>> {
     let mut q = pa::table.into_boxed();
     if let Some(s) = status {
-        q = q.filter(pa::status.eq(s.as_str()));
+        q = q.filter(pa::status.eq(s));
     }
     q.order(pa::created_at)
         .limit(limit)
@@ -133,19 +119,15 @@ pub fn set_status(
         ProviderApplicationStatus::Approved | ProviderApplicationStatus::Refused
     )
     .then_some(at);
-    diesel::update(
-        pa::table
-            .filter(pa::id.eq(id))
-            .filter(pa::status.eq(from.as_str())),
-    )
-    .set((
-        pa::status.eq(to.as_str()),
-        pa::office_note.eq(note),
-        pa::updated_at.eq(at),
-        pa::decided_at.eq(decided),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(pa::table.filter(pa::id.eq(id)).filter(pa::status.eq(from)))
+        .set((
+            pa::status.eq(to),
+            pa::office_note.eq(note),
+            pa::updated_at.eq(at),
+            pa::decided_at.eq(decided),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn set_registered(
@@ -226,7 +208,7 @@ pub fn replace_earlier(
     diesel::update(
         pd::table
             .filter(pd::provider_id.eq(provider_id))
-            .filter(pd::document_type.eq(kind.as_str()))
+            .filter(pd::document_type.eq(kind))
             .filter(pd::id.ne(by))
             .filter(pd::replaced_by.is_null()),
     )

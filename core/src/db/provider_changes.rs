@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{provider_particulars as pp, provider_status_changes as psc};
 use super::DbConn;
+use crate::domain::{Language, ProviderChangeState, ProviderTransition};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pp)]
@@ -15,7 +16,7 @@ pub struct ProviderParticulars {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
-    pub language: String,
+    pub language: Language,
     pub updated_at: NaiveDateTime,
 }
 
@@ -37,23 +38,17 @@ pub fn insert_particulars(conn: &mut DbConn, p: &ProviderParticulars) -> QueryRe
         .map(drop)
 }
 
-/// `scheduled` until its day; then `applied`, or `lapsed` when the provider's status no
-/// longer allows it.
-pub const SCHEDULED: &str = "scheduled";
-pub const APPLIED: &str = "applied";
-pub const LAPSED: &str = "lapsed";
-
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = psc)]
 pub struct StatusChange {
     pub id: String,
     pub provider_id: String,
-    pub transition: String,
+    pub transition: ProviderTransition,
     pub reason: String,
     pub effective_on: NaiveDate,
     pub received_on: Option<NaiveDate>,
     pub requested_by: Option<String>,
-    pub state: String,
+    pub state: ProviderChangeState,
     pub created_at: NaiveDateTime,
     pub applied_at: Option<NaiveDateTime>,
 }
@@ -68,7 +63,7 @@ pub fn insert_change(conn: &mut DbConn, c: &StatusChange) -> QueryResult<()> {
 pub fn scheduled_for(conn: &mut DbConn, provider_id: &str) -> QueryResult<Option<StatusChange>> {
     psc::table
         .filter(psc::provider_id.eq(provider_id))
-        .filter(psc::state.eq(SCHEDULED))
+        .filter(psc::state.eq(ProviderChangeState::Scheduled))
         .select(StatusChange::as_select())
         .first(conn)
         .optional()
@@ -77,7 +72,7 @@ pub fn scheduled_for(conn: &mut DbConn, provider_id: &str) -> QueryResult<Option
 /// Scheduled changes whose day has come, oldest first.
 pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<StatusChange>> {
     psc::table
-        .filter(psc::state.eq(SCHEDULED))
+        .filter(psc::state.eq(ProviderChangeState::Scheduled))
         .filter(psc::effective_on.le(today))
         .order((psc::effective_on, psc::created_at))
         .limit(limit)
@@ -87,11 +82,16 @@ pub fn due(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<S
 
 /// Moves a scheduled change to `state`; false if another sweeper took it first (the row
 /// lock of the update makes the second wait, then find it no longer scheduled).
-pub fn settle(conn: &mut DbConn, id: &str, state: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn settle(
+    conn: &mut DbConn,
+    id: &str,
+    state: ProviderChangeState,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(
         psc::table
             .filter(psc::id.eq(id))
-            .filter(psc::state.eq(SCHEDULED)),
+            .filter(psc::state.eq(ProviderChangeState::Scheduled)),
     )
     .set((psc::state.eq(state), psc::applied_at.eq(Some(at))))
     .execute(conn)
@@ -107,7 +107,7 @@ pub fn history(conn: &mut DbConn, provider_id: &str) -> QueryResult<Vec<StatusCh
         .load(conn)
 }
 
-pub fn set_state(conn: &mut DbConn, id: &str, state: &str) -> QueryResult<usize> {
+pub fn set_state(conn: &mut DbConn, id: &str, state: ProviderChangeState) -> QueryResult<usize> {
     diesel::update(psc::table.find(id))
         .set(psc::state.eq(state))
         .execute(conn)

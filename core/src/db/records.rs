@@ -14,7 +14,7 @@ pub struct SharedRecord {
     pub id: String,
     pub patient_id: String,
     pub provider_id: String,
-    pub data_type: String,
+    pub data_type: DataType,
     pub document: String,
     pub shared_by: Option<String>,
     pub created_at: NaiveDateTime,
@@ -33,10 +33,9 @@ pub fn of_types(
     patient_id: &str,
     types: &[DataType],
 ) -> QueryResult<Vec<SharedRecord>> {
-    let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
     sr::table
         .filter(sr::patient_id.eq(patient_id))
-        .filter(sr::data_type.eq_any(names))
+        .filter(sr::data_type.eq_any(types))
         .order((sr::created_at, sr::id))
         .select(SharedRecord::as_select())
         .load(conn)

@@ -7,6 +7,8 @@ use super::schema::{
     patients, sdm_applications as sa, sdm_links as sl, substitute_decision_makers as sdm,
 };
 use super::DbConn;
+use crate::domain::{Language, SdmEndReason, SdmLinkStatus};
+use crate::rules::sdm::Basis;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sdm)]
@@ -19,7 +21,7 @@ pub struct SubstituteDecisionMaker {
     pub mobile: String,
     pub email: Option<String>,
     pub created_at: NaiveDateTime,
-    pub language: String,
+    pub language: Language,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -28,21 +30,15 @@ pub struct SdmLink {
     pub id: String,
     pub sdm_id: String,
     pub patient_id: String,
-    /// Why they may act: `minor` (under 16) or `lacking_capacity`.
-    pub basis: String,
+    pub basis: Basis,
     pub relationship: String,
     pub valid_from: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
-    /// `active` or `suspended` (by the Office, in a dispute); an ended link keeps its last.
-    pub status: String,
+    pub status: SdmLinkStatus,
     /// The proof documents checked, as a JSON list of `{type, reference}`.
     pub documents: String,
-    /// Why it ended: `ended_by_sdm`, `ended_by_office`, `capacity_regained`, `came_of_age`.
-    pub ended_reason: Option<String>,
+    pub ended_reason: Option<SdmEndReason>,
 }
-
-pub const ACTIVE: &str = "active";
-pub const SUSPENDED: &str = "suspended";
 
 /// An SDM's application for a patient: the SDM's particulars beside the application.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -55,8 +51,8 @@ pub struct SdmApplication {
     pub sdm_date_of_birth: NaiveDate,
     pub sdm_mobile: String,
     pub sdm_email: Option<String>,
-    pub sdm_language: String,
-    pub basis: String,
+    pub sdm_language: Language,
+    pub basis: Basis,
     pub relationship: String,
     pub documents: String,
     pub created_at: NaiveDateTime,
@@ -105,7 +101,7 @@ pub fn linked_patient(
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
         .filter(sl::ended_at.is_null())
-        .filter(sl::status.eq(ACTIVE))
+        .filter(sl::status.eq(SdmLinkStatus::Active))
         .filter(patients::ehr_number.eq(ehr_number))
         .select(patients::id)
         .first(conn)
@@ -118,7 +114,7 @@ pub fn linked_ehr_numbers(conn: &mut DbConn, sdm_id: &str) -> QueryResult<Vec<St
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
         .filter(sl::ended_at.is_null())
-        .filter(sl::status.eq(ACTIVE))
+        .filter(sl::status.eq(SdmLinkStatus::Active))
         .order(patients::ehr_number)
         .select(patients::ehr_number)
         .load(conn)
@@ -191,7 +187,12 @@ pub fn current_links_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryRe
 }
 
 /// Ends a link that has not ended; false if it had (someone else ended it first).
-pub fn end_link(conn: &mut DbConn, id: &str, reason: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn end_link(
+    conn: &mut DbConn,
+    id: &str,
+    reason: SdmEndReason,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(sl::table.find(id).filter(sl::ended_at.is_null()))
         .set((sl::ended_at.eq(Some(at)), sl::ended_reason.eq(Some(reason))))
         .execute(conn)
@@ -199,7 +200,12 @@ pub fn end_link(conn: &mut DbConn, id: &str, reason: &str, at: NaiveDateTime) ->
 }
 
 /// Moves a current link from one status to another; false if it was not in `from`.
-pub fn set_status(conn: &mut DbConn, id: &str, from: &str, to: &str) -> QueryResult<bool> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: SdmLinkStatus,
+    to: SdmLinkStatus,
+) -> QueryResult<bool> {
     diesel::update(
         sl::table
             .find(id)
@@ -221,7 +227,7 @@ pub fn minor_links_born_by(
     sl::table
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::ended_at.is_null())
-        .filter(sl::basis.eq("minor"))
+        .filter(sl::basis.eq(Basis::Minor))
         .filter(patients::date_of_birth.le(born_by))
         .order(sl::valid_from)
         .limit(limit)

@@ -6,14 +6,14 @@ use diesel::prelude::*;
 
 use super::schema::sessions as se;
 use super::{from_db, new_id, to_db, DbConn};
+use crate::domain::SessionSubject;
 use crate::secret::{random_token, token_digest};
 
-/// Who a session belongs to: `patient`, `sdm` or `account`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = se)]
 pub struct Session {
     pub id: String,
-    pub subject_kind: String,
+    pub subject_kind: SessionSubject,
     pub subject_id: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -23,7 +23,7 @@ pub struct Session {
 /// Starts a session in the caller's transaction; returns it and the token (once).
 pub fn start(
     conn: &mut DbConn,
-    subject_kind: &str,
+    subject_kind: SessionSubject,
     subject_id: &str,
     ttl: Duration,
     now: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub fn start(
     let token = random_token();
     let session = Session {
         id: new_id(),
-        subject_kind: subject_kind.to_owned(),
+        subject_kind,
         subject_id: subject_id.to_owned(),
         created_at: to_db(now),
         expires_at: to_db(now + ttl),
@@ -41,7 +41,7 @@ pub fn start(
         .values((
             se::id.eq(&session.id),
             se::token_hash.eq(token_digest(&token)),
-            se::subject_kind.eq(&session.subject_kind),
+            se::subject_kind.eq(session.subject_kind),
             se::subject_id.eq(&session.subject_id),
             se::created_at.eq(session.created_at),
             se::expires_at.eq(session.expires_at),
@@ -77,7 +77,7 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<us
 /// Ends every session of a subject (disabled account, withdrawn patient).
 pub fn revoke_all(
     conn: &mut DbConn,
-    subject_kind: &str,
+    subject_kind: SessionSubject,
     subject_id: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {

@@ -1,31 +1,45 @@
 //! The words of the domain, as closed sets. Each is stored and sent as a stable
 //! snake_case string.
 
+mod access_key;
 mod account;
+mod approval;
 mod audit;
+mod ceremony;
+mod code_purpose;
 mod consent;
 mod contact;
 mod data_type;
+mod device;
 pub mod notice;
 mod notice_facts;
 mod notification;
 mod patient;
 mod profession;
 mod provider;
+mod sdm;
+mod session;
 
+pub use access_key::AccessKeyChannel;
 pub use account::{AccountRole, AccountStatus};
+pub use approval::ApprovalStatus;
 pub use audit::{AuditAction, AuditOutcome};
+pub use ceremony::CeremonyKind;
+pub use code_purpose::CodePurpose;
 pub use consent::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
 pub use contact::{EmailAddress, MobileNumber, PersonName, PostalAddress};
 pub use data_type::DataType;
+pub use device::DevicePlatform;
 pub use notice::{Notice, Notification, DELIVERED};
 pub use notification::{Channel, NotificationKind};
 pub use patient::{ApplicationStatus, Language, NotificationMeans, PatientStatus, Sex};
 pub use profession::Profession;
 pub use provider::{
-    ApplicationChannel, DocumentType, EstablishmentType, ProviderApplicationStatus, ProviderStatus,
-    PublicBody,
+    ApplicationChannel, DocumentType, EstablishmentType, ProviderApplicationStatus,
+    ProviderChangeState, ProviderStatus, ProviderTransition, PublicBody,
 };
+pub use sdm::{SdmEndReason, SdmLinkStatus};
+pub use session::SessionSubject;
 
 /// Declares a closed set of values stored as text, with `as_str`, `parse` (naming the
 /// field on error), `ALL`, Display, serde and a diesel `Text` column as the same strings.
@@ -66,6 +80,24 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::domain::text_column!($name, $field);
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::CoreError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// The diesel `Text` column of a type with `as_str` and `parse`: written as its text,
+/// read back through `parse`, so a stored text outside the set fails the row's load with
+/// an error naming the field and the text (for types whose `parse` is hand-written, such
+/// as `IdentityDocumentKind`, whose messages are part of the API).
+macro_rules! text_column {
+    ($name:ident, $field:literal) => {
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
         where
             DB: diesel::backend::Backend,
@@ -87,18 +119,15 @@ macro_rules! text_enum {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let text = String::from_sql(bytes)?;
                 Self::parse(&text).map_err(|_| {
-                    format!("{} {text:?} in the database is not a known {}", $field, stringify!($name))
-                        .into()
+                    format!(
+                        "{} {text:?} in the database is not a known {}",
+                        $field,
+                        stringify!($name)
+                    )
+                    .into()
                 })
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = $crate::error::CoreError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
             }
         }
     };
 }
-pub(crate) use text_enum;
+pub(crate) use text_column;

@@ -97,3 +97,38 @@ text_enum! {
         Paper => "paper",
     }
 }
+
+text_enum! {
+    /// What the Office does to a provider's status (the `{action}` of its route).
+    ProviderTransition, "action" {
+        Suspend => "suspend",
+        Reinstate => "reinstate",
+        Cancel => "cancel",
+        Withdraw => "withdraw",
+    }
+}
+
+impl ProviderTransition {
+    /// The status after this transition from `from`, if allowed. Cancelled and withdrawn
+    /// are final.
+    pub fn apply(self, from: ProviderStatus) -> Option<ProviderStatus> {
+        use ProviderStatus::*;
+        match (self, from) {
+            (Self::Suspend, Registered) => Some(Suspended),
+            (Self::Reinstate, Suspended) => Some(Registered),
+            (Self::Cancel, Registered | Suspended) => Some(Cancelled),
+            (Self::Withdraw, Registered | Suspended) => Some(Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+text_enum! {
+    /// A provider's status change is `scheduled` until its day; then `applied`, or
+    /// `lapsed` when the provider's status no longer allows it.
+    ProviderChangeState, "state" {
+        Scheduled => "scheduled",
+        Applied => "applied",
+        Lapsed => "lapsed",
+    }
+}

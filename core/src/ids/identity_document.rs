@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 use super::Hkic;
 use crate::error::CoreError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityDocumentKind {
     Hkic,
@@ -40,6 +52,8 @@ impl IdentityDocumentKind {
     }
 }
 
+crate::domain::text_column!(IdentityDocumentKind, "id_document.type");
+
 /// A parsed identity document. `key()` is the one string that identifies it for the
 /// one-document-one-participant rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,7 +68,16 @@ pub enum IdentityDocument {
 
 impl IdentityDocument {
     pub fn parse(kind: &str, number: &str, place: Option<&str>) -> Result<Self, CoreError> {
-        match IdentityDocumentKind::parse(kind)? {
+        Self::of_kind(IdentityDocumentKind::parse(kind)?, number, place)
+    }
+
+    /// A document of a kind already known (read from a row), its number and place checked.
+    pub fn of_kind(
+        kind: IdentityDocumentKind,
+        number: &str,
+        place: Option<&str>,
+    ) -> Result<Self, CoreError> {
+        match kind {
             IdentityDocumentKind::Hkic => Ok(Self::Hkic(Hkic::parse(number)?)),
             kind => {
                 let number = normalise_number(number)?;

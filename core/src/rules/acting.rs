@@ -4,7 +4,7 @@
 //! every act records the SDM as the actor. Some acts are the patient's alone.
 
 use crate::actions::sign_in::{PATIENT, SDM};
-use crate::domain::{Actor, ActorKind};
+use crate::domain::{Actor, ActorKind, SessionSubject};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::EhrNumber;
 use crate::ErrorCode;
@@ -46,7 +46,7 @@ pub enum ActingClaim {
 /// header's text, if sent). A patient's session ignores the header; an SDM's must name
 /// an eHR number; a staff session is not the app's.
 pub fn acting_claim(
-    subject_kind: &str,
+    subject_kind: SessionSubject,
     subject_id: &str,
     acting_for: Option<&str>,
 ) -> CoreResult<ActingClaim> {
@@ -142,7 +142,12 @@ mod tests {
 
     #[test]
     fn staff_sessions_are_not_the_apps() {
-        let e = acting_claim("staff", "a1", Some(an_ehr_number().as_str())).expect_err("staff");
+        let e = acting_claim(
+            SessionSubject::Account,
+            "a1",
+            Some(an_ehr_number().as_str()),
+        )
+        .expect_err("staff");
         assert_eq!(code(&e), "not_an_app_session");
     }
 }

@@ -9,32 +9,13 @@ use crate::error::{CoreError, CoreResult};
 /// The age at which a minor manages their own record (eHealth Ordinance, Cap. 625 s.3).
 pub const AGE_OF_MAJORITY: u32 = 16;
 
-/// Why someone needs an SDM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Basis {
-    /// Under 16.
-    Minor,
-    /// 16 or over, mentally incapacitated or unable to give consent.
-    LackingCapacity,
-}
-
-impl Basis {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Minor => "minor",
-            Self::LackingCapacity => "lacking_capacity",
-        }
-    }
-
-    pub fn parse(text: &str) -> CoreResult<Self> {
-        match text {
-            "minor" => Ok(Self::Minor),
-            "lacking_capacity" => Ok(Self::LackingCapacity),
-            _ => Err(CoreError::invalid(
-                "basis",
-                "must be minor or lacking_capacity",
-            )),
-        }
+crate::domain::text_enum! {
+    /// Why someone needs an SDM.
+    Basis, "basis" {
+        /// Under 16.
+        Minor => "minor",
+        /// 16 or over, mentally incapacitated or unable to give consent.
+        LackingCapacity => "lacking_capacity",
     }
 }
 

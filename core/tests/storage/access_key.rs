@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use ehealth_core::actions::access_key::{self, KeyCheck};
 use ehealth_core::db::patients::Patient;
 use ehealth_core::db::{access_keys, audit, write_tx, DbConn};
-use ehealth_core::domain::{Actor, ActorKind};
+use ehealth_core::domain::{Actor, ActorKind, AuditAction};
 use ehealth_core::ids::AccessKey;
 use ehealth_core::rules::LockoutPolicy;
 use ehealth_core::secret::SecretHasher;
@@ -46,8 +46,8 @@ fn audited_tries(conn: &mut DbConn, patient_id: &str) -> Vec<(String, Option<Str
     let mut tries: Vec<_> = audit::for_patient(conn, patient_id, None, 100)
         .unwrap()
         .into_iter()
-        .filter(|e| e.event == "access_key_attempt")
-        .map(|e| (e.outcome, e.reason))
+        .filter(|e| e.event == AuditAction::AccessKeyAttempt)
+        .map(|e| (e.outcome.to_string(), e.reason))
         .collect();
     tries.reverse();
     tries
@@ -82,7 +82,7 @@ both_backends! {
 
         let by_patient = Actor::new(ActorKind::Patient, patient.id.as_str());
         let new_key = write_tx(conn, |c| {
-            access_key::issue(c, &hasher, &patient, "app", &by_patient, t(7))
+            access_key::issue(c, &hasher, &patient, ehealth_core::domain::AccessKeyChannel::App, &by_patient, t(7))
         })
         .unwrap();
         let check = try_key(conn, &hasher, &patient, &right, t(8));

@@ -91,7 +91,7 @@ both_backends! {
         let events: Vec<String> = audit::for_patient(conn, &pid, None, 3)
             .unwrap()
             .into_iter()
-            .map(|e| e.event)
+            .map(|e| e.event.to_string())
             .collect();
         assert_eq!(events, ["consent_revoked", "consent_given", "consent_given"]);
         let jobs = fixtures::jobs_for(conn, &pid);

@@ -25,6 +25,7 @@ mod patient_concurrency;
 mod registration;
 mod reminders;
 mod retention;
+mod typed_rows;
 
 use ehealth_core::testing::pg::{self, Availability};
 

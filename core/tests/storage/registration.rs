@@ -20,23 +20,23 @@ both_backends! {
         let at = to_db(fixtures::now());
         let application = Application {
             id: new_id(),
-            id_doc_type: p.document.kind().as_str().to_owned(),
+            id_doc_type: p.document.kind(),
             id_doc_number: p.document.number().to_owned(),
             id_doc_place: p.document.place().map(str::to_owned),
             id_doc_key: p.document.key(),
             name_en: p.name_en.to_string(),
             name_zh: None,
             date_of_birth: p.date_of_birth,
-            sex: p.sex.as_str().to_owned(),
+            sex: p.sex,
             mobile: p.mobile.to_string(),
             email: p.email.as_ref().map(ToString::to_string),
             postal_address: None,
-            language: p.language.as_str().to_owned(),
+            language: p.language,
             notify_sms: true,
             notify_email: true,
             notify_post: false,
             sdm_id: None,
-            status: ApplicationStatus::PendingIdentityVerification.as_str().to_owned(),
+            status: ApplicationStatus::PendingIdentityVerification,
             patient_id: None,
             created_at: at,
             updated_at: at,
@@ -44,7 +44,7 @@ both_backends! {
         applications::insert(conn, &application).unwrap();
         fixtures::register(conn, &hasher, 7);
         let after = applications::find(conn, &application.id).unwrap().unwrap();
-        assert_eq!(after.status, ApplicationStatus::Cancelled.as_str());
+        assert_eq!(after.status, ApplicationStatus::Cancelled);
         assert!(applications::open_for_document(conn, &p.document.key()).unwrap().is_none());
     }
 
@@ -79,12 +79,12 @@ both_backends! {
         assert!(key.key_hash.starts_with("$argon2id$"), "{}", key.key_hash);
         assert!(!key.key_hash.contains(registered.access_key.expose()));
         assert!(hasher.verify(registered.access_key.expose(), &key.key_hash).unwrap());
-        assert_eq!((key.issued_channel.as_str(), key.failed_attempts), ("registration", 0));
+        assert_eq!((key.issued_channel, key.failed_attempts), (ehealth_core::domain::AccessKeyChannel::Registration, 0));
 
         let events: Vec<_> = audit::for_patient(conn, &id, None, 10)
             .unwrap()
             .into_iter()
-            .map(|e| (e.event, e.provider_id))
+            .map(|e| (e.event.to_string(), e.provider_id))
             .collect();
         let clinic = Some(provider(CLINIC).as_str().to_owned());
         assert_eq!(

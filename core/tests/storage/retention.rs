@@ -7,6 +7,7 @@ use ehealth_core::actions::retention::prune;
 use ehealth_core::db::jobs::{self, NewJob};
 use ehealth_core::db::schema::{attempt_counters as ac, notification_jobs as nj, sessions as se};
 use ehealth_core::db::{attempts, sessions, to_db, DbConn};
+use ehealth_core::domain::SessionSubject;
 use ehealth_core::rules::{AttemptState, Lock};
 use serde_json::json;
 
@@ -55,9 +56,9 @@ fn counter(conn: &mut DbConn, scope: &str, lock: Option<Lock>, days_ago: i64) {
 both_backends! {
     fn housekeeping_deletes_only_what_has_served_its_purpose(conn: &mut DbConn) {
         let audit_before = fixtures::audit_count(conn);
-        let (old, _) = sessions::start(conn, "patient", "p1", Duration::minutes(30), now() - Duration::days(3)).unwrap();
-        let (live, _) = sessions::start(conn, "patient", "p2", Duration::minutes(30), now()).unwrap();
-        let (lapsed_today, _) = sessions::start(conn, "patient", "p3", Duration::minutes(30), now() - Duration::hours(2)).unwrap();
+        let (old, _) = sessions::start(conn, SessionSubject::Patient, "p1", Duration::minutes(30), now() - Duration::days(3)).unwrap();
+        let (live, _) = sessions::start(conn, SessionSubject::Patient, "p2", Duration::minutes(30), now()).unwrap();
+        let (lapsed_today, _) = sessions::start(conn, SessionSubject::Patient, "p3", Duration::minutes(30), now() - Duration::hours(2)).unwrap();
 
         counter(conn, "account:stale", None, 2);
         counter(conn, "account:recent", None, 0);

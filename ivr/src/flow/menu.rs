@@ -6,7 +6,7 @@ use ehealth_core::actions::access_key;
 use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::actions::ivr as ivr_actions;
 use ehealth_core::db::{consents, from_db, patients, providers, write_tx};
-use ehealth_core::domain::{ConsentChannel, ConsentType, ProviderStatus};
+use ehealth_core::domain::{AccessKeyChannel, ConsentChannel, ConsentType, ProviderStatus};
 use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::ErrorCode;
@@ -164,14 +164,7 @@ fn new_key(turn: &mut Turn<'_>) -> CoreResult<String> {
     let actor = turn.actor()?;
     write_tx(turn.conn, |conn| {
         let patient = patients::find(conn, &patient_id)?.ok_or(CoreError::NotFound("patient"))?;
-        access_key::issue(
-            conn,
-            &hasher,
-            &patient,
-            ConsentChannel::Ivr.as_str(),
-            &actor,
-            now,
-        )
+        access_key::issue(conn, &hasher, &patient, AccessKeyChannel::Ivr, &actor, now)
     })?;
     Ok(turn.script().key_sent.to_owned())
 }

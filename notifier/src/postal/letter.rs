@@ -65,10 +65,6 @@ fn wording(language: Language) -> Wording {
     }
 }
 
-fn language_of(letter: &PostalLetter) -> Language {
-    Language::parse(&letter.language).unwrap_or(Language::English)
-}
-
 /// The date as the letter's language writes it: "26 November 2026", "2026年11月26日".
 pub fn written_date(date: NaiveDate, language: Language) -> String {
     match language {
@@ -104,7 +100,7 @@ fn at(x: f32, top: f32, size: f32, text: impl Into<String>) -> Placed {
 
 /// The page's lines; `text` is the letter's text (see `super::letter_text`).
 fn lines(letter: &PostalLetter, text: &str, date: NaiveDate, office: &Office) -> Vec<Placed> {
-    let language = language_of(letter);
+    let language = letter.language;
     let words = wording(language);
     let (left, field_top, _, _) = ADDRESS_FIELD;
     let mut out = Vec::new();

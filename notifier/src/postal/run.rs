@@ -235,6 +235,7 @@ pub fn manifest(run_no: i64, letters: &[PostalLetter]) -> Result<Vec<u8>, CoreEr
     for l in letters {
         let page = l.page.unwrap_or_default().to_string();
         let reference = l.reference.clone().unwrap_or_default();
+        let language = l.language.to_string();
         out.write_record([
             &run,
             &page,
@@ -242,7 +243,7 @@ pub fn manifest(run_no: i64, letters: &[PostalLetter]) -> Result<Vec<u8>, CoreEr
             &l.job_id,
             &l.recipient_name,
             &l.address,
-            &l.language,
+            &language,
             &l.mailing_date,
         ])
         .map_err(internal)?;

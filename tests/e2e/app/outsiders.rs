@@ -89,7 +89,7 @@ fn approval_for(app: &TestApp, ehr: &str) -> String {
         account_id,
         data_types: "clinical_note".into(),
         reason: "community care".into(),
-        status: approvals::PENDING.into(),
+        status: ehealth_core::domain::ApprovalStatus::Pending,
         created_at: to_db(now),
         expires_at: to_db(now + Duration::hours(1)),
         decided_at: None,
@@ -111,7 +111,7 @@ both_backends! {
             }
         }
         // A provider account's session is not an app session.
-        let (_, token) = sessions::start(&mut app.conn(), "account", "some-account", Duration::minutes(5), Utc::now()).unwrap();
+        let (_, token) = sessions::start(&mut app.conn(), ehealth_core::domain::SessionSubject::Account, "some-account", Duration::minutes(5), Utc::now()).unwrap();
         for (method, path, body) in protected_routes(&clinic()) {
             if path.ends_with("sessions/current") {
                 continue;

@@ -283,18 +283,18 @@ fn sdm_of_demo_patient(app: &TestApp, ehr: &str) -> String {
         mobile: "+85266660000".into(),
         email: None,
         created_at: to_db(now),
-        language: "en".into(),
+        language: ehealth_core::domain::Language::English,
     };
     sdm::insert(&mut conn, &maker).unwrap();
     let link = SdmLink {
         id: new_id(),
         sdm_id: maker.id.clone(),
         patient_id: patient.id,
-        basis: "lacking_capacity".into(),
+        basis: ehealth_core::rules::sdm::Basis::LackingCapacity,
         relationship: "family_member".into(),
         valid_from: to_db(now),
         ended_at: None,
-        status: "active".into(),
+        status: ehealth_core::domain::SdmLinkStatus::Active,
         documents: "[]".into(),
         ended_reason: None,
     };

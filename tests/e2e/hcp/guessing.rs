@@ -55,7 +55,7 @@ both_backends! {
             let mut conn = app.conn();
             let patient = patients::find_by_ehr_number(&mut conn, &ehr).unwrap().unwrap();
             let actor = Actor::new(ActorKind::Patient, patient.id.clone());
-            write_tx(&mut conn, |c| access_key::issue(c, &app.services.hasher, &patient, "app", &actor, chrono::Utc::now())).unwrap()
+            write_tx(&mut conn, |c| access_key::issue(c, &app.services.hasher, &patient, ehealth_core::domain::AccessKeyChannel::App, &actor, chrono::Utc::now())).unwrap()
         };
         let (status, _) = key_consent(&app, &nurse, &ehr, &key, "give").await;
         assert_eq!(status, 403);

@@ -72,7 +72,7 @@ both_backends! {
         assert_eq!((entry.event.as_str(), entry.outcome.as_str()), ("record_view", "granted"));
         assert_eq!(entry.actor_id.as_deref(), Some(nurse_id.as_str()));
         assert_eq!(entry.provider_id.as_deref(), Some(clinic().as_str()));
-        assert_eq!(entry.profession.as_deref(), Some("nurse"));
+        assert_eq!(entry.profession, Some(ehealth_core::domain::Profession::Nurse));
         assert!(entry.patient_id.is_some());
         assert_eq!(entry.data_types, "allergies_adrs,clinical_notes");
         assert_eq!(entry.purpose.as_deref(), Some("reason:assessing an allergy"));

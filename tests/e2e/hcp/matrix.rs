@@ -124,7 +124,7 @@ both_backends! {
         assert_eq!(body["error"]["code"], "restricted_needs_patient_approval", "pending is not approved");
         // The patient approves in the app (the patient app's route calls this).
         let approval_id = asked["id"].as_str().unwrap().to_owned();
-        let decided = ehealth_core::db::approvals::decide(&mut app.conn(), &approval_id, true, "patient", "p", chrono::Utc::now()).unwrap();
+        let decided = ehealth_core::db::approvals::decide(&mut app.conn(), &approval_id, true, ehealth_core::domain::ActorKind::Patient, "p", chrono::Utc::now()).unwrap();
         assert!(decided);
         let (status, body) = view(&app, &doctor, &ehr, &["clinical_notes"], "treatment").await;
         assert_eq!(status, 200, "{body}");

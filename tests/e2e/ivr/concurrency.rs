@@ -26,7 +26,7 @@ fn written(app: &TestApp, patient: &str) -> Written {
             .count(),
         given_audit: entries
             .iter()
-            .filter(|e| e.event == "consent_given")
+            .filter(|e| e.event == ehealth_core::domain::AuditAction::ConsentGiven)
             .count(),
     }
 }

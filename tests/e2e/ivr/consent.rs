@@ -80,7 +80,7 @@ ivr_tests! {
 
         // Each change was audited as the patient's and confirmed to them.
         let entries = audit::for_patient(&mut app.conn(), &patient, None, 100).unwrap();
-        let by_patient = |event: &str| entries.iter().filter(|e| e.event == event && e.actor_kind == "patient" && e.provider_id.as_deref() == Some(dental.as_str())).count();
+        let by_patient = |event: &str| entries.iter().filter(|e| e.event.as_str() == event && e.actor_kind == ehealth_core::domain::ActorKind::Patient && e.provider_id.as_deref() == Some(dental.as_str())).count();
         assert_eq!(by_patient("consent_given"), 2);
         assert_eq!(by_patient("consent_revoked"), 1);
         let jobs = jobs::for_patient(&mut app.conn(), &patient).unwrap();

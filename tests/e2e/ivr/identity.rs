@@ -90,7 +90,7 @@ ivr_tests! {
         let job = newest_job(&app, &patient, "access_key_issued", "sms").expect("new key sent");
         let key = job["facts"]["access_key"].as_str().unwrap();
         let record = access_keys::current(&mut app.conn(), &patient).unwrap().unwrap();
-        assert_eq!(record.issued_channel, "ivr");
+        assert_eq!(record.issued_channel, ehealth_core::domain::AccessKeyChannel::Ivr);
         assert!(app.services.hasher.verify(key, &record.key_hash).unwrap());
         // A used code does not work twice.
         let mut again = Call::dial(&app, CALLER).await;
@@ -172,8 +172,8 @@ ivr_tests! {
         identify(&mut call, "2", &demo, &demo.patient_access_key).await;
         assert!(call.said().contains("your access key has been locked"), "{}", call.said());
         let entries = audit::for_patient(&mut app.conn(), &patient, None, 100).unwrap();
-        assert!(entries.iter().any(|e| e.reason.as_deref() == Some("access_key_locked_now") && e.actor_kind == "caller"));
-        assert_eq!(entries.iter().filter(|e| e.event == "access_key_attempt" && e.outcome == "failed").count(), 4);
+        assert!(entries.iter().any(|e| e.reason.as_deref() == Some("access_key_locked_now") && e.actor_kind == ehealth_core::domain::ActorKind::Caller));
+        assert_eq!(entries.iter().filter(|e| e.event == ehealth_core::domain::AuditAction::AccessKeyAttempt && e.outcome == ehealth_core::domain::AuditOutcome::Failed).count(), 4);
     }
 
     async fn a_wrong_birth_date_counts_against_the_patient_and_the_caller(app: TestApp) {

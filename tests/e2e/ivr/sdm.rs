@@ -32,7 +32,7 @@ fn sdm_with(app: &TestApp, ehr: &str, digits: &str, mobile: &str, link: Option<&
         mobile: mobile.into(),
         email: None,
         created_at: to_db(now),
-        language: "en".into(),
+        language: ehealth_core::domain::Language::English,
     };
     sdm::insert(&mut conn, &maker).unwrap();
     if let Some(state) = link {
@@ -43,18 +43,17 @@ fn sdm_with(app: &TestApp, ehr: &str, digits: &str, mobile: &str, link: Option<&
                 id: new_id(),
                 sdm_id: maker.id.clone(),
                 patient_id: patient.id,
-                basis: "lacking_capacity".into(),
+                basis: ehealth_core::rules::sdm::Basis::LackingCapacity,
                 relationship: "family_member".into(),
                 valid_from: to_db(now),
                 ended_at: ended.then(|| to_db(now)),
                 status: if state == "suspended" {
-                    "suspended"
+                    ehealth_core::domain::SdmLinkStatus::Suspended
                 } else {
-                    "active"
-                }
-                .into(),
+                    ehealth_core::domain::SdmLinkStatus::Active
+                },
                 documents: "[]".into(),
-                ended_reason: ended.then(|| "ended_by_office".to_owned()),
+                ended_reason: ended.then_some(ehealth_core::domain::SdmEndReason::EndedByOffice),
             },
         )
         .unwrap();
@@ -144,7 +143,7 @@ ivr_tests! {
         // The three newest consent acts (the demo seed gave one before).
         let acts: Vec<_> = entries
             .iter()
-            .filter(|e| e.event == "consent_given" || e.event == "consent_revoked")
+            .filter(|e| e.event == ehealth_core::domain::AuditAction::ConsentGiven || e.event == ehealth_core::domain::AuditAction::ConsentRevoked)
             .take(3)
             .collect();
         assert_eq!(

@@ -44,7 +44,7 @@ pub fn patient(conn: &mut DbConn, language: &str, means: Means) -> Patient {
     let p = Patient {
         id: new_id(),
         ehr_number: format!("{digits:0>12}"),
-        id_doc_type: "hkic".into(),
+        id_doc_type: ehealth_core::ids::IdentityDocumentKind::Hkic,
         id_doc_number: new_id(),
         id_doc_place: None,
         id_doc_key: new_id(),

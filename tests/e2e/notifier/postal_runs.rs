@@ -40,7 +40,7 @@ pub fn letter(conn: &mut DbConn, day: &str, name: &str) -> String {
         mailing_date: day.to_owned(),
         recipient_name: name.to_owned(),
         address: "Flat A, 1/F, 1 Harbour Road, Wan Chai".into(),
-        language: "en".into(),
+        language: ehealth_core::domain::Language::English,
         subject: "Your eHealth record".into(),
         body: format!("A letter for {name}."),
         created_at: Utc::now().naive_utc(),

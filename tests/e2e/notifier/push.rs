@@ -104,7 +104,7 @@ both_backends! {
         let services = with_fcm(&app, &server, keys.path());
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
-        devices::register(&mut conn, &patient.id, REFUSED, "android", Utc::now()).expect("device");
+        devices::register(&mut conn, &patient.id, REFUSED, ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         let (stop, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(ehealth_notifier::run(services, harness::fast_options(), rx));
@@ -128,7 +128,7 @@ both_backends! {
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
         for token in [LIVE, GONE] {
-            devices::register(&mut conn, &patient.id, token, "android", Utc::now()).expect("device");
+            devices::register(&mut conn, &patient.id, token, ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
         }
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentRevoked, "ev-2");

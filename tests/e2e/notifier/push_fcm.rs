@@ -165,7 +165,7 @@ both_backends! {
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
         for token in ["device-a", "device-b"] {
-            devices::register(&mut conn, &patient.id, token, "android", Utc::now()).expect("device");
+            devices::register(&mut conn, &patient.id, token, ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
         }
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         let _worker = start(services(&app, &server, keys.path()));
@@ -188,7 +188,7 @@ both_backends! {
         let keys = tempfile::TempDir::new().expect("dir");
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
-        devices::register(&mut conn, &patient.id, "device-a", "ios", Utc::now()).expect("device");
+        devices::register(&mut conn, &patient.id, "device-a", ehealth_core::domain::DevicePlatform::Ios, Utc::now()).expect("device");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         let _worker = start(services(&app, &server, keys.path()));
         harness::wait_for(Duration::from_secs(15), "the push job to finish", || {
@@ -210,7 +210,7 @@ both_backends! {
         let keys = tempfile::TempDir::new().expect("dir");
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
-        devices::register(&mut conn, &patient.id, "stale-token", "android", Utc::now()).expect("device");
+        devices::register(&mut conn, &patient.id, "stale-token", ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         let _worker = start(services(&app, &server, keys.path()));
         harness::wait_for(Duration::from_secs(15), "the push job to finish", || {
@@ -233,8 +233,8 @@ both_backends! {
         let keys = tempfile::TempDir::new().expect("dir");
         let mut conn = app.conn();
         let (p1, p2) = (harness::patient(&mut conn, "en", SMS), harness::patient(&mut conn, "en", SMS));
-        devices::register(&mut conn, &p1.id, "busy", "android", Utc::now()).expect("device");
-        devices::register(&mut conn, &p2.id, "quota", "android", Utc::now()).expect("device");
+        devices::register(&mut conn, &p1.id, "busy", ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
+        devices::register(&mut conn, &p2.id, "quota", ehealth_core::domain::DevicePlatform::Android, Utc::now()).expect("device");
         harness::notify(&mut conn, &p1, NotificationKind::ConsentGiven, "ev-1");
         harness::notify(&mut conn, &p2, NotificationKind::ConsentGiven, "ev-2");
         let _worker = start(services(&app, &server, keys.path()));
@@ -256,7 +256,7 @@ both_backends! {
         let keys = tempfile::TempDir::new().expect("dir");
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
-        devices::register(&mut conn, &patient.id, "device-a", "ios", Utc::now()).expect("device");
+        devices::register(&mut conn, &patient.id, "device-a", ehealth_core::domain::DevicePlatform::Ios, Utc::now()).expect("device");
         let event = PatientEvent { event_id: "key-1".into(),
             notice: Notice::AccessKeyIssued(AccessKeyIssuedFacts {
                 access_key: Some("87654321".into()), acted_by_sdm: None }) };
@@ -283,7 +283,7 @@ both_backends! {
         let keys = tempfile::TempDir::new().expect("dir");
         let mut conn = app.conn();
         let patient = harness::patient(&mut conn, "en", SMS);
-        devices::register(&mut conn, &patient.id, "device-a", "ios", Utc::now()).expect("device");
+        devices::register(&mut conn, &patient.id, "device-a", ehealth_core::domain::DevicePlatform::Ios, Utc::now()).expect("device");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-1");
         harness::notify(&mut conn, &patient, NotificationKind::ConsentGiven, "ev-2");
         harness::notify(&mut conn, &patient, NotificationKind::RecordAccessed, "ev-3");

@@ -12,6 +12,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::provider_changes::StatusChange;
 use ehealth_core::domain::AccountRole;
 use ehealth_core::ids::ProviderId;
+use ehealth_core::CoreError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -53,7 +54,9 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let id = ProviderId::parse(&id)?;
-    let transition = Transition::parse(&action)?;
+    // The route's own words, older than `parse`'s list.
+    let transition = Transition::parse(&action)
+        .map_err(|_| CoreError::invalid("action", "suspend, reinstate, cancel or withdraw"))?;
     let request = ChangeRequest {
         reason: body.reason.clone(),
         effective_on: body

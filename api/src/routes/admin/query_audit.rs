@@ -77,8 +77,8 @@ pub async fn search(
             patient_id,
             provider_id: provider.map(|p| p.as_str().to_owned()),
             actor_id: q.account_id,
-            event: event.map(|e| e.as_str().to_owned()),
-            outcome: outcome.map(|o| o.as_str().to_owned()),
+            event,
+            outcome,
             before_seq: q.before_seq,
             limit,
         };

@@ -47,7 +47,7 @@ fn acting_for(req: &HttpRequest) -> Option<&str> {
 
 async fn resolve(req: HttpRequest, bearer: Bearer) -> Result<Acting, ApiError> {
     let session = bearer.session;
-    let claim = acting::acting_claim(&session.subject_kind, &session.subject_id, acting_for(&req))?;
+    let claim = acting::acting_claim(session.subject_kind, &session.subject_id, acting_for(&req))?;
     let (sdm_id, patient) = match claim {
         ActingClaim::Patient(acting) => return Ok(Acting(acting)),
         ActingClaim::Sdm { sdm_id, patient } => (sdm_id, patient),

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::devices;
 use ehealth_core::context::Services;
+use ehealth_core::domain::DevicePlatform;
 use ehealth_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,13 +40,15 @@ pub async fn add(
     if token.chars().any(char::is_whitespace) {
         return Err(CoreError::invalid("fcm_token", "must not contain spaces").into());
     }
+    // Not `DevicePlatform::parse`: its message would change this answer's words.
     let platform = match body.platform.as_str() {
-        p @ ("android" | "ios") => p.to_owned(),
+        "android" => DevicePlatform::Android,
+        "ios" => DevicePlatform::Ios,
         _ => return Err(CoreError::invalid("platform", "must be android or ios").into()),
     };
     let id = blocking(move || {
         let mut conn = services.db.get()?;
-        devices::add_device(&mut conn, &acting.patient_id, &token, &platform, Utc::now())
+        devices::add_device(&mut conn, &acting.patient_id, &token, platform, Utc::now())
     })
     .await?;
     Ok(HttpResponse::Created().json(DeviceView { id }))

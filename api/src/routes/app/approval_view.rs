@@ -37,11 +37,11 @@ pub(super) fn view(a: &Approval) -> ApprovalView {
             .map(str::to_owned)
             .collect(),
         reason: a.reason.clone(),
-        status: a.status.clone(),
+        status: a.status.to_string(),
         created_at: a.created_at.and_utc().to_rfc3339(),
         expires_at: a.expires_at.and_utc().to_rfc3339(),
         decided_at: a.decided_at.map(|t| t.and_utc().to_rfc3339()),
-        decided_by: a.decided_by_kind.clone(),
+        decided_by: a.decided_by_kind.map(|k| k.to_string()),
     }
 }
 

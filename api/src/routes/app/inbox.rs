@@ -46,7 +46,7 @@ pub async fn inbox(
         .map(|m| InboxItem {
             payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.to_string(),
             created_at: m.created_at.and_utc().to_rfc3339(),
             read: m.read_at.is_some(),
         })

@@ -78,7 +78,7 @@ pub(crate) fn hint(mobile: &str) -> String {
 pub(crate) fn view(app: &Application, code_expires_at: Option<String>) -> ApplicationView {
     ApplicationView {
         id: app.id.clone(),
-        status: app.status.clone(),
+        status: app.status.to_string(),
         name_en: app.name_en.clone(),
         mobile_hint: hint(&app.mobile),
         created_at: app.created_at.and_utc().to_rfc3339(),

@@ -18,7 +18,7 @@ pub struct SessionView {
 pub fn session_view(signed_in: SignedIn) -> SessionView {
     SessionView {
         token: signed_in.token,
-        subject_kind: signed_in.session.subject_kind,
+        subject_kind: signed_in.session.subject_kind.to_string(),
         expires_at: signed_in.session.expires_at.and_utc().to_rfc3339(),
     }
 }

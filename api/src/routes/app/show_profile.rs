@@ -57,8 +57,8 @@ fn sdm_profile(
             ehr_number,
             name_en,
             relationship: link.relationship,
-            basis: link.basis,
-            status: link.status,
+            basis: link.basis.to_string(),
+            status: link.status.to_string(),
             since: link.valid_from.and_utc().to_rfc3339(),
         })
         .collect();
@@ -67,7 +67,7 @@ fn sdm_profile(
         name_en: maker.name_en,
         name_zh: maker.name_zh,
         mobile: maker.mobile,
-        language: maker.language,
+        language: maker.language.to_string(),
         acts_for,
     })
 }

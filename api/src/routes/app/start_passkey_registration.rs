@@ -6,6 +6,7 @@ use chrono::Utc;
 use ehealth_core::actions::active_patient;
 use ehealth_core::actions::passkeys;
 use ehealth_core::context::Services;
+use ehealth_core::domain::CeremonyKind;
 use ehealth_core::CoreError;
 use mobile_bridge::webauthn::{Started, Uuid};
 
@@ -45,7 +46,7 @@ pub async fn registration_start(
             .map_err(refused)?;
         let ceremony_id = passkeys::save_ceremony(
             &mut conn,
-            passkeys::REGISTRATION,
+            CeremonyKind::PasskeyRegistration,
             Some(&patient.id),
             state,
             Utc::now(),

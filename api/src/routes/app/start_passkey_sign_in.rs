@@ -7,6 +7,7 @@ use ehealth_core::actions::passkeys::{self, Offer};
 use ehealth_core::context::Services;
 use ehealth_core::db::passkeys::PasskeyRecord;
 use ehealth_core::db::DbConn;
+use ehealth_core::domain::CeremonyKind;
 use ehealth_core::ids::EhrNumber;
 use ehealth_core::CoreError;
 use mobile_bridge::webauthn::{Passkeys, Started, StoredPasskey};
@@ -48,7 +49,7 @@ pub async fn sign_in_start(
         };
         let ceremony_id = passkeys::save_ceremony(
             &mut conn,
-            passkeys::SIGN_IN,
+            CeremonyKind::PasskeySignIn,
             subject.as_deref(),
             started.state,
             Utc::now(),

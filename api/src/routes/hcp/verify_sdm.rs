@@ -48,7 +48,7 @@ pub async fn show(
         counter_or_office(staff.role)?;
         let app = applications::find(&mut conn, &id)?.ok_or(CoreError::NotFound("application"))?;
         let pending = sdm::application(&mut conn, &id)?.ok_or(CoreError::NotFound("application"))?;
-        if app.status()? != ApplicationStatus::PendingIdentityVerification {
+        if app.status != ApplicationStatus::PendingIdentityVerification {
             return Err(CoreError::NotFound("application"));
         }
         let documents: serde_json::Value =
