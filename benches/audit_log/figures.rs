@@ -89,7 +89,7 @@ impl Settings {
             seconds: num("EHEALTH_BENCH_SECONDS", 10).max(1),
             big: num("EHEALTH_BENCH_LOG_ENTRIES", 1_000_000),
             parts: std::env::var("EHEALTH_BENCH_PARTS")
-                .unwrap_or_else(|_| "http,appends,big".to_owned()),
+                .unwrap_or_else(|_| "http,reads,appends,big".to_owned()),
         }
     }
 

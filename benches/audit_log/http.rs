@@ -114,8 +114,14 @@ impl Drop for Process {
     }
 }
 
+/// The `ehealth` binary the processes run: this build's, or `EHEALTH_BENCH_BIN` (another
+/// build's, for a before/after pair in one run of the same harness).
+pub fn ehealth_bin() -> String {
+    std::env::var("EHEALTH_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ehealth").to_owned())
+}
+
 fn ehealth(url: &str, args: &[&str], pool: usize) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ehealth"));
+    let mut c = Command::new(ehealth_bin());
     c.args(args)
         .current_dir(std::env::temp_dir())
         .env("DATABASE_URL", url)
@@ -176,30 +182,45 @@ pub async fn sign_in_doctor(client: &reqwest::Client, base: &str, clinic: &Provi
 /// One request a client sends again and again.
 #[derive(Clone)]
 pub struct Call {
-    pub put: bool,
+    pub method: reqwest::Method,
     pub url: String,
     pub token: String,
-    /// Sent in turn, request after request.
+    /// Sent in turn, request after request; none for a GET.
     pub bodies: Vec<Value>,
 }
 
+impl Call {
+    fn request(&self, client: &reqwest::Client, n: usize) -> reqwest::RequestBuilder {
+        let request = client
+            .request(self.method.clone(), &self.url)
+            .bearer_auth(&self.token);
+        match self.bodies.len() {
+            0 => request,
+            len => request.json(&self.bodies[n % len]),
+        }
+    }
+}
+
+/// One client: requests back to back, or one every `every` (an open pace, so that a slow
+/// answer does not lower the offered rate).
 async fn client_loop(
     client: reqwest::Client,
     call: Call,
     until: Instant,
+    every: Option<Duration>,
 ) -> (Vec<Duration>, usize) {
     let (mut times, mut failures) = (Vec::new(), 0);
     let mut n = 0;
+    let mut next = Instant::now();
     while Instant::now() < until {
+        if let Some(every) = every {
+            tokio::time::sleep_until(next.into()).await;
+            next += every;
+        }
         let started = Instant::now();
-        let request = if call.put {
-            client.put(&call.url)
-        } else {
-            client.post(&call.url)
-        };
-        let body = &call.bodies[n % call.bodies.len()];
+        let request = call.request(&client, n);
         n += 1;
-        let ok = match request.bearer_auth(&call.token).json(body).send().await {
+        let ok = match request.send().await {
             Ok(r) => {
                 let status = r.status();
                 let _ = r.bytes().await;
@@ -219,13 +240,36 @@ async fn client_loop(
     (times, failures)
 }
 
-/// Each call from its own client, all at once, for `seconds`.
+/// Each call from its own client, all at once, for `seconds`, as fast as each answer
+/// comes back.
 pub async fn load(client: &reqwest::Client, calls: Vec<Call>, seconds: u64) -> Load {
+    paced_load(client, calls, seconds, None).await
+}
+
+/// As `load`, at `rate` requests/s in all when given (spread evenly over the clients).
+pub async fn paced_load(
+    client: &reqwest::Client,
+    calls: Vec<Call>,
+    seconds: u64,
+    rate: Option<f64>,
+) -> Load {
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
+    let every = rate.map(|r| Duration::from_secs_f64(calls.len() as f64 / r.max(1.0)));
     let tasks: Vec<_> = calls
         .into_iter()
-        .map(|c| tokio::spawn(client_loop(client.clone(), c, until)))
+        .enumerate()
+        .map(|(i, c)| {
+            // Clients start spread over one interval, not in a burst.
+            let offset = every.map(|e| e.mul_f64(i as f64 / CLIENTS as f64));
+            let client = client.clone();
+            tokio::spawn(async move {
+                if let Some(o) = offset {
+                    tokio::time::sleep(o).await;
+                }
+                client_loop(client, c, until, every).await
+            })
+        })
         .collect();
     let (mut times, mut failures) = (Vec::new(), 0);
     for t in tasks {
@@ -240,7 +284,7 @@ pub fn record_views(base: &str, token: &str, patients: &[Patient]) -> Vec<Call> 
     patients
         .iter()
         .map(|p| Call {
-            put: false,
+            method: reqwest::Method::POST,
             url: format!("{base}/v1/hcp/record-views"),
             token: token.to_owned(),
             bodies: vec![
@@ -256,13 +300,26 @@ pub fn consent_changes(base: &str, clinic: &ProviderId, patients: &[Patient]) ->
     patients
         .iter()
         .map(|p| Call {
-            put: true,
+            method: reqwest::Method::PUT,
             url: format!("{base}/v1/app/consents/{}", clinic.as_str()),
             token: p.app_token.clone(),
             bodies: vec![
                 json!({ "type": "indefinite" }),
                 json!({ "type": "one_year" }),
             ],
+        })
+        .collect()
+}
+
+/// Each patient reads their own `path` of the app (`/v1/app/consents`, ...).
+pub fn app_reads(base: &str, path: &str, patients: &[Patient]) -> Vec<Call> {
+    patients
+        .iter()
+        .map(|p| Call {
+            method: reqwest::Method::GET,
+            url: format!("{base}{path}"),
+            token: p.app_token.clone(),
+            bodies: Vec::new(),
         })
         .collect()
 }

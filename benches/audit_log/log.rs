@@ -58,7 +58,7 @@ pub fn appends(url: &str, clients: usize, seconds: u64) -> Load {
 }
 
 fn ehealth_verify(url: &str, full: bool) -> (Duration, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ehealth"));
+    let mut c = Command::new(crate::http::ehealth_bin());
     c.args(["audit", "verify"])
         .current_dir(std::env::temp_dir())
         .env("DATABASE_URL", url)

@@ -16,13 +16,21 @@
 //! 3. `big`: `EHEALTH_BENCH_LOG_ENTRIES` (10^6) entries inserted in bulk, integrated by
 //!    the sequencer (entries/s), then `ehealth audit verify --full` and incremental.
 //!
-//! `EHEALTH_BENCH_PARTS=http,appends,big` chooses the parts.
+//! 4. `reads`: the app's reads (`GET /v1/app/consents`, `/access-records`, `/me`) by the
+//!    same 50 patients, against `pgbench -S -M prepared` at 8 clients (issue 15), then
+//!    each at half its saturated rate for its p99.
+//!
+//! Where PostgreSQL preloads `pg_stat_statements` the statements per request are printed
+//! for the first round of each load.
+//!
+//! `EHEALTH_BENCH_PARTS=http,reads,appends,big` chooses the parts.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod figures;
 mod http;
 mod log;
 mod pg;
+mod statements;
 
 use std::time::Duration;
 
@@ -44,7 +52,20 @@ struct Summary {
     consent_ratios: Vec<f64>,
     lag: Option<(f64, f64)>,
     appends: Option<(f64, f64)>,
+    reads: Vec<Read>,
 }
+
+/// One app read path's rounds: saturated, then paced at half that rate.
+struct Read {
+    path: &'static str,
+    select_only: Vec<f64>,
+    saturated: Vec<Load>,
+    ratios: Vec<f64>,
+    half: Vec<Load>,
+}
+
+/// The app's reads a patient's opening of the app makes (issue 15).
+const READ_PATHS: [&str; 3] = ["/v1/app/consents", "/v1/app/access-records", "/v1/app/me"];
 
 fn wait_integrated(db: &TestDb) {
     let mut conn = db.conn();
@@ -81,17 +102,27 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         2,
     ));
     out.tpcb.push(pg::tpcb(&db.url, s.seconds));
-    for r in 0..s.rounds {
+    let mut statements = statements::Statements::open(&db.url);
+    let rounds = if s.runs("http") { s.rounds } else { 0 };
+    for r in 0..rounds {
+        statements.reset();
         let views = rt.block_on(http::load(
             &client,
             http::record_views(&base, &token, &patients),
             s.seconds,
         ));
+        if r == 0 {
+            statements.report("record view", views.latencies.len());
+        }
+        statements.reset();
         let consents = rt.block_on(http::load(
             &client,
             http::consent_changes(&base, &clinic, &patients),
             s.seconds,
         ));
+        if r == 0 {
+            statements.report("consent change", consents.latencies.len());
+        }
         out.tpcb.push(pg::tpcb(&db.url, s.seconds));
         let floor = (out.tpcb[r] + out.tpcb[r + 1]) / 2.0;
         println!(
@@ -115,6 +146,12 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         out.views.push(views);
         out.consents.push(consents);
     }
+    if s.runs("reads") {
+        for path in READ_PATHS {
+            let read = reads(&rt, &client, db, s, &base, path, &patients, &mut statements);
+            out.reads.push(read);
+        }
+    }
     drop(api);
     wait_integrated(db);
     let samples = watch.finish();
@@ -132,6 +169,57 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         figures::percentile_ms(&lags, 0.99),
     ));
     sequencer
+}
+
+/// `path` read by every patient at once, between `pgbench -S` runs, then at half the
+/// saturated rate for its p99.
+#[allow(clippy::too_many_arguments)]
+fn reads(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    db: &TestDb,
+    s: &Settings,
+    base: &str,
+    path: &'static str,
+    patients: &[http::Patient],
+    statements: &mut statements::Statements,
+) -> Read {
+    let calls = || http::app_reads(base, path, patients);
+    let mut read = Read {
+        path,
+        select_only: vec![pg::select_only(&db.url, s.seconds)],
+        saturated: Vec::new(),
+        ratios: Vec::new(),
+        half: Vec::new(),
+    };
+    for r in 0..s.rounds {
+        statements.reset();
+        let load = rt.block_on(http::load(client, calls(), s.seconds));
+        if r == 0 {
+            statements.report(path, load.latencies.len());
+        }
+        read.select_only.push(pg::select_only(&db.url, s.seconds));
+        let floor = (read.select_only[r] + read.select_only[r + 1]) / 2.0;
+        let half = rt.block_on(http::paced_load(
+            client,
+            calls(),
+            s.seconds,
+            Some(load.rate() / 2.0),
+        ));
+        println!(
+            "round {}: pgbench -S {:.0} / {:.0} tps\n  {}  ratio {:.2}\n  {}",
+            r + 1,
+            read.select_only[r],
+            read.select_only[r + 1],
+            load.line(path, CLIENTS),
+            load.rate() / floor,
+            half.line("  at half that rate", CLIENTS),
+        );
+        read.ratios.push(load.rate() / floor);
+        read.saturated.push(load);
+        read.half.push(half);
+    }
+    read
 }
 
 fn appends_part(db: &TestDb, s: &Settings, out: &mut Summary) {
@@ -181,6 +269,20 @@ fn print_summary(s: &Settings, out: &Summary) {
             median(ratios)
         );
     }
+    for read in &out.reads {
+        let rates: Vec<f64> = read.saturated.iter().map(Load::rate).collect();
+        let p99: Vec<f64> = read.saturated.iter().map(|l| l.p(0.99)).collect();
+        let half_p99: Vec<f64> = read.half.iter().map(|l| l.p(0.99)).collect();
+        println!(
+            "{:<24} {CLIENTS} clients: {:>7.1}/s  p99 {:>6.1} ms; at half rate p99 {:>5.1} ms  ratio to pgbench -S ({:.0} tps) {:.2} (goal >= 0.5, p99 <= 10 ms at half)",
+            read.path,
+            median(&rates),
+            median(&p99),
+            median(&half_p99),
+            median(&read.select_only),
+            median(&read.ratios)
+        );
+    }
     if let Some((p50, p99)) = out.lag {
         println!("commit->integrated under api load: p50 {p50:.0} ms  p99 {p99:.0} ms (goal p99 <= 1000 ms)");
     }
@@ -202,7 +304,8 @@ fn main() {
     );
     pg::init_tpcb(&db.url);
     let mut out = Summary::default();
-    let mut sequencer = s.runs("http").then(|| http_part(&db, &s, &mut out));
+    let mut sequencer =
+        (s.runs("http") || s.runs("reads")).then(|| http_part(&db, &s, &mut out));
     if s.runs("appends") {
         if out.tpcb.is_empty() {
             out.tpcb.push(pg::tpcb(&db.url, s.seconds));

@@ -36,6 +36,21 @@ pub fn init_tpcb(url: &str) {
 pub fn tpcb(url: &str, seconds: u64) -> f64 {
     let text = pgbench(url, &["-c", "8", "-j", "2", "-T", &seconds.to_string()])
         .unwrap_or_else(|e| panic!("pgbench TPC-B: {e}"));
+    tps_of(&text)
+}
+
+/// pgbench's built-in select-only script (`-S`), prepared, at 8 clients for `seconds`:
+/// the floor of a read (issue 15).
+pub fn select_only(url: &str, seconds: u64) -> f64 {
+    let text = pgbench(
+        url,
+        &["-S", "-M", "prepared", "-c", "8", "-j", "2", "-T", &seconds.to_string()],
+    )
+    .unwrap_or_else(|e| panic!("pgbench -S: {e}"));
+    tps_of(&text)
+}
+
+fn tps_of(text: &str) -> f64 {
     text.lines()
         .find(|l| l.starts_with("tps"))
         .and_then(|l| l.split('=').nth(1))

@@ -160,7 +160,10 @@ impl From<diesel::result::Error> for CoreError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::NotFound("record"),
-            e if connection_lost(&e) => Self::Unavailable(e.to_string()),
+            e if connection_lost(&e) => {
+                crate::db::pool_health::note_lost();
+                Self::Unavailable(e.to_string())
+            }
             other => Self::Database(other),
         }
     }

@@ -4,11 +4,12 @@ use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::active_patient;
+use super::consent_history::ConsentView;
+use super::lock_active_patient;
 use super::notify::{notify_patient_acted, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
-use crate::db::patients::{self, Patient};
+use crate::db::patients::Patient;
 use crate::db::providers::{self, Provider};
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{ConsentGivenFacts, ConsentRevokedFacts, ProviderNames};
@@ -51,17 +52,38 @@ pub fn give(
     write_tx(conn, |conn| give_in_tx(conn, req, now))
 }
 
+/// As `give`, answered with the provider it is for (as the app shows a consent), read in
+/// the same transaction.
+pub fn give_and_show(
+    conn: &mut DbConn,
+    req: &ConsentRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<ConsentView> {
+    let (consent, provider) = write_tx(conn, |conn| give_rows(conn, req, now))?;
+    Ok(ConsentView {
+        consent,
+        provider: Some(provider),
+    })
+}
+
 /// As `give`, in the caller's write transaction (for a caller that stores more with it).
 pub fn give_in_tx(
     conn: &mut DbConn,
     req: &ConsentRequest,
     now: DateTime<Utc>,
 ) -> CoreResult<SharingConsent> {
+    give_rows(conn, req, now).map(|(consent, _)| consent)
+}
+
+fn give_rows(
+    conn: &mut DbConn,
+    req: &ConsentRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<(SharingConsent, Provider)> {
     if req.consent_type == ConsentType::Deemed {
         return Err(CoreError::invalid("type", "must be one_year or indefinite"));
     }
-    patients::lock(conn, &req.patient_id)?;
-    let patient = active_patient(conn, &req.patient_id)?;
+    let patient = lock_active_patient(conn, &req.patient_id)?;
     let provider = consentable_provider(conn, &req.provider_id)?;
     if provider.status != ProviderStatus::Registered {
         return Err(CoreError::refused(
@@ -123,7 +145,7 @@ pub fn give_in_tx(
         }),
     };
     notify_patient_acted(conn, &patient, event, &req.actor, now)?;
-    Ok(consent)
+    Ok((consent, provider))
 }
 
 /// Revokes the current consent at once. Refused for HA/DH and when there is none.
@@ -136,8 +158,7 @@ pub fn revoke(
     now: DateTime<Utc>,
 ) -> CoreResult<SharingConsent> {
     write_tx(conn, |conn| {
-        patients::lock(conn, patient_id)?;
-        let patient = active_patient(conn, patient_id)?;
+        let patient = lock_active_patient(conn, patient_id)?;
         let provider = consentable_provider(conn, provider_id)?;
         let current = consents::current(conn, &patient.id, &provider.id)?.ok_or_else(|| {
             CoreError::conflict(ErrorCode::NoConsent, "there is no consent to revoke")

@@ -23,16 +23,8 @@ pub fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<C
 /// The patient's whole consent history (deemed HA/DH included), newest first.
 pub fn consent_history(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<ConsentView>> {
     let patient = active_patient(conn, patient_id)?;
-    let rows = consents::history(conn, &patient.id)?;
-    let mut names = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for consent in rows {
-        if !names.contains_key(&consent.provider_id) {
-            let p = providers::find(conn, &consent.provider_id)?;
-            names.insert(consent.provider_id.clone(), p);
-        }
-        let provider = names.get(&consent.provider_id).cloned().flatten();
-        out.push(ConsentView { consent, provider });
-    }
-    Ok(out)
+    Ok(consents::history_with_providers(conn, &patient.id)?
+        .into_iter()
+        .map(|(consent, provider)| ConsentView { consent, provider })
+        .collect())
 }

@@ -59,7 +59,18 @@ use crate::ErrorCode;
 
 /// A registered patient who has not withdrawn, or the reason they cannot act.
 pub fn active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
-    let patient = patients::find(conn, patient_id)?.ok_or(CoreError::NotFound("patient"))?;
+    registered(patients::find(conn, patient_id)?)
+}
+
+/// As `active_patient`, with the patient's row lock taken for the rest of the write
+/// transaction (`patients::find_locked`): changes to one patient's consents or keys run
+/// one at a time.
+pub fn lock_active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
+    registered(patients::find_locked(conn, patient_id)?)
+}
+
+fn registered(patient: Option<Patient>) -> CoreResult<Patient> {
+    let patient = patient.ok_or(CoreError::NotFound("patient"))?;
     match patient.status {
         PatientStatus::Registered => Ok(patient),
         PatientStatus::Withdrawn => Err(CoreError::refused(

@@ -42,15 +42,18 @@ pub fn enqueue(
     dedupe_key: String,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let job = jobs::NewJob {
+    Ok(jobs::enqueue(conn, &new_job(notification, channel, dedupe_key), now)?)
+}
+
+fn new_job(notification: &Notification, channel: Channel, dedupe_key: String) -> jobs::NewJob {
+    jobs::NewJob {
         job_type: notification.kind().as_str().to_owned(),
         channel: channel.as_str().to_owned(),
         patient_id: notification.patient_id.clone(),
         dedupe_key,
         payload: notification.to_value(),
         max_attempts: MAX_ATTEMPTS,
-    };
-    Ok(jobs::enqueue(conn, &job, now)?)
+    }
 }
 
 /// Enqueues on `conn` in the caller's transaction; returns the number of jobs added.
@@ -87,18 +90,19 @@ pub fn notify_patient(
     // A secret goes only by the patient's chosen means: never by push, whose text lands
     // on a lock screen and passes through Google and Apple, nor into the app inbox.
     let without_secrets = notification.with_notice(notification.notice.without_secrets());
-    let mut added = 0;
-    for channel in channels {
-        let job = if channel == Channel::Push {
-            &without_secrets
-        } else {
-            &notification
-        };
-        let dedupe_key = format!("{}:{}:{}", event.event_id, channel, patient.id);
-        if enqueue(conn, job, channel, dedupe_key, now)? {
-            added += 1;
-        }
-    }
+    let jobs: Vec<jobs::NewJob> = channels
+        .into_iter()
+        .map(|channel| {
+            let job = if channel == Channel::Push {
+                &without_secrets
+            } else {
+                &notification
+            };
+            let dedupe_key = format!("{}:{}:{}", event.event_id, channel, patient.id);
+            new_job(job, channel, dedupe_key)
+        })
+        .collect();
+    let added = jobs::enqueue_all(conn, &jobs, now)?;
     inbox::add(conn, &patient.id, kind, &without_secrets.to_value(), now)?;
     Ok(added)
 }

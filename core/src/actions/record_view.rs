@@ -84,8 +84,7 @@ fn decide_and_record(
         )?;
         return Ok(Outcome::WrongRole);
     };
-    let matrix_row = matrix::row(conn, profession)?;
-    let restricted = matrix::restricted(conn)?;
+    let (matrix_row, restricted) = matrix::policy_for(conn, profession)?;
     let (consent, approved, purpose) = match &patient {
         Some(p) => (
             consents::current(conn, &p.id, &provider.id)?

@@ -41,6 +41,23 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
         .optional()
 }
 
+/// An account with the provider it belongs to (none for the Office), in one query.
+pub fn find_with_provider(
+    conn: &mut DbConn,
+    id: &str,
+) -> QueryResult<Option<(Account, Option<super::providers::Provider>)>> {
+    use super::schema::providers;
+    accounts::table
+        .left_join(providers::table.on(accounts::provider_id.eq(providers::id.nullable())))
+        .filter(accounts::id.eq(id))
+        .select((
+            Account::as_select(),
+            Option::<super::providers::Provider>::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// An account by its login: provider id (none for the Office) and username.
 pub fn find_by_login(
     conn: &mut DbConn,

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::providers::Provider;
+use super::schema::providers;
 use super::schema::sharing_consents as sc;
 use super::DbConn;
 use crate::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
@@ -56,6 +58,19 @@ pub fn history(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingCo
         .filter(sc::patient_id.eq(patient_id))
         .order((sc::given_at.desc(), sc::id))
         .select(SharingConsent::as_select())
+        .load(conn)
+}
+
+/// As `history`, each row with the provider it is for, in one query (the app's list).
+pub fn history_with_providers(
+    conn: &mut DbConn,
+    patient_id: &str,
+) -> QueryResult<Vec<(SharingConsent, Option<Provider>)>> {
+    sc::table
+        .left_join(providers::table.on(providers::id.eq(sc::provider_id)))
+        .filter(sc::patient_id.eq(patient_id))
+        .order((sc::given_at.desc(), sc::id))
+        .select((SharingConsent::as_select(), Option::<Provider>::as_select()))
         .load(conn)
 }
 

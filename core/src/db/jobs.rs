@@ -67,8 +67,50 @@ pub fn priority_of(job_type: &str) -> i32 {
 
 /// Enqueues in the caller's transaction; returns false if the dedupe key already exists.
 pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResult<bool> {
+    Ok(enqueue_all(conn, std::slice::from_ref(job), now)? == 1)
+}
+
+/// Enqueues every job in one statement in the caller's transaction (one round trip for
+/// all of a notice's channels); returns how many were added, those whose dedupe key
+/// already existed left out.
+pub fn enqueue_all(conn: &mut DbConn, jobs: &[NewJob], now: DateTime<Utc>) -> QueryResult<usize> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
     let now = to_db(now);
-    let row = Job {
+    let rows: Vec<Job> = jobs.iter().map(|job| new_row(job, now)).collect();
+    let insert = |row| {
+        diesel::insert_into(nj::table)
+            .values(row)
+            .on_conflict(nj::dedupe_key)
+            .do_nothing()
+    };
+    let inserted = match conn {
+        // One statement, one round trip, for every row.
+        DbConn::Postgres(c) => diesel::insert_into(nj::table)
+            .values(&rows)
+            .on_conflict(nj::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+        // diesel has no multi-row insert with ON CONFLICT for SQLite; it is in-process,
+        // so a statement per row costs no round trip.
+        DbConn::Sqlite(c) => {
+            let mut added = 0;
+            for row in &rows {
+                added += insert(row).execute(c)?;
+            }
+            added
+        }
+    };
+    // Only PostgreSQL has workers to wake (LISTEN); SQLite's poll.
+    if inserted > 0 && matches!(conn, DbConn::Postgres(_)) {
+        super::job_wakeup::job_enqueued();
+    }
+    Ok(inserted)
+}
+
+fn new_row(job: &NewJob, now: NaiveDateTime) -> Job {
+    Job {
         id: new_id(),
         job_type: job.job_type.clone(),
         channel: job.channel.clone(),
@@ -88,17 +130,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob, now: DateTime<Utc>) -> QueryResu
         finished_at: None,
         priority: priority_of(&job.job_type),
         progress: None,
-    };
-    let query = diesel::insert_into(nj::table)
-        .values(&row)
-        .on_conflict(nj::dedupe_key)
-        .do_nothing();
-    let inserted = super::insert_or_ignore(conn, query)? == 1;
-    // Only PostgreSQL has workers to wake (LISTEN); SQLite's poll.
-    if inserted && matches!(conn, DbConn::Postgres(_)) {
-        super::job_wakeup::job_enqueued();
     }
-    Ok(inserted)
 }
 
 /// Claims up to `limit` jobs that are due (or whose lease ran out) for `lease_secs`.

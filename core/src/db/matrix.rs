@@ -84,6 +84,33 @@ pub fn row(conn: &mut DbConn, profession: Profession) -> CoreResult<BTreeSet<Dat
     names.iter().map(|n| DataType::parse(n)).collect()
 }
 
+/// A profession's row of the matrix and the restricted types, in one query (the access
+/// decision needs both): each type's policy with whether the profession may see it.
+pub fn policy_for(
+    conn: &mut DbConn,
+    profession: Profession,
+) -> CoreResult<(BTreeSet<DataType>, BTreeSet<DataType>)> {
+    let rows: Vec<(String, bool, Option<String>)> = dtp::table
+        .left_join(
+            am::table.on(am::data_type
+                .eq(dtp::data_type)
+                .and(am::profession.eq(profession.as_str()))),
+        )
+        .select((dtp::data_type, dtp::restricted, am::profession.nullable()))
+        .load(conn)?;
+    let (mut row, mut restricted) = (BTreeSet::new(), BTreeSet::new());
+    for (name, is_restricted, allowed) in rows {
+        let data_type = DataType::parse(&name)?;
+        if allowed.is_some() {
+            row.insert(data_type);
+        }
+        if is_restricted {
+            restricted.insert(data_type);
+        }
+    }
+    Ok((row, restricted))
+}
+
 pub fn restricted(conn: &mut DbConn) -> CoreResult<BTreeSet<DataType>> {
     let names: Vec<String> = dtp::table
         .filter(dtp::restricted.eq(true))

@@ -24,6 +24,7 @@ pub mod job_wakeup;
 pub mod jobs;
 pub mod matrix;
 pub mod patients;
+pub mod pool_health;
 pub mod portal_submissions;
 pub mod providers;
 pub mod receipts;
@@ -102,12 +103,17 @@ impl Backend {
 pub struct ConnectionManager {
     backend: Backend,
     target: String,
+    health: std::sync::Arc<pool_health::PoolHealth>,
 }
 
 impl ConnectionManager {
     pub fn new(url: &str) -> Self {
         let (backend, target) = Backend::from_url(url);
-        Self { backend, target }
+        Self {
+            backend,
+            target,
+            health: std::sync::Arc::default(),
+        }
     }
 }
 
@@ -138,17 +144,28 @@ impl ManageConnection for ConnectionManager {
         }
     }
 
+    /// A round trip only when the server may have gone away (`pool_health`).
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        if !self.health.checkout_needs_check() {
+            return Ok(());
+        }
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            self.health.check_failed();
+            diesel::r2d2::Error::QueryError(e)
+        })
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking()
+        let broken = pool_health::take_lost_here()
+            || std::thread::panicking()
             || match conn {
                 DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
                 DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            }
+            };
+        if !broken {
+            self.health.returned();
+        }
+        broken
     }
 }
 
@@ -184,7 +201,8 @@ impl Database {
             // racing OpenSSL's exit cleanup (seen as a SIGSEGV after the output).
             .min_idle(Some(0))
             // A connection the database dropped (a restart, a crash) fails this check and
-            // is replaced instead of being handed to a request.
+            // is replaced instead of being handed to a request; the check costs a round
+            // trip only when the server may have gone away (`pool_health`).
             .test_on_check_out(true)
             .connection_timeout(Duration::from_secs(config.connect_timeout_secs))
             .build(manager)

@@ -72,6 +72,21 @@ pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Reads the patient's row and takes its lock for the rest of the transaction, in one
+/// round trip: `SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the write transaction
+/// (`BEGIN IMMEDIATE`) already holds the database's one write lock, so a plain read.
+pub fn find_locked(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
+    let row = patients::table.find(id);
+    match conn {
+        DbConn::Postgres(c) => row
+            .select(Patient::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConn::Sqlite(c) => row.select(Patient::as_select()).first(c).optional(),
+    }
+}
+
 pub fn find_by_ehr_number(conn: &mut DbConn, ehr: &str) -> QueryResult<Option<Patient>> {
     patients::table
         .filter(patients::ehr_number.eq(ehr))

@@ -112,3 +112,22 @@ fn postgres_a_session_ended_by_the_server_is_unavailable_and_replaced() {
         session_ends_mid_statement(&db, &url);
     }
 }
+
+/// The server ends an idle pooled session (a restart while nothing used the pool): the
+/// pool, idle for longer than `RECHECK_WHEN_IDLE`, checks the connection before handing it
+/// out and replaces it, so the next request works. (In its own test, so that no loss noted
+/// by another test in this process makes the pool check anyway.)
+#[test]
+fn postgres_an_idle_session_ended_by_the_server_is_replaced_before_use() {
+    let Some(db) = testing::open(Backend::Postgres, Start::Migrated) else {
+        return;
+    };
+    let database = pool(&db.url);
+    let mut conn = database.get().expect("a connection");
+    let pid = backend_pid(&mut conn);
+    drop(conn);
+    terminate(&db, pid);
+    std::thread::sleep(ehealth_core::db::pool_health::RECHECK_WHEN_IDLE);
+    let mut conn = database.get().expect("a working connection");
+    assert_ne!(backend_pid(&mut conn), pid, "a new session, not the ended one");
+}

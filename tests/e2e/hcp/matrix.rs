@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
-use ehealth_core::db::matrix::{MatrixFile, SEED};
+use ehealth_core::db::matrix::{self, MatrixFile, SEED};
+use ehealth_core::db::schema::data_type_policies;
 use ehealth_core::domain::{DataType, Profession};
 use serde_json::json;
 
@@ -61,6 +62,27 @@ const ALL_TYPES: [&str; 11] = [
 ];
 
 both_backends! {
+    async fn the_decisions_one_query_reads_the_row_and_the_restricted_types(app: TestApp) {
+        demo(&app);
+        let mut conn = app.conn();
+        let dentist: BTreeSet<DataType> = [DataType::Encounters, DataType::Referrals].into();
+        matrix::set_row(&mut conn, Profession::Dentist, &dentist).unwrap();
+        diesel::update(data_type_policies::table.find(DataType::Referrals.as_str()))
+            .set(data_type_policies::restricted.eq(true))
+            .execute(&mut conn)
+            .unwrap();
+        for p in Profession::ALL {
+            assert_eq!(
+                matrix::policy_for(&mut conn, *p).unwrap(),
+                (matrix::row(&mut conn, *p).unwrap(), matrix::restricted(&mut conn).unwrap()),
+                "{p}"
+            );
+        }
+        let (row, restricted) = matrix::policy_for(&mut conn, Profession::Dentist).unwrap();
+        assert_eq!(row, dentist);
+        assert!(restricted.contains(&DataType::Referrals));
+    }
+
     async fn each_profession_sees_only_its_row_of_the_matrix(app: TestApp) {
         let summary = demo(&app);
         let ehr = summary.patient_ehr_number.clone();

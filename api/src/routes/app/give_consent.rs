@@ -3,7 +3,6 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use ehealth_core::actions::consent::{self, ConsentRequest};
-use ehealth_core::actions::consent_history::with_provider;
 use ehealth_core::context::Services;
 use ehealth_core::domain::{ConsentChannel, ConsentType};
 use ehealth_core::ids::ProviderId;
@@ -46,8 +45,7 @@ pub async fn give(
     };
     let view = blocking(move || {
         let mut conn = services.db.get()?;
-        let consent = consent::give(&mut conn, &request, Utc::now())?;
-        with_provider(&mut conn, consent)
+        consent::give_and_show(&mut conn, &request, Utc::now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(ConsentItem::of(&view, Utc::now())))
