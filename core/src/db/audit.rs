@@ -221,16 +221,13 @@ pub fn for_patient(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = log::table
-        .filter(log::patient_id.eq(patient_id))
-        .order(log::seq.desc())
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .into_boxed();
-    if let Some(b) = before_seq {
-        query = query.filter(log::seq.lt(b));
-    }
-    query.load(conn)
+    let filter = AuditFilter {
+        patient_id: Some(patient_id.to_owned()),
+        before_seq,
+        limit,
+        ..AuditFilter::default()
+    };
+    search(conn, &filter)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -287,18 +284,15 @@ pub fn granted_views(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = log::table
-        .filter(log::patient_id.eq(patient_id))
-        .filter(log::event.eq(AuditAction::RecordView.as_str()))
-        .filter(log::outcome.eq(AuditOutcome::Granted.as_str()))
-        .order(log::seq.desc())
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .into_boxed();
-    if let Some(b) = before_seq {
-        query = query.filter(log::seq.lt(b));
-    }
-    query.load(conn)
+    let filter = AuditFilter {
+        patient_id: Some(patient_id.to_owned()),
+        event: Some(AuditAction::RecordView.as_str().to_owned()),
+        outcome: Some(AuditOutcome::Granted.as_str().to_owned()),
+        before_seq,
+        limit,
+        ..AuditFilter::default()
+    };
+    search(conn, &filter)
 }
 
 /// One granted view of the patient's record, by its seq.
