@@ -12,7 +12,7 @@ use ehealth_core::db::accounts::Account;
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 
-use super::user_accounts::{as_admin, list_page, once, outcome_note, AccountForm, NewAccountForm};
+use super::user_accounts::{answer_post, once, AccountForm, NewAccountForm};
 use super::Lang;
 use crate::http::errors::ApiError;
 
@@ -85,19 +85,9 @@ pub async fn submit(
     body: web::Form<AccountForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
     let body = body.into_inner();
-    let answer = match as_admin(services, &req, move |services, admin| {
-        enrol(services, admin, &body)
-    })
-    .await?
-    {
-        Ok(answer) => answer,
-        Err(other) => return Ok(other),
-    };
-    let (status, note) = outcome_note(lang, answer.outcome, |enrolment| {
+    let act = move |services: &Services, admin: &accounts::Staff| enrol(services, admin, &body);
+    let done = |enrolment: &Option<Enrolment>| {
         html! {
             @match enrolment {
                 Some(e) => (enrolment_note(lang, e)),
@@ -107,13 +97,6 @@ pub async fn submit(
                 },
             }
         }
-    })?;
-    Ok(list_page(
-        lang,
-        &answer.name,
-        status,
-        note,
-        &answer.accounts,
-        &NewAccountForm::default(),
-    ))
+    };
+    answer_post(services, &req, act, done, |_| NewAccountForm::default()).await
 }
