@@ -23,6 +23,8 @@ mod figures;
 mod http;
 mod log;
 mod pg;
+#[path = "../support/setup.rs"]
+mod setup;
 
 use std::time::Duration;
 
