@@ -68,17 +68,21 @@ pub struct ConsentPage {
 }
 
 impl ConsentPage {
-    /// Answers a post of this form: `act` run for the signed-in HCProf, its outcome in a
-    /// note, and the form again for `ehr`.
-    pub async fn answer(
+    /// Answers a post of this form: `act` on the `body` posted, run for the signed-in
+    /// HCProf; its outcome in a note, and the form again for `ehr`.
+    pub async fn answer<B: Send + 'static>(
         &self,
         services: web::Data<Services>,
         req: &HttpRequest,
-        ehr: &str,
-        act: impl FnOnce(&Services, &Staff) -> CoreResult<ConsentDone> + Send + 'static,
+        ehr: String,
+        body: B,
+        act: fn(&Services, &Staff, &B) -> CoreResult<ConsentDone>,
     ) -> Result<HttpResponse, ApiError> {
         let lang = Lang::of(req);
-        let (name, outcome) = match staff_page::as_staff(services, req, act).await? {
+        let acted = staff_page::as_staff(services, req, move |services, staff| {
+            act(services, staff, &body)
+        });
+        let (name, outcome) = match acted.await? {
             Ok(acted) => acted,
             Err(answer) => return Ok(answer),
         };
@@ -88,7 +92,7 @@ impl ConsentPage {
             path: self.path,
             signed_in_as: Some(&name),
         };
-        let body = html! { (note) ((self.form)(lang, ehr)) };
+        let body = html! { (note) ((self.form)(lang, &ehr)) };
         Ok(html_page(status, &frame, (self.title)(lang), body))
     }
 

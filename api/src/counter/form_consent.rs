@@ -158,9 +158,6 @@ pub async fn submit(
     body: web::Form<SignedForm>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let ehr = body.ehr_number.clone();
-    PAGE.answer(services, &req, &ehr, move |services, staff| {
-        act(services, staff, &body)
-    })
-    .await
+    PAGE.answer(services, &req, body.ehr_number.clone(), body, act)
+        .await
 }
