@@ -221,13 +221,17 @@ pub fn for_patient(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let filter = AuditFilter {
+    search(conn, &patient_page(patient_id, before_seq, limit))
+}
+
+/// A page of a patient's entries, newest first, before `before_seq`.
+fn patient_page(patient_id: &str, before_seq: Option<i64>, limit: i64) -> AuditFilter {
+    AuditFilter {
         patient_id: Some(patient_id.to_owned()),
         before_seq,
         limit,
         ..AuditFilter::default()
-    };
-    search(conn, &filter)
+    }
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -285,12 +289,9 @@ pub fn granted_views(
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
     let filter = AuditFilter {
-        patient_id: Some(patient_id.to_owned()),
         event: Some(AuditAction::RecordView.as_str().to_owned()),
         outcome: Some(AuditOutcome::Granted.as_str().to_owned()),
-        before_seq,
-        limit,
-        ..AuditFilter::default()
+        ..patient_page(patient_id, before_seq, limit)
     };
     search(conn, &filter)
 }
