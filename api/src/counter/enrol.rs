@@ -87,16 +87,15 @@ pub async fn submit(
     let lang = Lang::of(&req);
     let body = body.into_inner();
     let act = move |services: &Services, admin: &accounts::Staff| enrol(services, admin, &body);
-    let done = |enrolment: &Option<Enrolment>| {
-        html! {
-            @match enrolment {
-                Some(e) => (enrolment_note(lang, e)),
-                None => p.ok #result role="status" {
-                    (lang.t("This form was already sent; the authenticator was enrolled once, with the QR code shown then. To make a new one, press the button again.",
-                        "此表格已遞交，驗證器只會登記一次（二維碼已於當時顯示）。如需新的，請再按按鈕。"))
-                },
-            }
+    let repeat = html! {
+        p.ok #result role="status" {
+            (lang.t("This form was already sent; the authenticator was enrolled once, with the QR code shown then. To make a new one, press the button again.",
+                "此表格已遞交，驗證器只會登記一次（二維碼已於當時顯示）。如需新的，請再按按鈕。"))
         }
     };
-    answer_post(services, &req, act, done, |_| NewAccountForm::default()).await
+    let done = |e: &Enrolment| enrolment_note(lang, e);
+    answer_post(services, &req, act, done, repeat, |_| {
+        NewAccountForm::default()
+    })
+    .await
 }

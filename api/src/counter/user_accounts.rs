@@ -221,13 +221,15 @@ fn list_page(
 }
 
 /// Answers a post of an account page: a cross-site post is refused; else `act` runs as
-/// the signed-in user administrator, and `done` of what it gave (or its error) is shown
-/// over the clinic's accounts and the new-account form, as `keep` fills it for the status.
+/// the signed-in user administrator, once per form (`once`), and `done` of what it gave
+/// (`repeat` for a form sent again, or its error) is shown over the clinic's accounts and
+/// the new-account form, as `keep` fills it for the status.
 pub(super) async fn answer_post<T: Send + 'static>(
     services: web::Data<Services>,
     req: &HttpRequest,
-    act: impl FnOnce(&Services, &Staff) -> CoreResult<T> + Send + 'static,
+    act: impl FnOnce(&Services, &Staff) -> CoreResult<Option<T>> + Send + 'static,
     done: impl FnOnce(&T) -> Markup,
+    repeat: Markup,
     keep: impl FnOnce(StatusCode) -> NewAccountForm,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(req);
@@ -238,7 +240,10 @@ pub(super) async fn answer_post<T: Send + 'static>(
         Ok(answer) => answer,
         Err(other) => return Ok(other),
     };
-    let (status, note) = staff_page::outcome_note(lang, answer.outcome, done)?;
+    let (status, note) = staff_page::outcome_note(lang, answer.outcome, |acted| match acted {
+        Some(t) => done(t),
+        None => repeat,
+    })?;
     let typed = keep(status);
     Ok(list_page(
         lang,
@@ -327,14 +332,11 @@ pub async fn create(
             accounts::create(conn, &services.hasher, admin, None, &new, Utc::now())
         })
     };
-    let done = |created: &Option<Account>| {
+    let done = |a: &Account| {
         html! {
-            @match created {
-                Some(a) => p.ok #result role="status" {
-                    (lang.t("Account created: ", "已建立帳戶：")) (a.username)
-                    (lang.t(". Now enrol its authenticator (the button in its row).", "。請按該行的按鈕登記其驗證器。"))
-                },
-                None => (repeat_note(lang)),
+            p.ok #result role="status" {
+                (lang.t("Account created: ", "已建立帳戶：")) (a.username)
+                (lang.t(". Now enrol its authenticator (the button in its row).", "。請按該行的按鈕登記其驗證器。"))
             }
         }
     };
@@ -348,7 +350,7 @@ pub async fn create(
             ..std::sync::Arc::unwrap_or_clone(typed)
         }
     };
-    answer_post(services, &req, act, done, keep).await
+    answer_post(services, &req, act, done, repeat_note(lang), keep).await
 }
 
 pub async fn disable(
@@ -363,16 +365,14 @@ pub async fn disable(
             accounts::disable(conn, admin, &body.account_id, Utc::now())
         })
     };
-    let done = |disabled: &Option<Account>| {
+    let done = |a: &Account| {
         html! {
-            @match disabled {
-                Some(a) => p.ok #result role="status" {
-                    (lang.t("Disabled: ", "已停用：")) (a.username)
-                    (lang.t(". Its sessions have ended.", "。其登入已即時終止。"))
-                },
-                None => (repeat_note(lang)),
+            p.ok #result role="status" {
+                (lang.t("Disabled: ", "已停用：")) (a.username)
+                (lang.t(". Its sessions have ended.", "。其登入已即時終止。"))
             }
         }
     };
-    answer_post(services, &req, act, done, |_| NewAccountForm::default()).await
+    let keep = |_| NewAccountForm::default();
+    answer_post(services, &req, act, done, repeat_note(lang), keep).await
 }
