@@ -41,15 +41,12 @@ pub(super) async fn post_form(
     pairs: &[(&str, &str)],
 ) -> reqwest::Response {
     // A browser names the page's origin on every form post; the portal refuses others.
-    let mut req = client()
+    let req = client()
         .post(format!("{}{path}", app.api))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Origin", &app.api)
         .body(encode(pairs));
-    if let Some(c) = cookie {
-        req = req.header("Cookie", c);
-    }
-    req.send().await.unwrap()
+    send(req, cookie).await
 }
 
 /// The same form posted twice at once, as a double click does: both pages' text (each
@@ -73,11 +70,17 @@ pub(super) async fn post_twice_at_once(
 }
 
 pub(super) async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut req = client().get(format!("{}{path}", app.api));
-    if let Some(c) = cookie {
-        req = req.header("Cookie", c);
+    send(client().get(format!("{}{path}", app.api)), cookie).await
+}
+
+async fn send(req: reqwest::RequestBuilder, cookie: Option<&str>) -> reqwest::Response {
+    match cookie {
+        Some(c) => req.header("Cookie", c),
+        None => req,
     }
-    req.send().await.unwrap()
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Signs an account of the clinic in (TOTP step 0): (where it is sent, the cookie pair).
