@@ -84,9 +84,8 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Form<AccountForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
-    let body = body.into_inner();
     let act = move |services: &Services, admin: &accounts::Staff| enrol(services, admin, &body);
+    let lang = Lang::of(&req);
     let repeat = html! {
         p.ok #result role="status" {
             (lang.t("This form was already sent; the authenticator was enrolled once, with the QR code shown then. To make a new one, press the button again.",
