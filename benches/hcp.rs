@@ -25,9 +25,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use ehealth_core::config::Config;
-use ehealth_core::context::Services;
 use ehealth_core::db::Backend;
-use ehealth_core::domain::{Actor, ActorKind};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start};
 use serde_json::json;
@@ -55,19 +53,13 @@ struct Patient {
 }
 
 fn seed(config: Config, clinic: &ProviderId) -> Vec<Patient> {
-    let services = Services::start(config).expect("services");
-    services.seed_demo().expect("demo");
-    let office = Actor::new(ActorKind::Office, "bench");
-    let mut conn = services.db.get().expect("conn");
-    let now = Utc::now();
-    (0..CLIENTS)
-        .map(|i| {
-            let r = setup::patient_at_clinic(&mut conn, &services, &office, clinic, i, now);
-            Patient {
-                id: r.patient.id.clone(),
-                ehr: r.patient.ehr_number.clone(),
-                key: r.access_key.expose().to_owned(),
-            }
+    let (_, registered) = setup::demo_with_patients(config, clinic, CLIENTS);
+    registered
+        .into_iter()
+        .map(|r| Patient {
+            id: r.patient.id,
+            ehr: r.patient.ehr_number,
+            key: r.access_key.expose().to_owned(),
         })
         .collect()
 }

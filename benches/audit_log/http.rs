@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
-use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
-use ehealth_core::domain::{Actor, ActorKind};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::TestDb;
 use serde_json::{json, Value};
@@ -30,14 +28,12 @@ pub struct Patient {
 
 /// The demo data and `CLIENTS` patients of the demo clinic.
 pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
-    let services = Services::start(db.config()).expect("services");
-    services.seed_demo().expect("demo");
-    let office = Actor::new(ActorKind::Office, "bench");
+    let (services, registered) = setup::demo_with_patients(db.config(), clinic, CLIENTS);
     let mut conn = services.db.get().expect("conn");
     let now = Utc::now();
-    (0..CLIENTS)
-        .map(|i| {
-            let r = setup::patient_at_clinic(&mut conn, &services, &office, clinic, i, now);
+    registered
+        .into_iter()
+        .map(|r| {
             let (_, app_token) = sessions::start(
                 &mut conn,
                 "patient",

@@ -9,12 +9,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::actions::registration::{self, Particulars, Registered};
+use ehealth_core::config::Config;
 use ehealth_core::context::Services;
 use ehealth_core::db::records::{self, SharedRecord};
 use ehealth_core::db::{new_id, to_db, DbConn};
 use ehealth_core::domain::{
-    Actor, ConsentChannel, ConsentType, EmailAddress, Language, MobileNumber, NotificationMeans,
-    PersonName, Sex,
+    Actor, ActorKind, ConsentChannel, ConsentType, EmailAddress, Language, MobileNumber,
+    NotificationMeans, PersonName, Sex,
 };
 use ehealth_core::ids::{IdentityDocument, ProviderId};
 use serde_json::json;
@@ -79,6 +80,25 @@ pub fn patient_at_clinic(
         records::insert(conn, &record).expect("record");
     }
     r
+}
+
+/// The demo data, then bench patients `0..n` at `clinic` (`patient_at_clinic`); the
+/// services, for more set-up.
+pub fn demo_with_patients(
+    config: Config,
+    clinic: &ProviderId,
+    n: usize,
+) -> (Services, Vec<Registered>) {
+    let services = Services::start(config).expect("services");
+    services.seed_demo().expect("demo");
+    let office = Actor::new(ActorKind::Office, "bench");
+    let mut conn = services.db.get().expect("conn");
+    let now = Utc::now();
+    let patients = (0..n)
+        .map(|i| patient_at_clinic(&mut conn, &services, &office, clinic, i, now))
+        .collect();
+    drop(conn);
+    (services, patients)
 }
 
 /// `child` once it listens on `addr` (ten seconds at most); killed, and a panic naming
