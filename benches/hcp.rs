@@ -16,21 +16,17 @@
 //! throughputs.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "support/setup.rs"]
+mod setup;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
-use ehealth_core::actions::consent::{self, ConsentRequest};
+use chrono::Utc;
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
-use ehealth_core::actions::registration::{self, Particulars};
 use ehealth_core::config::Config;
-use ehealth_core::context::Services;
-use ehealth_core::db::records::{self, SharedRecord};
-use ehealth_core::db::{new_id, to_db, Backend};
-use ehealth_core::domain::{
-    Actor, ActorKind, ConsentChannel, ConsentType, DataType, Language, NotificationMeans, Sex,
-};
-use ehealth_core::ids::{IdentityDocument, ProviderId};
+use ehealth_core::db::Backend;
+use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start};
 use serde_json::json;
 
@@ -57,80 +53,19 @@ struct Patient {
 }
 
 fn seed(config: Config, clinic: &ProviderId) -> Vec<Patient> {
-    let services = Services::start(config).expect("services");
-    services.seed_demo().expect("demo");
-    let office = Actor::new(ActorKind::Office, "bench");
-    let mut conn = services.db.get().expect("conn");
-    let now = Utc::now();
-    (0..CLIENTS)
-        .map(|i| {
-            let particulars = Particulars {
-                document: IdentityDocument::parse("passport", &format!("H{i:08}"), Some("CAN"))
-                    .expect("document"),
-                name_en: ehealth_core::domain::PersonName::parse_english(&format!(
-                    "BENCH, Patient {i}"
-                ))
-                .expect("particulars"),
-                name_zh: None,
-                date_of_birth: NaiveDate::from_ymd_opt(1970, 6, 1).expect("date"),
-                sex: Sex::Male,
-                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529300{i:04}"))
-                    .expect("particulars"),
-                email: Some(
-                    ehealth_core::domain::EmailAddress::parse(&format!("p{i}@example.com"))
-                        .expect("particulars"),
-                ),
-                postal_address: None,
-                language: Language::English,
-                means: vec![NotificationMeans::Sms, NotificationMeans::Email],
-            };
-            let r = registration::register(
-                &mut conn,
-                &services.hasher,
-                &particulars,
-                Some(clinic),
-                &office,
-                now,
-            )
-            .expect("register");
-            let request = ConsentRequest {
-                patient_id: r.patient.id.clone(),
-                provider_id: clinic.clone(),
-                consent_type: ConsentType::OneYear,
-                channel: ConsentChannel::Form,
-                actor: office.clone(),
-            };
-            consent::give(&mut conn, &request, now).expect("consent");
-            for t in [
-                DataType::AllergiesAdrs,
-                DataType::LabRadiologyReports,
-                DataType::Demographics,
-            ] {
-                records::insert(
-                    &mut conn,
-                    &SharedRecord {
-                        id: new_id(),
-                        patient_id: r.patient.id.clone(),
-                        provider_id: clinic.as_str().to_owned(),
-                        data_type: t,
-                        document: json!({ "text": format!("bench {t}") }).to_string(),
-                        shared_by: None,
-                        created_at: to_db(now),
-                    },
-                )
-                .expect("record");
-            }
-            Patient {
-                id: r.patient.id.clone(),
-                ehr: r.patient.ehr_number.clone(),
-                key: r.access_key.expose().to_owned(),
-            }
+    let (_, registered) = setup::demo_with_patients(config, clinic, CLIENTS);
+    registered
+        .into_iter()
+        .map(|r| Patient {
+            id: r.patient.id,
+            ehr: r.patient.ehr_number,
+            key: r.access_key.expose().to_owned(),
         })
         .collect()
 }
 
 fn start_api(database_url: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
+    let child = Command::new(env!("CARGO_BIN_EXE_ehealth"))
         .arg("api")
         .env("DATABASE_URL", database_url)
         .env("EHEALTH_API_ADDR", addr())
@@ -140,15 +75,7 @@ fn start_api(database_url: &str) -> Child {
         .stdout(Stdio::null())
         .spawn()
         .expect("run ehealth api");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(addr()).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the api did not start on {}", addr());
+    setup::listening(child, addr(), "api")
 }
 
 async fn sign_in(client: &reqwest::Client, clinic: &ProviderId) -> String {

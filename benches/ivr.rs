@@ -11,6 +11,9 @@
 //! same database for comparison.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "support/setup.rs"]
+mod setup;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,8 +23,8 @@ use ehealth_core::actions::registration::{self, Particulars};
 use ehealth_core::config::Config;
 use ehealth_core::context::Services;
 use ehealth_core::db::Backend;
-use ehealth_core::domain::{Actor, ActorKind, Language, NotificationMeans, Sex};
-use ehealth_core::ids::{IdentityDocument, ProviderId};
+use ehealth_core::domain::{Actor, ActorKind, NotificationMeans};
+use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start};
 
 const CALLS: usize = 100;
@@ -41,22 +44,12 @@ fn seed(config: Config) -> Vec<Patient> {
     let mut conn = services.db.get().expect("conn");
     (0..CALLS)
         .map(|i| {
+            // Callers key this date of birth; the voice line tells by SMS only.
             let particulars = Particulars {
-                document: IdentityDocument::parse("passport", &format!("K{i:08}"), Some("GBR"))
-                    .expect("document"),
-                name_en: ehealth_core::domain::PersonName::parse_english(&format!(
-                    "BENCH, Caller {i}"
-                ))
-                .expect("particulars"),
-                name_zh: None,
                 date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).expect("date"),
-                sex: Sex::Female,
-                mobile: ehealth_core::domain::MobileNumber::parse(&format!("+8529100{i:04}"))
-                    .expect("particulars"),
                 email: None,
-                postal_address: None,
-                language: Language::English,
                 means: vec![NotificationMeans::Sms],
+                ..setup::particulars(i)
             };
             let r = registration::register(
                 &mut conn,
@@ -76,7 +69,7 @@ fn seed(config: Config) -> Vec<Patient> {
 }
 
 fn start_ivr(database_url: &str) -> Child {
-    let mut child = Command::new("target/release/ehealth")
+    let child = Command::new("target/release/ehealth")
         .arg("ivr")
         .env("DATABASE_URL", database_url)
         .env("EHEALTH_IVR_ADDR", ADDR)
@@ -88,15 +81,7 @@ fn start_ivr(database_url: &str) -> Child {
         .stdout(Stdio::null())
         .spawn()
         .expect("run target/release/ehealth (cargo build --release first)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(ADDR).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the ivr did not start on {ADDR}");
+    setup::listening(child, ADDR, "ivr")
 }
 
 /// One simulated caller: returns (step kind, latency) of every webhook.

@@ -5,27 +5,20 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
-use ehealth_core::actions::consent::{self, ConsentRequest};
+use chrono::Utc;
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
-use ehealth_core::actions::registration::{self, Particulars};
-use ehealth_core::context::Services;
-use ehealth_core::db::records::{self, SharedRecord};
-use ehealth_core::db::{new_id, sessions, to_db};
-use ehealth_core::domain::{
-    Actor, ActorKind, ConsentChannel, ConsentType, DataType, EmailAddress, Language, MobileNumber,
-    NotificationMeans, PersonName, SessionSubject, Sex,
-};
-use ehealth_core::ids::{IdentityDocument, ProviderId};
+use ehealth_core::db::sessions;
+use ehealth_core::domain::SessionSubject;
+use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::TestDb;
 use serde_json::{json, Value};
 
 use crate::figures::Load;
+use crate::setup::{self, DATA_TYPES};
 
 pub const CLIENTS: usize = 50;
 /// Connections in the api's pool (`EHEALTH_DATABASE_POOL_SIZE`), as the capacity plan.
 pub const POOL: usize = 32;
-pub const DATA_TYPES: [&str; 3] = ["allergies_adrs", "lab_radiology_reports", "demographics"];
 
 /// One client's patient: registered at the clinic with a consent, three shared records
 /// and a signed-in app session.
@@ -34,60 +27,14 @@ pub struct Patient {
     pub app_token: String,
 }
 
-fn particulars(i: usize) -> Particulars {
-    Particulars {
-        document: IdentityDocument::parse("passport", &format!("L{i:08}"), Some("CAN"))
-            .expect("document"),
-        name_en: PersonName::parse_english(&format!("BENCH, Patient {i}")).expect("name"),
-        name_zh: None,
-        date_of_birth: NaiveDate::from_ymd_opt(1970, 6, 1).expect("date"),
-        sex: Sex::Male,
-        mobile: MobileNumber::parse(&format!("+8529300{i:04}")).expect("mobile"),
-        email: Some(EmailAddress::parse(&format!("p{i}@example.com")).expect("email")),
-        postal_address: None,
-        language: Language::English,
-        means: vec![NotificationMeans::Sms, NotificationMeans::Email],
-    }
-}
-
 /// The demo data and `CLIENTS` patients of the demo clinic.
 pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
-    let services = Services::start(db.config()).expect("services");
-    services.seed_demo().expect("demo");
-    let office = Actor::new(ActorKind::Office, "bench");
+    let (services, registered) = setup::demo_with_patients(db.config(), clinic, CLIENTS);
     let mut conn = services.db.get().expect("conn");
     let now = Utc::now();
-    (0..CLIENTS)
-        .map(|i| {
-            let r = registration::register(
-                &mut conn,
-                &services.hasher,
-                &particulars(i),
-                Some(clinic),
-                &office,
-                now,
-            )
-            .expect("register");
-            let request = ConsentRequest {
-                patient_id: r.patient.id.clone(),
-                provider_id: clinic.clone(),
-                consent_type: ConsentType::OneYear,
-                channel: ConsentChannel::Form,
-                actor: office.clone(),
-            };
-            consent::give(&mut conn, &request, now).expect("consent");
-            for t in DATA_TYPES {
-                let record = SharedRecord {
-                    id: new_id(),
-                    patient_id: r.patient.id.clone(),
-                    provider_id: clinic.as_str().to_owned(),
-                    data_type: DataType::parse(t).expect("a data type"),
-                    document: json!({ "text": format!("bench {t}") }).to_string(),
-                    shared_by: None,
-                    created_at: to_db(now),
-                };
-                records::insert(&mut conn, &record).expect("record");
-            }
+    registered
+        .into_iter()
+        .map(|r| {
             let (_, app_token) = sessions::start(
                 &mut conn,
                 SessionSubject::Patient,

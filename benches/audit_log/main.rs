@@ -31,6 +31,8 @@ mod http;
 mod log;
 mod pg;
 mod statements;
+#[path = "../support/setup.rs"]
+mod setup;
 
 use std::time::Duration;
 

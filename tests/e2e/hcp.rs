@@ -14,5 +14,6 @@ mod office;
 mod portal;
 mod portal_accounts;
 mod portal_forms;
+mod portal_http;
 mod provider_lifecycle;
 pub(crate) mod providers;

@@ -8,16 +8,16 @@ use ehealth_core::actions::accounts::Staff;
 use ehealth_core::actions::counter_consent::{self, KeyAction, PatientRef};
 use ehealth_core::context::Services;
 use ehealth_core::db::consents::SharingConsent;
-use ehealth_core::domain::{ConsentStatus, ConsentType, NotificationMeans};
+use ehealth_core::domain::{ConsentStatus, ConsentType};
 use ehealth_core::ids::{AccessKey, EhrNumber};
-use ehealth_core::{CoreError, CoreResult};
+use ehealth_core::CoreResult;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{form_id, page as html_page, valid_form_id};
+use super::consent_post::{self, ConsentDone, ConsentPage};
+use super::layout::form_id;
 use super::staff_page;
-use super::submission::{self, Turn};
-use super::{Frame, Lang};
+use super::Lang;
 use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/consent";
@@ -72,14 +72,6 @@ pub fn consent_sentence(lang: Lang, c: &SharingConsent) -> String {
     }
 }
 
-fn frame<'a>(lang: Lang, name: &'a str) -> Frame<'a> {
-    Frame {
-        lang,
-        path: PATH,
-        signed_in_as: Some(name),
-    }
-}
-
 fn title(lang: Lang) -> &'static str {
     lang.t("Sharing consent by access key", "以存取密碼處理互通同意")
 }
@@ -89,12 +81,6 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     staff_page::page(services, req, PATH, title, |lang| form(lang, "")).await
-}
-
-enum Done {
-    Changed(SharingConsent, Vec<NotificationMeans>),
-    /// A repeat of a form already sent: the consent as the first post left it.
-    Repeat(Option<SharingConsent>),
 }
 
 fn parse(
@@ -113,70 +99,38 @@ fn parse(
     ))
 }
 
-fn act(services: &Services, staff: &Staff, body: &ConsentForm) -> CoreResult<Done> {
-    let form_id = valid_form_id(&body.form_id)
-        .ok_or_else(|| CoreError::invalid("form_id", "reload the page"))?;
+fn act(services: &Services, staff: &Staff, body: &ConsentForm) -> CoreResult<ConsentDone> {
+    let form_id = consent_post::form_id_of(&body.form_id)?;
     let (who, key, action, consent_type) = parse(body)?;
-    let mut conn = services.db.get()?;
-    if submission::claim(&mut conn, form_id, &staff.account.id)? == Turn::Repeat {
-        return Ok(Done::Repeat(staff_page::clinic_consent(
-            &mut conn, staff, &who,
-        )?));
-    }
-    let outcome = counter_consent::with_access_key(
-        &mut conn,
-        &services.hasher,
-        &services.config.security,
-        staff,
-        &who,
-        &key,
-        action,
-        consent_type,
-        Utc::now(),
-    );
-    submission::finish(&mut conn, form_id)?;
-    let consent = outcome?;
-    let means = staff_page::means_of(&mut conn, &consent.patient_id)?;
-    Ok(Done::Changed(consent, means))
+    consent_post::once(services, staff, form_id, &who, |conn| {
+        counter_consent::with_access_key(
+            conn,
+            &services.hasher,
+            &services.config.security,
+            staff,
+            &who,
+            &key,
+            action,
+            consent_type,
+            Utc::now(),
+        )
+    })
 }
 
-fn done_note(lang: Lang, done: &Done) -> Markup {
-    html! {
-        @match done {
-            Done::Changed(c, means) => {
-                p.ok #result role="status" {
-                    (lang.t("Done. This clinic's sharing consent: ", "已完成。本機構的互通同意："))
-                    (consent_sentence(lang, c)) (lang.t(".", "。"))
-                }
-                p #confirmation {
-                    @match lang {
-                        Lang::En => { "The patient is sent a confirmation of this by " (lang.means(means)) ", and in the eHealth app." }
-                        Lang::ZhHant => { "病人會經" (lang.means(means)) "及醫健通應用程式收到確認通知。" }
-                    }
-                }
-            }
-            Done::Repeat(current) => { (staff_page::repeat_consent_note(lang, current.as_ref())) }
-        }
-    }
-}
+const PAGE: ConsentPage = ConsentPage {
+    path: PATH,
+    title,
+    done: |lang| lang.t("Done.", "已完成。"),
+    also_told: |_| "",
+    form,
+};
 
 pub async fn submit(
     services: web::Data<Services>,
     req: HttpRequest,
     body: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
     let body = body.into_inner();
-    let ehr = body.ehr_number.clone();
-    let acted = staff_page::as_staff(services, &req, move |services, staff| {
-        act(services, staff, &body)
-    })
-    .await?;
-    let (name, outcome) = match acted {
-        Ok(acted) => acted,
-        Err(answer) => return Ok(answer),
-    };
-    let (status, note) = staff_page::outcome_note(lang, outcome, |done| done_note(lang, done))?;
-    let body = html! { (note) (form(lang, &ehr)) };
-    Ok(html_page(status, &frame(lang, &name), title(lang), body))
+    PAGE.answer(services, &req, body.ehr_number.clone(), body, act)
+        .await
 }

@@ -12,7 +12,7 @@ use ehealth_core::db::accounts::Account;
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 
-use super::user_accounts::{as_admin, list_page, once, outcome_note, AccountForm, NewAccountForm};
+use super::user_accounts::{answer_post, once, AccountForm, NewAccountForm};
 use super::Lang;
 use crate::http::errors::ApiError;
 
@@ -84,36 +84,17 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Form<AccountForm>,
 ) -> Result<HttpResponse, ApiError> {
+    let act = move |services: &Services, admin: &accounts::Staff| enrol(services, admin, &body);
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
-    let body = body.into_inner();
-    let answer = match as_admin(services, &req, move |services, admin| {
-        enrol(services, admin, &body)
-    })
-    .await?
-    {
-        Ok(answer) => answer,
-        Err(other) => return Ok(other),
-    };
-    let (status, note) = outcome_note(lang, answer.outcome, |enrolment| {
-        html! {
-            @match enrolment {
-                Some(e) => (enrolment_note(lang, e)),
-                None => p.ok #result role="status" {
-                    (lang.t("This form was already sent; the authenticator was enrolled once, with the QR code shown then. To make a new one, press the button again.",
-                        "此表格已遞交，驗證器只會登記一次（二維碼已於當時顯示）。如需新的，請再按按鈕。"))
-                },
-            }
+    let repeat = html! {
+        p.ok #result role="status" {
+            (lang.t("This form was already sent; the authenticator was enrolled once, with the QR code shown then. To make a new one, press the button again.",
+                "此表格已遞交，驗證器只會登記一次（二維碼已於當時顯示）。如需新的，請再按按鈕。"))
         }
-    })?;
-    Ok(list_page(
-        lang,
-        &answer.name,
-        status,
-        note,
-        &answer.accounts,
-        &NewAccountForm::default(),
-    ))
+    };
+    let done = |e: &Enrolment| enrolment_note(lang, e);
+    answer_post(services, &req, act, done, repeat, |_| {
+        NewAccountForm::default()
+    })
+    .await
 }

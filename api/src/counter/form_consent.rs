@@ -9,19 +9,16 @@ use ehealth_core::actions::accounts::Staff;
 use ehealth_core::actions::counter_consent::PatientRef;
 use ehealth_core::actions::form_consent::{self, FormConsentRequest, ScannedForm};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::SharingConsent;
-use ehealth_core::domain::{ConsentChannel, ConsentType, NotificationMeans};
+use ehealth_core::domain::{ConsentChannel, ConsentType};
 use ehealth_core::ids::{EhrNumber, IdentityDocument};
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::consent::consent_sentence;
-use super::layout::{form_id, page as html_page, valid_form_id};
+use super::consent_post::{self, ConsentDone, ConsentPage};
+use super::layout::form_id;
 use super::register::card;
-use super::staff_page;
-use super::submission::{self, Turn};
-use super::{Frame, Lang};
+use super::Lang;
 use crate::http::errors::ApiError;
 
 const PATH: &str = "/counter/consent/form";
@@ -124,83 +121,43 @@ impl SignedForm {
     }
 }
 
-enum Done {
-    Recorded(SharingConsent, Vec<NotificationMeans>),
-    Repeat(Option<SharingConsent>),
-}
-
-fn act(services: &Services, staff: &Staff, body: &SignedForm) -> CoreResult<Done> {
-    let form_id = valid_form_id(&body.form_id)
-        .ok_or_else(|| CoreError::invalid("form_id", "reload the page"))?;
+fn act(services: &Services, staff: &Staff, body: &SignedForm) -> CoreResult<ConsentDone> {
+    let form_id = consent_post::form_id_of(&body.form_id)?;
     let request = body.request()?;
-    let mut conn = services.db.get()?;
-    if submission::claim(&mut conn, form_id, &staff.account.id)? == Turn::Repeat {
-        let ehr = request
-            .ehr_number
-            .as_ref()
-            .ok_or(CoreError::NotFound("patient"))?;
-        let who = PatientRef::Ehr(ehr.clone());
-        return Ok(Done::Repeat(staff_page::clinic_consent(
-            &mut conn, staff, &who,
-        )?));
-    }
-    let outcome = form_consent::record(&mut conn, staff, &request, Utc::now());
-    submission::finish(&mut conn, form_id)?;
-    let consent = outcome?;
-    let means = staff_page::means_of(&mut conn, &consent.patient_id)?;
-    Ok(Done::Recorded(consent, means))
+    let ehr = request
+        .ehr_number
+        .clone()
+        .ok_or(CoreError::NotFound("patient"))?;
+    consent_post::once(services, staff, form_id, &PatientRef::Ehr(ehr), |conn| {
+        form_consent::record(conn, staff, &request, Utc::now())
+    })
 }
 
-fn done_note(lang: Lang, done: &Done) -> Markup {
-    html! {
-        @match done {
-            Done::Recorded(c, means) => {
-                p.ok #result role="status" {
-                    (lang.t("Recorded. This clinic's sharing consent: ", "已記錄。本機構的互通同意："))
-                    (consent_sentence(lang, c)) (lang.t(".", "。"))
-                }
-                p #confirmation {
-                    @match lang {
-                        Lang::En => { "The patient is sent a confirmation of this by " (lang.means(means)) ", and in the eHealth app, with how to revoke it if it was not them." }
-                        Lang::ZhHant => { "病人會經" (lang.means(means)) "及醫健通應用程式收到確認通知，並獲告知如非本人同意應如何撤銷。" }
-                    }
-                }
-            }
-            Done::Repeat(current) => { (staff_page::repeat_consent_note(lang, current.as_ref())) }
-        }
-    }
-}
+/// Answered under the find page, where the form is shown.
+const PAGE: ConsentPage = ConsentPage {
+    path: "/counter/find",
+    title: |lang| {
+        lang.t(
+            "Sharing consent by signed form or smart HKIC",
+            "以表格或智能身份證給予互通同意",
+        )
+    },
+    done: |lang| lang.t("Recorded.", "已記錄。"),
+    also_told: |lang| {
+        lang.t(
+            ", with how to revoke it if it was not them",
+            "，並獲告知如非本人同意應如何撤銷",
+        )
+    },
+    form,
+};
 
 pub async fn submit(
     services: web::Data<Services>,
     req: HttpRequest,
     body: web::Form<SignedForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = Lang::of(&req);
     let body = body.into_inner();
-    let ehr = body.ehr_number.clone();
-    let acted = staff_page::as_staff(services, &req, move |services, staff| {
-        act(services, staff, &body)
-    })
-    .await?;
-    let (name, outcome) = match acted {
-        Ok(acted) => acted,
-        Err(answer) => return Ok(answer),
-    };
-    let (status, note) = staff_page::outcome_note(lang, outcome, |done| done_note(lang, done))?;
-    let frame = Frame {
-        lang,
-        path: "/counter/find",
-        signed_in_as: Some(&name),
-    };
-    let title = lang.t(
-        "Sharing consent by signed form or smart HKIC",
-        "以表格或智能身份證給予互通同意",
-    );
-    Ok(html_page(
-        status,
-        &frame,
-        title,
-        html! { (note) (form(lang, &ehr)) },
-    ))
+    PAGE.answer(services, &req, body.ehr_number.clone(), body, act)
+        .await
 }

@@ -15,6 +15,7 @@
 //! one-time form id, so a double click acts once (`submission`).
 
 mod consent;
+mod consent_post;
 mod enrol;
 mod find;
 mod form_consent;

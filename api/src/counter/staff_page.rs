@@ -1,19 +1,14 @@
 //! The steps every HCProf page of the portal shares: a GET page for the signed-in
 //! professional, a form post run for them off the async threads, the note that shows an
-//! action's outcome or its error, and the note for a form sent twice.
+//! action's outcome or its error.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use ehealth_core::actions::accounts::Staff;
-use ehealth_core::actions::counter_consent::{self, PatientRef};
 use ehealth_core::context::Services;
-use ehealth_core::db::consents::{self, SharingConsent};
-use ehealth_core::db::{patients, DbConn};
-use ehealth_core::domain::NotificationMeans;
 use ehealth_core::{CoreError, CoreResult};
-use maud::{html, Markup};
+use maud::Markup;
 
-use super::consent::consent_sentence;
 use super::layout::{error_note, page as html_page};
 use super::{error_text, signed_in_name, staff_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
@@ -92,40 +87,4 @@ pub fn error_words(lang: Lang, e: CoreError) -> Result<(StatusCode, String), Api
         return Err(err);
     }
     Ok((status, message))
-}
-
-/// The note for a consent form sent again: it was acted on once; the consent it left.
-pub fn repeat_consent_note(lang: Lang, current: Option<&SharingConsent>) -> Markup {
-    html! {
-        p.ok #result role="status" {
-            (lang.t("This form was already sent; it was acted on once. This clinic's sharing consent now: ",
-                "此表格已遞交，只會處理一次。本機構現時的互通同意："))
-            @match current {
-                Some(c) => { (consent_sentence(lang, c)) (lang.t(".", "。")) }
-                None => { (lang.t("none.", "沒有。")) }
-            }
-        }
-    }
-}
-
-/// This clinic's latest sharing consent of the patient, if the patient and one exist.
-pub fn clinic_consent(
-    conn: &mut DbConn,
-    staff: &Staff,
-    who: &PatientRef,
-) -> CoreResult<Option<SharingConsent>> {
-    let Some(p) = counter_consent::find_patient(conn, who)? else {
-        return Ok(None);
-    };
-    Ok(consents::history(conn, &p.id)?
-        .into_iter()
-        .filter(|c| Some(c.provider_id.as_str()) == staff.provider_id())
-        .max_by_key(|c| c.given_at))
-}
-
-/// How the patient is told of a change to their consent (none when not found).
-pub fn means_of(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<NotificationMeans>> {
-    Ok(patients::find(conn, patient_id)?
-        .map(|p| p.notification_means())
-        .unwrap_or_default())
 }

@@ -13,9 +13,10 @@ use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup, Render};
 use serde::Deserialize;
 
-use super::layout::{error_note, form_id, page as html_page, valid_form_id};
+use super::layout::{form_id, page as html_page, valid_form_id};
+use super::staff_page;
 use super::submission::{self, Turn};
-use super::{account_of, error_text, to_sign_in, token_of, Frame, Lang};
+use super::{account_of, to_sign_in, token_of, Frame, Lang};
 use crate::http::errors::{blocking, ApiError};
 use crate::routes::hcp::create_account::parse_date;
 
@@ -59,7 +60,7 @@ pub(super) struct AdminAnswer<T> {
 
 /// Runs `act` as the signed-in user administrator, then lists the clinic's accounts. An
 /// answer instead: to sign in, or the refusal for an account that is not an administrator.
-pub(super) async fn as_admin<T: Send + 'static>(
+async fn as_admin<T: Send + 'static>(
     services: web::Data<Services>,
     req: &HttpRequest,
     act: impl FnOnce(&Services, &Staff) -> CoreResult<T> + Send + 'static,
@@ -202,7 +203,7 @@ fn new_account_form(lang: Lang, typed: &NewAccountForm) -> Markup {
     }
 }
 
-pub(super) fn list_page(
+fn list_page(
     lang: Lang,
     answer_name: &str,
     status: StatusCode,
@@ -219,24 +220,39 @@ pub(super) fn list_page(
     html_page(status, &frame, lang.t("User accounts", "用戶帳戶"), body)
 }
 
-/// The note for an action's outcome: `done` in words, or the error in plain words (a
-/// server error is passed on, to be logged and answered as one).
-pub(super) fn outcome_note<T>(
-    lang: Lang,
-    outcome: CoreResult<T>,
+/// Answers a post of an account page: a cross-site post is refused; else `act` runs as
+/// the signed-in user administrator, once per form (`once`), and `done` of what it gave
+/// (`repeat` for a form sent again, or its error) is shown over the clinic's accounts and
+/// the new-account form, as `keep` fills it for the status.
+pub(super) async fn answer_post<T: Send + 'static>(
+    services: web::Data<Services>,
+    req: &HttpRequest,
+    act: impl FnOnce(&Services, &Staff) -> CoreResult<Option<T>> + Send + 'static,
     done: impl FnOnce(&T) -> Markup,
-) -> Result<(StatusCode, Markup), ApiError> {
-    match outcome {
-        Ok(t) => Ok((StatusCode::OK, done(&t))),
-        Err(e) => {
-            let err = ApiError::Core(e);
-            let (status, message) = error_text(lang, &err);
-            if status.is_server_error() {
-                return Err(err);
-            }
-            Ok((status, error_note(Some(&message))))
-        }
+    repeat: Markup,
+    keep: impl FnOnce(StatusCode) -> NewAccountForm,
+) -> Result<HttpResponse, ApiError> {
+    let lang = Lang::of(req);
+    if !super::same_origin(req) {
+        return Ok(super::cross_site(lang));
     }
+    let answer = match as_admin(services, req, act).await? {
+        Ok(answer) => answer,
+        Err(other) => return Ok(other),
+    };
+    let (status, note) = staff_page::outcome_note(lang, answer.outcome, |acted| match acted {
+        Some(t) => done(t),
+        None => repeat,
+    })?;
+    let typed = keep(status);
+    Ok(list_page(
+        lang,
+        &answer.name,
+        status,
+        note,
+        &answer.accounts,
+        &typed,
+    ))
 }
 
 pub async fn page(
@@ -308,50 +324,33 @@ pub async fn create(
     body: web::Form<NewAccountForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
     let body = std::sync::Arc::new(body.into_inner());
     let typed = body.clone();
-    let answer = match as_admin(services, &req, move |services, admin| {
+    let act = move |services: &Services, admin: &Staff| {
         let new = body.parse()?;
         once(services, admin, &body.form_id, |conn| {
             accounts::create(conn, &services.hasher, admin, None, &new, Utc::now())
         })
-    })
-    .await?
-    {
-        Ok(answer) => answer,
-        Err(other) => return Ok(other),
     };
-    let (status, note) = outcome_note(lang, answer.outcome, |created| {
+    let done = |a: &Account| {
         html! {
-            @match created {
-                Some(a) => p.ok #result role="status" {
-                    (lang.t("Account created: ", "已建立帳戶：")) (a.username)
-                    (lang.t(". Now enrol its authenticator (the button in its row).", "。請按該行的按鈕登記其驗證器。"))
-                },
-                None => (repeat_note(lang)),
+            p.ok #result role="status" {
+                (lang.t("Account created: ", "已建立帳戶：")) (a.username)
+                (lang.t(". Now enrol its authenticator (the button in its row).", "。請按該行的按鈕登記其驗證器。"))
             }
         }
-    })?;
-    let keep = if status.is_success() {
-        NewAccountForm::default()
-    } else {
+    };
+    let keep = |status: StatusCode| {
+        if status.is_success() {
+            return NewAccountForm::default();
+        }
         NewAccountForm {
             password: String::new(),
             form_id: String::new(),
             ..std::sync::Arc::unwrap_or_clone(typed)
         }
     };
-    Ok(list_page(
-        lang,
-        &answer.name,
-        status,
-        note,
-        &answer.accounts,
-        &keep,
-    ))
+    answer_post(services, &req, act, done, repeat_note(lang), keep).await
 }
 
 pub async fn disable(
@@ -360,37 +359,20 @@ pub async fn disable(
     body: web::Form<AccountForm>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = Lang::of(&req);
-    if !super::same_origin(&req) {
-        return Ok(super::cross_site(lang));
-    }
     let body = body.into_inner();
-    let answer = match as_admin(services, &req, move |services, admin| {
+    let act = move |services: &Services, admin: &Staff| {
         once(services, admin, &body.form_id, |conn| {
             accounts::disable(conn, admin, &body.account_id, Utc::now())
         })
-    })
-    .await?
-    {
-        Ok(answer) => answer,
-        Err(other) => return Ok(other),
     };
-    let (status, note) = outcome_note(lang, answer.outcome, |disabled| {
+    let done = |a: &Account| {
         html! {
-            @match disabled {
-                Some(a) => p.ok #result role="status" {
-                    (lang.t("Disabled: ", "已停用：")) (a.username)
-                    (lang.t(". Its sessions have ended.", "。其登入已即時終止。"))
-                },
-                None => (repeat_note(lang)),
+            p.ok #result role="status" {
+                (lang.t("Disabled: ", "已停用：")) (a.username)
+                (lang.t(". Its sessions have ended.", "。其登入已即時終止。"))
             }
         }
-    })?;
-    Ok(list_page(
-        lang,
-        &answer.name,
-        status,
-        note,
-        &answer.accounts,
-        &NewAccountForm::default(),
-    ))
+    };
+    let keep = |_| NewAccountForm::default();
+    answer_post(services, &req, act, done, repeat_note(lang), keep).await
 }

@@ -150,27 +150,28 @@ impl Prechecked {
         Ok(())
     }
 
-    /// In the transaction, the verification for `patient`: the one made before if it was
-    /// for them, else one now.
-    pub fn for_patient(
+    /// In the transaction, the check of `attempt` (`check_verified`) with the verification
+    /// made before if it was for the same patient, else one made now.
+    pub fn check(
         this: Option<&Self>,
         conn: &mut DbConn,
         hasher: &SecretHasher,
-        patient: &Patient,
-        typed: &AccessKey,
-    ) -> CoreResult<Verified> {
-        match this {
-            Some(c) if c.patient_id.as_deref() == Some(patient.id.as_str()) => {
-                Ok(c.verified.clone())
-            }
-            _ => verify_current(conn, hasher.reserve()?, &patient.id, typed),
-        }
+        policy: &LockoutPolicy,
+        attempt: &KeyAttempt<'_>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<KeyCheck> {
+        let (patient, typed) = (attempt.patient, attempt.typed);
+        let verified = match this {
+            Some(c) if c.patient_id.as_deref() == Some(patient.id.as_str()) => c.verified.clone(),
+            _ => verify_current(conn, hasher.reserve()?, &patient.id, typed)?,
+        };
+        check_verified(conn, hasher, policy, attempt, &verified, now)
     }
 }
 
 /// Checks `typed` against the patient's current key in the caller's transaction,
-/// verifying it there. Where the caller can, it verifies first (`verify_current`) and
-/// then calls `check_verified` in its transaction.
+/// verifying it there. Where the caller can, it verifies first (`Prechecked::run`) and
+/// then calls `Prechecked::check` in its transaction.
 pub fn check(
     conn: &mut DbConn,
     hasher: &SecretHasher,
@@ -180,32 +181,30 @@ pub fn check(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<KeyCheck> {
-    let verified = verify_current(conn, hasher.reserve()?, &patient.id, typed)?;
     let attempt = KeyAttempt {
         patient,
         typed,
-        verified: &verified,
         actor,
     };
-    check_verified(conn, hasher, policy, &attempt, now)
+    Prechecked::check(None, conn, hasher, policy, &attempt, now)
 }
 
-/// A typed key, its verification done beforehand, and who typed it.
+/// A typed key and who typed it.
 pub struct KeyAttempt<'a> {
     pub patient: &'a Patient,
     pub typed: &'a AccessKey,
-    pub verified: &'a Verified,
     pub actor: &'a Actor,
 }
 
 /// The counting part of a check, in the caller's transaction: the failure counter and the
 /// lock are read again under the patient's lock, so that concurrent tries count exactly.
-/// If the key changed since it was verified, it is verified again here (rare).
-pub fn check_verified(
+/// If the key changed since it was `verified`, it is verified again here (rare).
+fn check_verified(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     policy: &LockoutPolicy,
     attempt: &KeyAttempt<'_>,
+    verified: &Verified,
     now: DateTime<Utc>,
 ) -> CoreResult<KeyCheck> {
     let (patient, actor) = (attempt.patient, attempt.actor);
@@ -226,8 +225,8 @@ pub fn check_verified(
         audit_try(conn, AuditOutcome::Locked, "access_key_locked")?;
         return Ok(KeyCheck::Locked);
     }
-    let matched = match &attempt.verified.key_id {
-        Some(id) if *id == record.id => attempt.verified.matched,
+    let matched = match &verified.key_id {
+        Some(id) if *id == record.id => verified.matched,
         _ => hasher.verify(attempt.typed.expose(), &record.key_hash)?,
     };
     if matched {

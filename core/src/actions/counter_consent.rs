@@ -10,7 +10,7 @@ use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::access_key::{self, KeyAttempt, KeyCheck, Prechecked};
+use super::access_key::{KeyAttempt, KeyCheck, Prechecked};
 use super::accounts::Staff;
 use super::consent::{self, ConsentRequest};
 use super::throttle;
@@ -234,15 +234,12 @@ fn check_key(
         return Ok(Err(CoreError::NotFound("patient")));
     };
     let policy = security.access_key_policy();
-    let verified = Prechecked::for_patient(guess.checked, conn, hasher, &patient, key)?;
-    let actor = staff.actor();
     let attempt = KeyAttempt {
         patient: &patient,
         typed: key,
-        verified: &verified,
-        actor: &actor,
+        actor: &staff.actor(),
     };
-    match access_key::check_verified(conn, hasher, &policy, &attempt, now)? {
+    match Prechecked::check(guess.checked, conn, hasher, &policy, &attempt, now)? {
         KeyCheck::Accepted => Ok(Ok(patient)),
         KeyCheck::Wrong { remaining } => {
             count_against_staff(conn)?;

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
-use super::access_key::{self, KeyAttempt, KeyCheck, Prechecked};
+use super::access_key::{KeyAttempt, KeyCheck, Prechecked};
 use super::ivr_code;
 use super::ivr_throttle::{count_wrong_identity, looks_throttled, throttled};
 use super::notify::{notify_patient, PatientEvent};
@@ -110,16 +110,12 @@ pub fn identify(
         let outcome = match proof {
             Proof::Key(key) => {
                 let policy = security.access_key_policy();
-                let actor = caller_actor(claim.caller);
-                let verified =
-                    Prechecked::for_patient(checked.as_ref(), conn, hasher, &patient, key)?;
                 let attempt = KeyAttempt {
                     patient: &patient,
                     typed: key,
-                    verified: &verified,
-                    actor: &actor,
+                    actor: &caller_actor(claim.caller),
                 };
-                match access_key::check_verified(conn, hasher, &policy, &attempt, now)? {
+                match Prechecked::check(checked.as_ref(), conn, hasher, &policy, &attempt, now)? {
                     KeyCheck::Accepted => return Ok(Identification::Identified(Box::new(patient))),
                     // A locked key cost a decoy verification before: the same time.
                     KeyCheck::Locked => Identification::KeyLocked,

@@ -221,16 +221,17 @@ pub fn for_patient(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = log::table
-        .filter(log::patient_id.eq(patient_id))
-        .order(log::seq.desc())
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .into_boxed();
-    if let Some(b) = before_seq {
-        query = query.filter(log::seq.lt(b));
+    search(conn, &patient_page(patient_id, before_seq, limit))
+}
+
+/// A page of a patient's entries, newest first, before `before_seq`.
+fn patient_page(patient_id: &str, before_seq: Option<i64>, limit: i64) -> AuditFilter {
+    AuditFilter {
+        patient_id: Some(patient_id.to_owned()),
+        before_seq,
+        limit,
+        ..AuditFilter::default()
     }
-    query.load(conn)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -287,18 +288,12 @@ pub fn granted_views(
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = log::table
-        .filter(log::patient_id.eq(patient_id))
-        .filter(log::event.eq(AuditAction::RecordView))
-        .filter(log::outcome.eq(AuditOutcome::Granted))
-        .order(log::seq.desc())
-        .limit(limit)
-        .select(AuditEntry::as_select())
-        .into_boxed();
-    if let Some(b) = before_seq {
-        query = query.filter(log::seq.lt(b));
-    }
-    query.load(conn)
+    let filter = AuditFilter {
+        event: Some(AuditAction::RecordView),
+        outcome: Some(AuditOutcome::Granted),
+        ..patient_page(patient_id, before_seq, limit)
+    };
+    search(conn, &filter)
 }
 
 /// One granted view of the patient's record, by its seq.

@@ -91,8 +91,15 @@ impl Notice {
         })
     }
 
-    /// The facts of a provider notice.
-    pub fn provider_facts(&self) -> Option<&ProviderFacts> {
+    /// A copy of the facts of a provider notice (the one list of provider notices is
+    /// `provider_facts_mut`; a copy of a few short texts is cheaper to read than a second
+    /// list of the eight kinds is to keep in step).
+    pub fn provider_facts(&self) -> Option<ProviderFacts> {
+        self.clone().provider_facts_mut().map(std::mem::take)
+    }
+
+    /// The facts of a provider notice, to change.
+    fn provider_facts_mut(&mut self) -> Option<&mut ProviderFacts> {
         match self {
             Self::ProviderStatusScheduled(f)
             | Self::ProviderStatusChanged(f)
@@ -112,15 +119,10 @@ impl Notice {
         match self {
             Self::AccessKeyIssued(f) => vec![("access_key", &mut f.access_key)],
             Self::VerificationCode(f) => vec![("code", &mut f.code)],
-            Self::ProviderStatusScheduled(f)
-            | Self::ProviderStatusChanged(f)
-            | Self::ProviderDocumentExpiring(f)
-            | Self::RegistrationExpiring(f)
-            | Self::ProviderApplicationReceived(f)
-            | Self::ProviderApplicationMoreRequested(f)
-            | Self::ProviderApplicationApproved(f)
-            | Self::ProviderApplicationRefused(f) => vec![("code", &mut f.code)],
-            _ => Vec::new(),
+            other => other
+                .provider_facts_mut()
+                .map(|f| vec![("code", &mut f.code)])
+                .unwrap_or_default(),
         }
     }
 

@@ -140,7 +140,7 @@ fn secrets_are_one_list_removed_for_push_and_marked_once_delivered() {
         letter
             .without_secrets()
             .provider_facts()
-            .and_then(|f| f.code.clone()),
+            .and_then(|f| f.code),
         None
     );
     assert!(Notice::CodeLocked(CodeLockedFacts::default())

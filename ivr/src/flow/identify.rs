@@ -35,22 +35,16 @@ pub fn sdm_patient(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
     let Ok(ehr) = EhrNumber::parse(digits) else {
         return Ok(turn.retry(turn.script().not_understood));
     };
-    let Some((id, dob)) = claim_parts(turn) else {
+    let Some(typed) = TypedClaim::of(turn) else {
         return Ok(restart(turn, Vec::new()));
     };
     turn.state.sdm_patient_ehr = Some(ehr.as_str().to_owned());
-    let from = turn.call.from_number.clone();
-    let claim = Claim {
-        caller: &from,
-        id: &id,
-        date_of_birth: dob,
-    };
     let services = turn.services;
     let sent = ivr_sdm::request_code(
         turn.conn,
         &services.hasher,
         &services.config.security,
-        &claim,
+        &typed.claim(),
         turn.now,
     )?;
     match sent {
@@ -64,21 +58,15 @@ pub fn sdm_patient(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
 }
 
 fn sdm_code(turn: &mut Turn<'_>, code: &OneTimeCode) -> CoreResult<Response> {
-    let parts = claim_parts(turn);
+    let typed = TypedClaim::of(turn);
     let ehr = turn
         .state
         .sdm_patient_ehr
         .as_deref()
         .and_then(|e| EhrNumber::parse(e).ok());
     let challenge = turn.state.sdm_challenge.clone();
-    let (Some((id, dob)), Some(ehr), Some(challenge)) = (parts, ehr, challenge) else {
+    let (Some(typed), Some(ehr), Some(challenge)) = (typed, ehr, challenge) else {
         return Ok(restart(turn, Vec::new()));
-    };
-    let from = turn.call.from_number.clone();
-    let claim = Claim {
-        caller: &from,
-        id: &id,
-        date_of_birth: dob,
     };
     let proof = SdmProof {
         challenge_id: &challenge,
@@ -90,7 +78,7 @@ fn sdm_code(turn: &mut Turn<'_>, code: &OneTimeCode) -> CoreResult<Response> {
         turn.conn,
         &services.hasher,
         &services.config.security,
-        &claim,
+        &typed.claim(),
         &proof,
         turn.now,
     )?;
@@ -195,57 +183,65 @@ pub fn code(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
     identified(turn, &Proof::Code(code))
 }
 
-/// The claim typed so far; `None` if the call lost it (then identification restarts).
-fn claim_parts(turn: &Turn<'_>) -> Option<(ClaimedId, NaiveDate)> {
-    let ehr = ClaimedId::parse(turn.state.identifier.as_deref()?)?;
-    let dob = NaiveDate::parse_from_str(turn.state.date_of_birth.as_deref()?, "%Y-%m-%d").ok()?;
-    Some((ehr, dob))
+/// The claim typed so far, by the number calling.
+struct TypedClaim {
+    caller: String,
+    id: ClaimedId,
+    date_of_birth: NaiveDate,
+}
+
+impl TypedClaim {
+    /// `None` if the call lost the claim (then identification restarts).
+    fn of(turn: &Turn<'_>) -> Option<Self> {
+        let id = ClaimedId::parse(turn.state.identifier.as_deref()?)?;
+        let date_of_birth =
+            NaiveDate::parse_from_str(turn.state.date_of_birth.as_deref()?, "%Y-%m-%d").ok()?;
+        Some(Self {
+            caller: turn.call.from_number.clone(),
+            id,
+            date_of_birth,
+        })
+    }
+
+    fn claim(&self) -> Claim<'_> {
+        Claim {
+            caller: &self.caller,
+            id: &self.id,
+            date_of_birth: self.date_of_birth,
+        }
+    }
 }
 
 fn send_code(turn: &mut Turn<'_>) -> CoreResult<Response> {
-    let Some((ehr, dob)) = claim_parts(turn) else {
+    let Some(typed) = TypedClaim::of(turn) else {
         return Ok(turn.go(Step::EhrNumber, Vec::new()));
-    };
-    let from = turn.call.from_number.clone();
-    let claim = Claim {
-        caller: &from,
-        id: &ehr,
-        date_of_birth: dob,
     };
     let services = turn.services;
     let outcome = ivr_actions::request_code(
         turn.conn,
         &services.hasher,
         &services.config.security,
-        &claim,
+        &typed.claim(),
         turn.now,
     )?;
     let sent = turn.script().code_sent.to_owned();
     Ok(match outcome {
         // The caller hears the same words whether or not the details matched.
         Identification::Identified(_) | Identification::Mismatch => turn.go(Step::Code, vec![sent]),
-        Identification::KeyLocked => turn.end(vec![turn.script().locked_key.to_owned()]),
-        Identification::CallerLocked => turn.end(vec![turn.script().locked_caller.to_owned()]),
-        Identification::Throttled => turn.end(vec![turn.script().throttled.to_owned()]),
+        locked => refusal(turn, &locked),
     })
 }
 
 fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
-    let Some((ehr, dob)) = claim_parts(turn) else {
+    let Some(typed) = TypedClaim::of(turn) else {
         return Ok(turn.go(Step::EhrNumber, Vec::new()));
-    };
-    let from = turn.call.from_number.clone();
-    let claim = Claim {
-        caller: &from,
-        id: &ehr,
-        date_of_birth: dob,
     };
     let services = turn.services;
     let outcome = ivr_actions::identify(
         turn.conn,
         &services.hasher,
         &services.config.security,
-        &claim,
+        &typed.claim(),
         proof,
         turn.now,
     );

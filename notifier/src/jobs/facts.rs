@@ -48,7 +48,7 @@ pub(crate) fn set_arguments(args: &mut FluentArgs<'static>, notice: &Notice, lan
         }
         provider_notice => {
             if let Some(f) = provider_notice.provider_facts() {
-                provider_facts(args, f, language);
+                provider_facts(args, &f, language);
             }
         }
     }

@@ -6,56 +6,7 @@
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 
 use super::helpers::*;
-use crate::support::TestApp;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    cookie: Option<&str>,
-    pairs: &[(&str, &str)],
-) -> reqwest::Response {
-    // A browser names the page's origin on every form post; the counter refuses others.
-    let mut req = client()
-        .post(format!("{}{path}", app.api))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Origin", &app.api)
-        .body(encode(pairs));
-    if let Some(c) = cookie {
-        req = req.header("Cookie", c);
-    }
-    req.send().await.unwrap()
-}
-
-/// The form id the page rendered into the consent form.
-fn form_id_in(page: &str) -> String {
-    let at = page.find("name=\"form_id\" value=\"").expect("a form id") + 22;
-    page[at..at + 43].to_owned()
-}
+use super::portal_http::{client, encode, form_id_in, post_form};
 
 both_backends! {
     async fn the_counter_page_signs_in_and_takes_consent_with_the_access_key(app: TestApp) {

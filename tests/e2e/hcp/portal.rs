@@ -9,82 +9,8 @@ use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use ehealth_core::db::schema::{accounts, audit_log};
 
 use super::helpers::*;
+use super::portal_http::{client, encode, form_id_in, get, post_form, post_twice_at_once, sign_in};
 use crate::support::TestApp;
-
-pub(super) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-pub(super) fn encode(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-pub(super) async fn post_form(
-    app: &TestApp,
-    path: &str,
-    cookie: Option<&str>,
-    pairs: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut req = client()
-        .post(format!("{}{path}", app.api))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Origin", &app.api)
-        .body(encode(pairs));
-    if let Some(c) = cookie {
-        req = req.header("Cookie", c);
-    }
-    req.send().await.unwrap()
-}
-
-pub(super) async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut req = client().get(format!("{}{path}", app.api));
-    if let Some(c) = cookie {
-        req = req.header("Cookie", c);
-    }
-    req.send().await.unwrap()
-}
-
-/// Signs drchan in (TOTP step `step`, a code is used once) and returns the cookie pair.
-pub(super) async fn sign_in(app: &TestApp, step: i64) -> String {
-    let r = post_form(
-        app,
-        "/counter/sign-in",
-        None,
-        &[
-            ("hcp_id", &clinic()),
-            ("username", "drchan"),
-            ("password", DEMO_PASSWORD),
-            ("totp_code", &code(DEMO_TOTP_SECRET, step)),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/counter/find");
-    r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 fn lookups(app: &TestApp) -> Vec<(String, Option<String>)> {
     audit_log::table
@@ -93,12 +19,6 @@ fn lookups(app: &TestApp) -> Vec<(String, Option<String>)> {
         .select((audit_log::outcome, audit_log::reason))
         .load(&mut app.conn())
         .unwrap()
-}
-
-/// The form id the page rendered into the consent form.
-pub(super) fn form_id_in(page: &str) -> String {
-    let at = page.find("name=\"form_id\" value=\"").expect("a form id") + 22;
-    page[at..at + 43].to_owned()
 }
 
 both_backends! {
@@ -286,15 +206,7 @@ both_backends! {
         let pairs = [("ehr_number", summary.patient_ehr_number.as_str()), ("access_key", &summary.patient_access_key),
             ("action", "revoke"), ("type", "one_year"), ("form_id", &form_id)];
         // A double click: the same form, twice at once.
-        let (a, b) = tokio::join!(
-            post_form(&app, "/counter/consent", Some(&cookie), &pairs),
-            post_form(&app, "/counter/consent", Some(&cookie), &pairs)
-        );
-        let mut texts = vec![];
-        for r in [a, b] {
-            assert_eq!(r.status(), 200);
-            texts.push(r.text().await.unwrap());
-        }
+        let texts = post_twice_at_once(&app, "/counter/consent", &cookie, &pairs).await;
         assert_eq!(texts.iter().filter(|t| t.contains("Done. This clinic's sharing consent: revoked")).count(), 1, "{texts:?}");
         assert_eq!(texts.iter().filter(|t| t.contains("already sent; it was acted on once")
             && t.contains("now: revoked")).count(), 1, "{texts:?}");

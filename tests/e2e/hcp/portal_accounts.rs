@@ -9,51 +9,8 @@ use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use ehealth_core::db::schema::accounts;
 
 use super::helpers::*;
-use super::portal::{get, post_form, sign_in};
+use super::portal_http::{form_id_of, get, portal_sign_in, post_form, post_twice_at_once, sign_in};
 use crate::support::TestApp;
-
-/// Signs an account of the clinic in on the portal: (where it is sent, the cookie pair).
-async fn portal_sign_in(
-    app: &TestApp,
-    username: &str,
-    password: &str,
-    secret: &str,
-) -> (String, String) {
-    let r = post_form(
-        app,
-        "/counter/sign-in",
-        None,
-        &[
-            ("hcp_id", &clinic()),
-            ("username", username),
-            ("password", password),
-            ("totp_code", &code(secret, 0)),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 303, "{username} signs in");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (r.headers()["location"].to_str().unwrap().to_owned(), cookie)
-}
-
-/// The form id rendered inside the form with HTML id `form`.
-fn form_id_of(page: &str, form: &str) -> String {
-    let start = page
-        .find(&format!("id=\"{form}\""))
-        .unwrap_or_else(|| panic!("{form} in {page}"));
-    let at = page[start..]
-        .find("name=\"form_id\" value=\"")
-        .expect("a form id")
-        + start
-        + 22;
-    page[at..at + 43].to_owned()
-}
 
 fn account_id(app: &TestApp, username: &str) -> String {
     accounts::table
@@ -114,15 +71,8 @@ both_backends! {
         assert!(page.contains("id=\"accounts\"") && page.contains("drchan"), "the clinic's accounts: {page}");
         let id = form_id_of(&page, "new-account");
         let pairs = new_account(&id, "nurselam", PASSWORD);
-        let (a, b) = tokio::join!(
-            post_form(&app, "/counter/accounts", Some(&admin), &pairs),
-            post_form(&app, "/counter/accounts", Some(&admin), &pairs)
-        );
-        let mut texts = vec![];
-        for r in [a, b] {
-            assert_eq!(r.status(), 200);
-            texts.push(r.text().await.unwrap());
-        }
+        // A double click: the same form, twice at once.
+        let texts = post_twice_at_once(&app, "/counter/accounts", &admin, &pairs).await;
         assert_eq!(texts.iter().filter(|t| t.contains("Account created: nurselam")).count(), 1, "{texts:?}");
         assert_eq!(texts.iter().filter(|t| t.contains("already sent; it was acted on once")).count(), 1, "{texts:?}");
         let made: i64 = accounts::table.filter(accounts::username.eq("nurselam")).count().get_result(&mut app.conn()).unwrap();

@@ -7,21 +7,10 @@ use diesel::prelude::*;
 use ehealth_core::db::schema::{audit_log, form_consents, shared_records};
 
 use super::helpers::*;
-use super::portal::{get, post_form, sign_in};
+use super::portal_http::{form_id_of, get, post_form, post_twice_at_once, sign_in};
 use crate::support::TestApp;
 
 const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-/// The form id rendered inside the form with HTML id `form`.
-fn form_id_of(page: &str, form: &str) -> String {
-    let start = page.find(&format!("id=\"{form}\"")).expect("the form");
-    let at = page[start..]
-        .find("name=\"form_id\" value=\"")
-        .expect("a form id")
-        + start
-        + 22;
-    page[at..at + 43].to_owned()
-}
 
 async fn patient_page(app: &TestApp, cookie: &str, ehr: &str) -> String {
     let r = post_form(
@@ -50,15 +39,8 @@ both_backends! {
         let id = form_id_of(&page, "signed-consent");
         let pairs = [("ehr_number", ehr.as_str()), ("channel", "form"), ("doc_type", "hkic"), ("doc_number", "A123456(3)"),
             ("form_number", "F-2026-0001"), ("form_sha256", SHA), ("type", "indefinite"), ("form_id", &id)];
-        let (a, b) = tokio::join!(
-            post_form(&app, "/counter/consent/form", Some(&cookie), &pairs),
-            post_form(&app, "/counter/consent/form", Some(&cookie), &pairs)
-        );
-        let mut texts = vec![];
-        for r in [a, b] {
-            assert_eq!(r.status(), 200);
-            texts.push(r.text().await.unwrap());
-        }
+        // A double click: the same form, twice at once.
+        let texts = post_twice_at_once(&app, "/counter/consent/form", &cookie, &pairs).await;
         assert_eq!(texts.iter().filter(|t| t.contains("Recorded. This clinic's sharing consent: active, indefinite")
             && t.contains("id=\"confirmation\"")).count(), 1, "{texts:?}");
         assert_eq!(texts.iter().filter(|t| t.contains("already sent; it was acted on once")).count(), 1, "{texts:?}");
@@ -124,15 +106,8 @@ both_backends! {
         let pairs = [("ehr_number", summary.patient_ehr_number.as_str()), ("data_type", "allergies_adrs"),
             ("document", document), ("form_id", &id)];
         let before: i64 = shared_records::table.count().get_result(&mut app.conn()).unwrap();
-        let (a, b) = tokio::join!(
-            post_form(&app, "/counter/share", Some(&cookie), &pairs),
-            post_form(&app, "/counter/share", Some(&cookie), &pairs)
-        );
-        let mut texts = vec![];
-        for r in [a, b] {
-            assert_eq!(r.status(), 200);
-            texts.push(r.text().await.unwrap());
-        }
+        // A double click: the same form, twice at once.
+        let texts = post_twice_at_once(&app, "/counter/share", &cookie, &pairs).await;
         assert_eq!(texts.iter().filter(|t| t.contains("Shared: a record of Allergies and adverse drug reactions")).count(), 1, "{texts:?}");
         assert_eq!(texts.iter().filter(|t| t.contains("the record was shared once")).count(), 1, "{texts:?}");
         let after: i64 = shared_records::table.count().get_result(&mut app.conn()).unwrap();

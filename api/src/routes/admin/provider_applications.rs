@@ -5,12 +5,14 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use ehealth_core::actions::accounts::Staff;
 use ehealth_core::actions::provider_applications;
 use ehealth_core::actions::provider_review::{self, Decision};
 use ehealth_core::context::Services;
-use ehealth_core::db::provider_applications as apps;
+use ehealth_core::db::provider_applications::{self as apps, ProviderApplication};
+use ehealth_core::db::DbConn;
 use ehealth_core::domain::{AccountRole, ApplicationChannel, ProviderApplicationStatus};
-use ehealth_core::CoreError;
+use ehealth_core::{CoreError, CoreResult};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -27,6 +29,30 @@ fn answer(status: actix_web::http::StatusCode, body: serde_json::Value) -> HttpR
         .json(body)
 }
 
+/// Runs `act` for the signed-in Office off the async threads: what it gave, and the
+/// application it acted on (`application_of`) as JSON, with its documents.
+async fn as_office<T, F>(
+    services: web::Data<Services>,
+    session: AccountSession,
+    act: F,
+    application_of: fn(&T) -> &ProviderApplication,
+) -> Result<(T, serde_json::Value), ApiError>
+where
+    F: FnOnce(&mut DbConn, &Services, &Staff) -> CoreResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    blocking(move || {
+        let mut conn = services.db.get()?;
+        let office = session.authorise(&mut conn, AccountRole::Office)?;
+        let done = act(&mut conn, &services, &office)?;
+        let application = application_of(&done);
+        let documents = apps::documents_of(&mut conn, &application.id)?;
+        let body = application_json(application, &documents);
+        Ok((done, body))
+    })
+    .await
+}
+
 #[utoipa::path(post, path = "/v1/admin/provider-applications", tag = "admin", security(("bearer" = [])), request_body = ProviderApplicationBody,
     responses((status = 201, description = "the paper application as entered, with its reference", content_type = "application/json"), (status = 400, body = crate::routes::app::input::ErrorBody), (status = 401, body = crate::routes::app::input::ErrorBody), (status = 403, body = crate::routes::app::input::ErrorBody), (status = 409, description = "application_open: the same application is open already", body = crate::routes::app::input::ErrorBody)))]
 pub async fn enter(
@@ -35,25 +61,23 @@ pub async fn enter(
     body: web::Json<ProviderApplicationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.parse()?;
-    let (app, documents) = blocking(move || {
-        let mut conn = services.db.get()?;
-        let office = session.authorise(&mut conn, AccountRole::Office)?;
-        let app = provider_applications::submit(
-            &mut conn,
-            &services.hasher,
-            ApplicationChannel::Paper,
-            &office.actor(),
-            &new,
-            Utc::now(),
-        )?;
-        let documents = apps::documents_of(&mut conn, &app.id)?;
-        Ok((app, documents))
-    })
+    let (_, body) = as_office(
+        services,
+        session,
+        move |conn, services, office| {
+            provider_applications::submit(
+                conn,
+                &services.hasher,
+                ApplicationChannel::Paper,
+                &office.actor(),
+                &new,
+                Utc::now(),
+            )
+        },
+        |app| app,
+    )
     .await?;
-    Ok(answer(
-        actix_web::http::StatusCode::CREATED,
-        application_json(&app, &documents),
-    ))
+    Ok(answer(actix_web::http::StatusCode::CREATED, body))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -106,18 +130,14 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (app, documents) = blocking(move || {
-        let mut conn = services.db.get()?;
-        session.authorise(&mut conn, AccountRole::Office)?;
-        let app = apps::find(&mut conn, &id)?.ok_or(CoreError::NotFound("provider_application"))?;
-        let documents = apps::documents_of(&mut conn, &app.id)?;
-        Ok((app, documents))
-    })
+    let (_, body) = as_office(
+        services,
+        session,
+        move |conn, _, _| apps::find(conn, &id)?.ok_or(CoreError::NotFound("provider_application")),
+        |app| app,
+    )
     .await?;
-    Ok(answer(
-        actix_web::http::StatusCode::OK,
-        application_json(&app, &documents),
-    ))
+    Ok(answer(actix_web::http::StatusCode::OK, body))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -136,24 +156,16 @@ pub async fn add_documents(
 ) -> Result<HttpResponse, ApiError> {
     let documents = parse_documents(&body.documents)?;
     let id = path.into_inner();
-    let (app, documents) = blocking(move || {
-        let mut conn = services.db.get()?;
-        let office = session.authorise(&mut conn, AccountRole::Office)?;
-        let app = provider_applications::add_documents(
-            &mut conn,
-            &office.actor(),
-            &id,
-            &documents,
-            Utc::now(),
-        )?;
-        let documents = apps::documents_of(&mut conn, &app.id)?;
-        Ok((app, documents))
-    })
+    let (_, body) = as_office(
+        services,
+        session,
+        move |conn, _, office| {
+            provider_applications::add_documents(conn, &office.actor(), &id, &documents, Utc::now())
+        },
+        |app| app,
+    )
     .await?;
-    Ok(answer(
-        actix_web::http::StatusCode::OK,
-        application_json(&app, &documents),
-    ))
+    Ok(answer(actix_web::http::StatusCode::OK, body))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -175,23 +187,23 @@ pub async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let decision = Decision::parse(&action, body.reason.as_deref())?;
-    let (decided, documents) = blocking(move || {
-        let mut conn = services.db.get()?;
-        let office = session.authorise(&mut conn, AccountRole::Office)?;
-        let decided = provider_review::decide(
-            &mut conn,
-            &services.hasher,
-            &office,
-            &id,
-            &decision,
-            services.config.providers.activation_days,
-            Utc::now(),
-        )?;
-        let documents = apps::documents_of(&mut conn, &decided.application.id)?;
-        Ok((decided, documents))
-    })
+    let (decided, mut body) = as_office(
+        services,
+        session,
+        move |conn, services, office| {
+            provider_review::decide(
+                conn,
+                &services.hasher,
+                office,
+                &id,
+                &decision,
+                services.config.providers.activation_days,
+                Utc::now(),
+            )
+        },
+        |decided| &decided.application,
+    )
     .await?;
-    let mut body = application_json(&decided.application, &documents);
     if let Some(p) = &decided.provider {
         body["provider"] = provider_json(p);
     }
