@@ -105,6 +105,14 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
     ));
     out.tpcb.push(pg::tpcb(&db.url, s.seconds));
     let mut statements = statements::Statements::open(&db.url);
+    // The reads first, while each patient has the few consents of a real one (the
+    // consent-change load below adds a history row per change).
+    if s.runs("reads") {
+        for path in READ_PATHS {
+            let read = reads(&rt, &client, db, s, &base, path, &patients, &mut statements);
+            out.reads.push(read);
+        }
+    }
     let rounds = if s.runs("http") { s.rounds } else { 0 };
     for r in 0..rounds {
         statements.reset();
@@ -147,12 +155,6 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         out.consent_ratios.push(consents.rate() / floor);
         out.views.push(views);
         out.consents.push(consents);
-    }
-    if s.runs("reads") {
-        for path in READ_PATHS {
-            let read = reads(&rt, &client, db, s, &base, path, &patients, &mut statements);
-            out.reads.push(read);
-        }
     }
     drop(api);
     wait_integrated(db);
