@@ -16,7 +16,7 @@ use ehealth_core::domain::{Actor, ActorKind, AuditAction, AuditOutcome};
 use ehealth_core::testing::TestDb;
 use ehealth_core::tlog::config::AuditConfig;
 
-use crate::figures::Load;
+use crate::support::figures::Load;
 
 /// Appends from `clients` threads, each on a connection of its own, for `seconds`.
 pub fn appends(url: &str, clients: usize, seconds: u64) -> Load {

@@ -23,6 +23,8 @@ mod figures;
 mod http;
 mod log;
 mod pg;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 
@@ -31,7 +33,8 @@ use ehealth_core::db::{audit_tree, Backend};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start, TestDb};
 
-use figures::{median, Load, Settings};
+use figures::Settings;
+use support::figures::{self as load_figures, median, Load};
 use http::CLIENTS;
 
 /// What the rounds measured, for the closing table.
@@ -128,8 +131,8 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         pg::peak_rate(&samples)
     );
     out.lag = Some((
-        figures::percentile_ms(&lags, 0.5),
-        figures::percentile_ms(&lags, 0.99),
+        load_figures::percentile_ms(&lags, 0.5),
+        load_figures::percentile_ms(&lags, 0.99),
     ));
     sequencer
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{Connection, PgConnection};
 use ehealth_core::db::{audit_tree, DbConn};
 
-use crate::figures::percentile_ms;
+use crate::support::figures::percentile_ms;
 
 fn pgbench(url: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new("pgbench")

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod metrics;
 pub mod rules;
 pub mod seal;
+pub mod synthetic;
 pub mod secret;
 pub mod telemetry;
 #[cfg(feature = "test-support")]

@@ -9,6 +9,8 @@ use crate::domain::{Language, NotificationMeans, PatientStatus, Sex};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patients)]
+// No column has a default: None is NULL, and the rows can be COPYed (`ehealth bench seed`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct Patient {
     pub id: String,
     pub ehr_number: String,

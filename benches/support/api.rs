@@ -1,0 +1,171 @@
+//! A release `ehealth` process (the api, the sequencer) on a benchmark's database, and
+//! concurrent clients driving it over loopback.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
+use ehealth_core::ids::ProviderId;
+use serde_json::{json, Value};
+
+use super::figures::Load;
+
+/// Connections in the api's pool (`EHEALTH_DATABASE_POOL_SIZE`), as the capacity plan.
+pub const POOL: usize = 32;
+/// What the record views ask for (the demo doctor, a medical practitioner, may see them).
+pub const DATA_TYPES: [&str; 3] = ["allergies_adrs", "lab_radiology_reports", "demographics"];
+
+/// A child process killed when dropped.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ehealth(url: &str, args: &[&str], pool: usize) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ehealth"));
+    c.args(args)
+        .current_dir(std::env::temp_dir())
+        .env("DATABASE_URL", url)
+        .env("EHEALTH_DEMO", "0")
+        .env("EHEALTH_DATABASE_POOL_SIZE", pool.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+    c
+}
+
+/// `ehealth api` on a free loopback port; returns it and its base URL once it listens.
+pub fn start_api(url: &str) -> (Process, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = ehealth(url, &["api"], POOL)
+        .env("EHEALTH_API_ADDR", &addr)
+        .spawn()
+        .expect("run ehealth api");
+    let process = Process(child);
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return (process, format!("http://{addr}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the api did not start on {addr}");
+}
+
+/// `ehealth audit sequence`: the sequencer as production runs it, in a process of its own.
+pub fn start_sequencer(url: &str) -> Process {
+    Process(
+        ehealth(url, &["audit", "sequence"], 2)
+            .spawn()
+            .expect("run ehealth audit sequence"),
+    )
+}
+
+/// The demo doctor's bearer token.
+pub async fn sign_in_doctor(client: &reqwest::Client, base: &str, clinic: &ProviderId) -> String {
+    let code = mobile_bridge::totp::code_at(DEMO_TOTP_SECRET, Utc::now().timestamp() as u64)
+        .expect("code");
+    let body: Value = client
+        .post(format!("{base}/v1/hcp/sessions"))
+        .json(&json!({ "hcp_id": clinic.as_str(), "username": "drchan",
+                       "password": DEMO_PASSWORD, "totp_code": code }))
+        .send()
+        .await
+        .expect("sign-in sent")
+        .json()
+        .await
+        .expect("sign-in answer");
+    body["token"].as_str().expect("signed in").to_owned()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// One request: where, as whom, with what body (none for a GET).
+#[derive(Clone)]
+pub struct Send {
+    pub url: String,
+    pub token: String,
+    pub body: Option<Value>,
+}
+
+/// What one client sends again and again: its requests in turn.
+#[derive(Clone)]
+pub struct Call {
+    pub method: Method,
+    pub sends: Vec<Send>,
+}
+
+async fn send_once(client: &reqwest::Client, method: Method, send: &Send) -> Result<(), String> {
+    let request = match method {
+        Method::Get => client.get(&send.url),
+        Method::Post => client.post(&send.url),
+        Method::Put => client.put(&send.url),
+    }
+    .bearer_auth(&send.token);
+    let request = match &send.body {
+        Some(body) => request.json(body),
+        None => request,
+    };
+    let r = request.send().await.map_err(|e| e.to_string())?;
+    let status = r.status();
+    let _ = r.bytes().await;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("{}: {status}", send.url))
+    }
+}
+
+async fn client_loop(
+    client: reqwest::Client,
+    call: Call,
+    until: Instant,
+) -> (Vec<Duration>, usize) {
+    let (mut times, mut failures) = (Vec::new(), 0);
+    let mut n = 0;
+    while Instant::now() < until {
+        let started = Instant::now();
+        let send = &call.sends[n % call.sends.len()];
+        n += 1;
+        match send_once(&client, call.method, send).await {
+            Ok(()) => times.push(started.elapsed()),
+            Err(e) => {
+                if failures == 0 {
+                    eprintln!("{e}");
+                }
+                failures += 1;
+            }
+        }
+    }
+    (times, failures)
+}
+
+/// Each call from its own client, all at once, for `seconds`.
+pub async fn load(client: &reqwest::Client, calls: Vec<Call>, seconds: u64) -> Load {
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|c| tokio::spawn(client_loop(client.clone(), c, until)))
+        .collect();
+    let (mut times, mut failures) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, f) = t.await.expect("client task");
+        times.extend(l);
+        failures += f;
+    }
+    Load::new(times, failures, started.elapsed())
+}
+
