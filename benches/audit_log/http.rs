@@ -16,7 +16,7 @@ use ehealth_core::ids::{IdentityDocument, ProviderId};
 use ehealth_core::testing::TestDb;
 use serde_json::json;
 
-pub use crate::support::api::{start_api, start_sequencer, sign_in_doctor, load, Process};
+pub use crate::support::api::{load, sign_in_doctor, start_api, start_sequencer, Process};
 use crate::support::api::{Call, Method, Send, DATA_TYPES};
 
 pub const CLIENTS: usize = 50;
@@ -106,8 +106,10 @@ pub fn record_views(base: &str, token: &str, patients: &[Patient]) -> Vec<Call> 
             sends: vec![Send {
                 url: format!("{base}/v1/hcp/record-views"),
                 token: token.to_owned(),
-                body: Some(json!({ "ehr_number": p.ehr, "purpose": { "reason": "bench" },
-                                   "data_types": DATA_TYPES })),
+                body: Some(
+                    json!({ "ehr_number": p.ehr, "purpose": { "reason": "bench" },
+                                   "data_types": DATA_TYPES }),
+                ),
             }],
         })
         .collect()

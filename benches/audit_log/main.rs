@@ -34,8 +34,8 @@ use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start, TestDb};
 
 use figures::Settings;
-use support::figures::{self as load_figures, median, Load};
 use http::CLIENTS;
+use support::figures::{self as load_figures, median, Load};
 
 /// What the rounds measured, for the closing table.
 #[derive(Default)]

@@ -38,7 +38,10 @@ fn seeded_database(size: u64) -> String {
     .expect("pg_database")
     .len() as i64;
     let url = with_database(&server_url(), &name);
-    if exists == 1 && setting("EHEALTH_BENCH_SCALE_RESEED", "0") != "1" && paths::is_seeded(&url, size) {
+    if exists == 1
+        && setting("EHEALTH_BENCH_SCALE_RESEED", "0") != "1"
+        && paths::is_seeded(&url, size)
+    {
         println!("{name}: reused");
         return url;
     }
@@ -49,14 +52,25 @@ fn seeded_database(size: u64) -> String {
         .execute(&mut admin)
         .expect("create");
     let out = Command::new(env!("CARGO_BIN_EXE_ehealth"))
-        .args(["bench", "seed", "--patients", &size.to_string(), "--database-url", &url])
+        .args([
+            "bench",
+            "seed",
+            "--patients",
+            &size.to_string(),
+            "--database-url",
+            &url,
+        ])
         .current_dir(std::env::temp_dir())
         .env("EHEALTH_DEMO", "0")
         .env("RUST_LOG", "warn")
         .output()
         .expect("run ehealth bench seed");
     print!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     url
 }
 
@@ -65,8 +79,12 @@ fn main() {
         .split(',')
         .map(|s| s.trim().parse().expect("a size"))
         .collect();
-    let seconds: u64 = setting("EHEALTH_BENCH_SECONDS", "10").parse().expect("seconds");
-    let clients: usize = setting("EHEALTH_BENCH_CLIENTS", "20").parse().expect("clients");
+    let seconds: u64 = setting("EHEALTH_BENCH_SECONDS", "10")
+        .parse()
+        .expect("seconds");
+    let clients: usize = setting("EHEALTH_BENCH_CLIENTS", "20")
+        .parse()
+        .expect("clients");
     let mut table: Vec<(u64, Vec<(&'static str, Load)>)> = Vec::new();
     for &size in &sizes {
         let url = seeded_database(size);
@@ -80,7 +98,9 @@ fn main() {
 }
 
 fn print_table(table: &[(u64, Vec<(&'static str, Load)>)], clients: usize) {
-    println!("\n== issue 15: latency by population size, PostgreSQL, release, {clients} clients ==");
+    println!(
+        "\n== issue 15: latency by population size, PostgreSQL, release, {clients} clients =="
+    );
     print!("{:<34}", "path");
     for (size, _) in table {
         print!(" | {:>8} p50/p99 ms, req/s", size);
@@ -93,9 +113,18 @@ fn print_table(table: &[(u64, Vec<(&'static str, Load)>)], clients: usize) {
         print!("{what:<34}");
         for (_, loads) in table {
             let l = &loads[k].1;
-            print!(" | {:>7.1} / {:>7.1}, {:>7.0}", l.p(0.5), l.p(0.99), l.rate());
+            print!(
+                " | {:>7.1} / {:>7.1}, {:>7.0}",
+                l.p(0.5),
+                l.p(0.99),
+                l.rate()
+            );
         }
         let (a, b) = (&first[k].1, &table[table.len() - 1].1[k].1);
-        println!(" | {:.2}x / {:.2}x", b.p(0.5) / a.p(0.5), b.p(0.99) / a.p(0.99));
+        println!(
+            " | {:.2}x / {:.2}x",
+            b.p(0.5) / a.p(0.5),
+            b.p(0.99) / a.p(0.99)
+        );
     }
 }

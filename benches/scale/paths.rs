@@ -52,7 +52,9 @@ struct Drawn {
 
 fn draw(conn: &mut DbConn, from: u64, count: usize) -> Vec<Drawn> {
     let mut rng = rand::thread_rng();
-    let ids: Vec<String> = (0..count).map(|_| patient_id(rng.gen_range(0..from))).collect();
+    let ids: Vec<String> = (0..count)
+        .map(|_| patient_id(rng.gen_range(0..from)))
+        .collect();
     let found: Vec<(String, String)> = patients::table
         .filter(patients::id.eq_any(&ids))
         .select((patients::id, patients::ehr_number))
@@ -119,20 +121,41 @@ pub fn measure(url: &str, size: u64, clients: usize, seconds: u64) -> Vec<(&'sta
         }
     };
     let paths: Vec<(&'static str, Vec<Call>)> = vec![
-        ("GET /v1/app/consents", calls(&all, clients, Method::Get, app("/v1/app/consents".into()))),
-        ("GET /v1/app/access-records", calls(&all, clients, Method::Get, app("/v1/app/access-records".into()))),
+        (
+            "GET /v1/app/consents",
+            calls(&all, clients, Method::Get, app("/v1/app/consents".into())),
+        ),
+        (
+            "GET /v1/app/access-records",
+            calls(
+                &all,
+                clients,
+                Method::Get,
+                app("/v1/app/access-records".into()),
+            ),
+        ),
         (
             "GET /v1/app/access-records (later)",
-            calls(&frequent, clients, Method::Get, app(format!("/v1/app/access-records?before={middle}"))),
+            calls(
+                &frequent,
+                clients,
+                Method::Get,
+                app(format!("/v1/app/access-records?before={middle}")),
+            ),
         ),
-        ("GET /v1/app/me", calls(&all, clients, Method::Get, app("/v1/app/me".into()))),
+        (
+            "GET /v1/app/me",
+            calls(&all, clients, Method::Get, app("/v1/app/me".into())),
+        ),
         (
             "POST /v1/hcp/record-views",
             calls(&all, clients, Method::Post, |_, d| Send {
                 url: format!("{base}/v1/hcp/record-views"),
                 token: doctor.clone(),
-                body: Some(json!({ "ehr_number": d.ehr, "purpose": { "reason": "bench" },
-                                   "data_types": DATA_TYPES })),
+                body: Some(
+                    json!({ "ehr_number": d.ehr, "purpose": { "reason": "bench" },
+                                   "data_types": DATA_TYPES }),
+                ),
             }),
         ),
         (

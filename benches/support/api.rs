@@ -168,4 +168,3 @@ pub async fn load(client: &reqwest::Client, calls: Vec<Call>, seconds: u64) -> L
     }
     Load::new(times, failures, started.elapsed())
 }
-

@@ -15,8 +15,8 @@ pub mod ids;
 pub mod metrics;
 pub mod rules;
 pub mod seal;
-pub mod synthetic;
 pub mod secret;
+pub mod synthetic;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ehealth_core::config::Config;
 use ehealth_core::context::Services;
-use ehealth_core::ids::ProviderId;
-use ehealth_core::synthetic::{self, Plan};
 use ehealth_core::hash_pool::PoolSize;
+use ehealth_core::ids::ProviderId;
 use ehealth_core::secret::SecretHasher;
+use ehealth_core::synthetic::{self, Plan};
 
 /// Verifications timed one after another for the median.
 const SAMPLES: usize = 9;

@@ -106,8 +106,14 @@ mod tests {
 
     #[test]
     fn with_check_digit_completes_a_body() {
-        assert_eq!(Hkic::with_check_digit("A123456").expect("valid").as_str(), "A1234563");
-        assert_eq!(Hkic::with_check_digit("G123456").expect("valid").as_str(), "G123456A");
+        assert_eq!(
+            Hkic::with_check_digit("A123456").expect("valid").as_str(),
+            "A1234563"
+        );
+        assert_eq!(
+            Hkic::with_check_digit("G123456").expect("valid").as_str(),
+            "G123456A"
+        );
         assert!(Hkic::with_check_digit("A12345").is_err());
     }
 

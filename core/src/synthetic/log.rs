@@ -98,7 +98,8 @@ pub fn write_log(
 /// appends from a sequence; SQLite takes the largest seq plus one).
 fn follow_sequence(conn: &mut DbConn, next: i64) -> CoreResult<()> {
     if let DbConn::Postgres(_) = conn {
-        diesel::sql_query(format!("SELECT setval('audit_log_seq', {next}, false)")).execute(conn)?;
+        diesel::sql_query(format!("SELECT setval('audit_log_seq', {next}, false)"))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -116,8 +117,10 @@ impl EntryWriter<'_> {
     fn entry(&self, rng: &mut StdRng, seq: i64, k: u64) -> AuditEntry {
         let n = self.plan.patients;
         let at = self.now
-            - Duration::seconds(SPAN_SECONDS * (self.plan.audit_entries - k) as i64
-                / self.plan.audit_entries.max(1) as i64);
+            - Duration::seconds(
+                SPAN_SECONDS * (self.plan.audit_entries - k) as i64
+                    / self.plan.audit_entries.max(1) as i64,
+            );
         let mut e = AuditEntry {
             seq,
             occurred_at: to_db(at),
@@ -178,7 +181,10 @@ impl EntryWriter<'_> {
         ];
         e.event = AuditAction::RecordView.as_str().to_owned();
         e.actor_kind = ActorKind::Hcprof.as_str().to_owned();
-        e.actor_id = Some(format!("synthetic-staff-{provider}-{}", rng.gen_range(0..5)));
+        e.actor_id = Some(format!(
+            "synthetic-staff-{provider}-{}",
+            rng.gen_range(0..5)
+        ));
         e.profession = Some(Profession::ALL[rng.gen_range(0..3)].as_str().to_owned());
         e.data_types = DataType::join(&types[..1 + rng.gen_range(0..2)]);
         e.purpose = Some("reason:follow-up consultation".to_owned());

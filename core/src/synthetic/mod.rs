@@ -140,7 +140,12 @@ pub fn seed(
 ) -> CoreResult<Timings> {
     use crate::db::schema::patients;
     let first = patient_id(0);
-    if patients::table.find(&first).count().get_result::<i64>(conn)? > 0 {
+    if patients::table
+        .find(&first)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0
+    {
         return Err(CoreError::Internal(
             "this database already holds a synthetic population".into(),
         ));
@@ -179,4 +184,3 @@ pub(crate) fn mix(i: u64, salt: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
-

@@ -15,11 +15,11 @@ use crate::db::consents::SharingConsent;
 use crate::db::patients::Patient;
 use crate::db::providers::{self, Provider};
 use crate::db::records::SharedRecord;
-use crate::db::schema::{access_keys, patients, sessions, sharing_consents, shared_records};
+use crate::db::schema::{access_keys, patients, sessions, shared_records, sharing_consents};
 use crate::db::{new_id, to_db, DbConn};
 use crate::domain::{
-    ActorKind, ConsentChannel, ConsentStatus, ConsentType, DataType, EstablishmentType,
-    Language, PatientStatus, ProviderStatus, Sex,
+    ActorKind, ConsentChannel, ConsentStatus, ConsentType, DataType, EstablishmentType, Language,
+    PatientStatus, ProviderStatus, Sex,
 };
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, Hkic, ProviderId};
@@ -36,10 +36,19 @@ const SURNAMES: [&str; 10] = [
     "CHAN", "WONG", "LEE", "CHEUNG", "LAU", "HO", "NG", "LEUNG", "CHOI", "YEUNG",
 ];
 const GIVEN: [&str; 8] = [
-    "Tai Man", "Siu Ming", "Ka Yan", "Wing Sze", "Chi Keung", "Mei Ling", "Ho Yin", "Hoi Ting",
+    "Tai Man",
+    "Siu Ming",
+    "Ka Yan",
+    "Wing Sze",
+    "Chi Keung",
+    "Mei Ling",
+    "Ho Yin",
+    "Hoi Ting",
 ];
 const SURNAMES_ZH: [&str; 10] = ["陳", "黃", "李", "張", "劉", "何", "吳", "梁", "蔡", "楊"];
-const GIVEN_ZH: [&str; 8] = ["大文", "小明", "嘉欣", "詠詩", "志強", "美玲", "浩然", "凱婷"];
+const GIVEN_ZH: [&str; 8] = [
+    "大文", "小明", "嘉欣", "詠詩", "志強", "美玲", "浩然", "凱婷",
+];
 
 /// What every chunk of patients draws on.
 pub struct Population {
@@ -137,7 +146,9 @@ impl Population {
             .map(|i| self.session(&mut rng, i))
             .collect();
         let n = people.len();
-        timings.time("patients", n, || Ok(write_rows!(conn, patients::table, &people)?))?;
+        timings.time("patients", n, || {
+            Ok(write_rows!(conn, patients::table, &people)?)
+        })?;
         timings.time("access_keys", n, || {
             Ok(write_rows!(conn, access_keys::table, &keys)?)
         })?;
@@ -155,7 +166,8 @@ impl Population {
 
     fn patient(&mut self, rng: &mut StdRng, i: u64) -> CoreResult<Patient> {
         let letter = char::from(b'A' + u8::try_from(i / 1_000_000).unwrap_or(25).min(25));
-        let hkic = Hkic::with_check_digit(&format!("{letter}{:06}", i % 1_000_000))?;
+        // Two letters, `X` first: never a single-letter number such as the demo patient's.
+        let hkic = Hkic::with_check_digit(&format!("X{letter}{:06}", i % 1_000_000))?;
         let ehr = loop {
             let candidate = EhrNumber::random(rng);
             let digits: u64 = candidate.as_str().parse().unwrap_or_default();
@@ -238,8 +250,11 @@ impl Population {
         for (k, provider) in self.providers_of(i).into_iter().enumerate() {
             let kind = [ConsentType::OneYear, ConsentType::Indefinite][rng.gen_range(0..2)];
             let mut c = row(provider, kind, self.before_now(rng, 300));
-            c.channel = [ConsentChannel::App, ConsentChannel::AccessKey, ConsentChannel::Form]
-                [rng.gen_range(0..3)];
+            c.channel = [
+                ConsentChannel::App,
+                ConsentChannel::AccessKey,
+                ConsentChannel::Form,
+            ][rng.gen_range(0..3)];
             c.actor_kind = ActorKind::Patient;
             c.actor_id = Some(p.id.clone());
             if k == 0 && i % 4 == 0 {

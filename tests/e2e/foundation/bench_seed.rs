@@ -48,8 +48,15 @@ fn seeded_population_is_valid_and_verifies(backend: Backend) {
         ],
     );
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(said.contains("audit_log") && said.contains("rows/s"), "{said}");
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("audit_log") && said.contains("rows/s"),
+        "{said}"
+    );
 
     let mut conn = db.conn();
     let synthetic: Vec<(String, String, String)> = patients::table
@@ -58,7 +65,10 @@ fn seeded_population_is_valid_and_verifies(backend: Backend) {
         .load(&mut conn)
         .unwrap();
     let ids: std::collections::HashSet<String> = (0..PATIENTS as u64).map(patient_id).collect();
-    let synthetic: Vec<_> = synthetic.into_iter().filter(|p| ids.contains(&p.0)).collect();
+    let synthetic: Vec<_> = synthetic
+        .into_iter()
+        .filter(|p| ids.contains(&p.0))
+        .collect();
     assert_eq!(synthetic.len() as i64, PATIENTS);
     for (_, ehr, hkic) in &synthetic {
         EhrNumber::parse(ehr).unwrap();
@@ -82,10 +92,17 @@ fn seeded_population_is_valid_and_verifies(backend: Backend) {
     assert_eq!(active.iter().filter(|t| *t == "deemed").count(), 2);
 
     let logged: i64 = audit_log::table.count().get_result(&mut conn).unwrap();
-    assert!(logged > ENTRIES, "the demo's entries and the generated ones");
+    assert!(
+        logged > ENTRIES,
+        "the demo's entries and the generated ones"
+    );
     assert_eq!(audit_tree::tree_size(&mut conn).unwrap() as i64, logged);
     let out = ehealth(&db.url, &["audit", "verify", "--full"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // The application's next append is numbered after the generated log.
     let e = NewAuditEntry::new(
