@@ -109,8 +109,8 @@ impl Population {
         let b = (a + 1 + mix(i, 2) % (n - 1)) % n;
         [
             &self.clinic,
-            &self.providers[a as usize],
-            &self.providers[b as usize],
+            nth(&self.providers, a),
+            nth(&self.providers, b),
         ]
     }
 
@@ -175,7 +175,7 @@ impl Population {
                 break candidate;
             }
         };
-        let (surname, given) = (i as usize % SURNAMES.len(), (i as usize / 10) % GIVEN.len());
+        let (surname, given) = (i, i / 10);
         let email = (i % 2 == 0).then(|| format!("p{i}@example.com"));
         let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap_or_default()
             + Duration::days(rng.gen_range(0..32_000));
@@ -186,11 +186,15 @@ impl Population {
             id_doc_number: hkic.as_str().to_owned(),
             id_doc_place: None,
             id_doc_key: format!("hkic:{}", hkic.as_str()),
-            name_en: format!("{}, {}", SURNAMES[surname], GIVEN[given]),
-            name_zh: Some(format!("{}{}", SURNAMES_ZH[surname], GIVEN_ZH[given])),
+            name_en: format!("{}, {}", nth(&SURNAMES, surname), nth(&GIVEN, given)),
+            name_zh: Some(format!(
+                "{}{}",
+                nth(&SURNAMES_ZH, surname),
+                nth(&GIVEN_ZH, given)
+            )),
             date_of_birth: born,
             sex: [Sex::Female, Sex::Male][rng.gen_range(0..2)],
-            mobile: format!("+852{}{:07}", [5, 6, 9][i as usize % 3], i % 10_000_000),
+            mobile: format!("+852{}{:07}", nth(&[5, 6, 9], i), i % 10_000_000),
             notify_email: email.is_some(),
             email,
             postal_address: None,
@@ -209,11 +213,10 @@ impl Population {
     }
 
     fn access_key(&self, i: u64, p: &Patient) -> AccessKeyRecord {
-        let k = (i % self.key_hashes.len() as u64) as usize;
         AccessKeyRecord {
             id: new_id(),
             patient_id: p.id.clone(),
-            key_hash: self.key_hashes[k].clone(),
+            key_hash: nth(&self.key_hashes, i).clone(),
             issued_at: p.registered_at,
             issued_channel: "registration".to_owned(),
             revoked_at: None,
@@ -278,7 +281,7 @@ impl Population {
                 SharedRecord {
                     id: new_id(),
                     patient_id: p.id.clone(),
-                    provider_id: from[k as usize % CONSENTS].to_owned(),
+                    provider_id: nth(&from, k).to_string(),
                     data_type: data_type.as_str().to_owned(),
                     document: format!(
                         r#"{{"resourceType":"DocumentReference","status":"current","description":"synthetic {} {k}"}}"#,
@@ -322,6 +325,12 @@ impl Population {
     }
 }
 
+/// Item `n` of `list`, counting round (the list is never empty).
+fn nth<T>(list: &[T], n: u64) -> &T {
+    let len = u64::try_from(list.len()).unwrap_or(u64::MAX);
+    &list[usize::try_from(n % len).unwrap_or(0)]
+}
+
 fn synthetic_provider(k: u64, now: DateTime<Utc>) -> CoreResult<Provider> {
     let id = ProviderId::from_serial(u32::try_from(2_000_000 + k).unwrap_or(u32::MAX))?;
     let kind = [
@@ -330,7 +339,8 @@ fn synthetic_provider(k: u64, now: DateTime<Utc>) -> CoreResult<Provider> {
         EstablishmentType::DentalCompany,
         EstablishmentType::PrivateHospital,
         EstablishmentType::NursingHome,
-    ][k as usize % 5];
+    ];
+    let kind = *nth(&kind, k);
     Ok(Provider {
         id: id.as_str().to_owned(),
         name_en: format!("Synthetic {} {k}", kind.as_str()),
