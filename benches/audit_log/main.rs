@@ -65,15 +65,7 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
     let patients = http::seed(db, &clinic);
     let sequencer = http::start_sequencer(&db.url);
     let (api, base) = http::start_api(&db.url);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .build()
-        .expect("client");
+    let (rt, client) = support::api::runtime_and_client(CLIENTS);
     let token = rt.block_on(http::sign_in_doctor(&client, &base, &clinic));
     let watch = pg::TreeWatch::start(&db.url);
     let since = Utc::now();

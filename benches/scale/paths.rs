@@ -103,15 +103,7 @@ pub fn measure(url: &str, size: u64, clients: usize, seconds: u64) -> Vec<(&'sta
     let middle = last.unwrap_or(2) / 2;
     let clinic = ProviderId::from_serial(1001).expect("clinic");
     let (_api, base) = api::start_api(url);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .expect("client");
+    let (rt, client) = api::runtime_and_client(clients);
     let doctor = rt.block_on(api::sign_in_doctor(&client, &base, &clinic));
     let app = |path: String| {
         move |_: usize, d: &Drawn| Send {

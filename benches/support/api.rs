@@ -16,6 +16,21 @@ pub const POOL: usize = 32;
 /// What the record views ask for (the demo doctor, a medical practitioner, may see them).
 pub const DATA_TYPES: [&str; 3] = ["allergies_adrs", "lab_radiology_reports", "demographics"];
 
+/// The clients' runtime (two threads, as the box's cores) and an HTTP client keeping a
+/// connection per client.
+pub fn runtime_and_client(clients: usize) -> (tokio::runtime::Runtime, reqwest::Client) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("client");
+    (rt, client)
+}
+
 /// A child process killed when dropped.
 pub struct Process(Child);
 
