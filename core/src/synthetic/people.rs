@@ -109,8 +109,8 @@ impl Population {
         let b = (a + 1 + mix(i, 2) % (n - 1)) % n;
         [
             &self.clinic,
-            nth(&self.providers, a),
-            nth(&self.providers, b),
+            nth(&self.providers, a).as_str(),
+            nth(&self.providers, b).as_str(),
         ]
     }
 
@@ -142,7 +142,7 @@ impl Population {
             .flat_map(|(i, p)| self.records(&mut rng, i, p))
             .collect();
         let sessions: Vec<_> = range
-            .filter(|i| i % 10 == 0)
+            .filter(|i| i.is_multiple_of(10))
             .map(|i| self.session(&mut rng, i))
             .collect();
         let n = people.len();
@@ -176,7 +176,7 @@ impl Population {
             }
         };
         let (surname, given) = (i, i / 10);
-        let email = (i % 2 == 0).then(|| format!("p{i}@example.com"));
+        let email = i.is_multiple_of(2).then(|| format!("p{i}@example.com"));
         let born = NaiveDate::from_ymd_opt(1930, 1, 1).unwrap_or_default()
             + Duration::days(rng.gen_range(0..32_000));
         Ok(Patient {
@@ -260,7 +260,7 @@ impl Population {
             ][rng.gen_range(0..3)];
             c.actor_kind = ActorKind::Patient;
             c.actor_id = Some(p.id.clone());
-            if k == 0 && i % 4 == 0 {
+            if k == 0 && i.is_multiple_of(4) {
                 let mut earlier = row(provider, ConsentType::OneYear, c.given_at);
                 earlier.given_at -= Duration::days(200);
                 earlier.status = ConsentStatus::Superseded;
