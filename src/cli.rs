@@ -98,6 +98,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100, value_name = "N")]
         burst: usize,
     },
+    /// Fill a database with a synthetic population for measuring at scale (not in
+    /// production): the demo data, then N patients with valid HKIC and eHR numbers,
+    /// consents with several providers, access keys, shared records, app sessions and an
+    /// access log with its Merkle tree and signed checkpoints (`ehealth audit verify`
+    /// passes); prints the time taken per table.
+    Seed {
+        /// Patients to generate (1 to 26,000,000).
+        #[arg(long, value_name = "N")]
+        patients: u64,
+        /// Access-log entries to generate (default: ten per patient).
+        #[arg(long, value_name = "M")]
+        audit_entries: Option<u64>,
+        /// The database to fill, instead of the configured `database.url`.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

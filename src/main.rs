@@ -48,6 +48,14 @@ fn main() -> ExitCode {
         Command::Bench {
             command: BenchCommand::Argon2 { burst },
         } => commands::bench::argon2(&config, burst),
+        Command::Bench {
+            command:
+                BenchCommand::Seed {
+                    patients,
+                    audit_entries,
+                    database_url,
+                },
+        } => commands::bench::seed(config, patients, audit_entries, database_url),
         Command::Totp { secret } => commands::totp(&secret),
         Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     };

@@ -16,7 +16,7 @@ use ehealth_core::domain::{Actor, ActorKind, AuditAction, AuditOutcome};
 use ehealth_core::testing::TestDb;
 use ehealth_core::tlog::config::AuditConfig;
 
-use crate::figures::Load;
+use crate::support::figures::Load;
 
 /// Appends from `clients` threads, each on a connection of its own, for `seconds`.
 pub fn appends(url: &str, clients: usize, seconds: u64) -> Load {
@@ -58,7 +58,7 @@ pub fn appends(url: &str, clients: usize, seconds: u64) -> Load {
 }
 
 fn ehealth_verify(url: &str, full: bool) -> (Duration, String) {
-    let mut c = Command::new(crate::http::ehealth_bin());
+    let mut c = Command::new(crate::support::api::ehealth_bin());
     c.args(["audit", "verify"])
         .current_dir(std::env::temp_dir())
         .env("DATABASE_URL", url)

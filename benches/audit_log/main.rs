@@ -30,9 +30,11 @@ mod figures;
 mod http;
 mod log;
 mod pg;
-mod statements;
 #[path = "../support/setup.rs"]
 mod setup;
+mod statements;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 
@@ -41,8 +43,9 @@ use ehealth_core::db::{audit_tree, Backend};
 use ehealth_core::ids::ProviderId;
 use ehealth_core::testing::{self, Start, TestDb};
 
-use figures::{median, Load, Settings};
+use figures::Settings;
 use http::CLIENTS;
+use support::figures::{self as load_figures, median, Load};
 
 /// What the rounds measured, for the closing table.
 #[derive(Default)]
@@ -85,15 +88,7 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
     let patients = http::seed(db, &clinic);
     let sequencer = http::start_sequencer(&db.url);
     let (api, base) = http::start_api(&db.url);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .build()
-        .expect("client");
+    let (rt, client) = support::api::runtime_and_client(CLIENTS);
     let token = rt.block_on(http::sign_in_doctor(&client, &base, &clinic));
     let watch = pg::TreeWatch::start(&db.url);
     let since = Utc::now();
@@ -169,8 +164,8 @@ fn http_part(db: &TestDb, s: &Settings, out: &mut Summary) -> http::Process {
         pg::peak_rate(&samples)
     );
     out.lag = Some((
-        figures::percentile_ms(&lags, 0.5),
-        figures::percentile_ms(&lags, 0.99),
+        load_figures::percentile_ms(&lags, 0.5),
+        load_figures::percentile_ms(&lags, 0.99),
     ));
     sequencer
 }
@@ -308,8 +303,7 @@ fn main() {
     );
     pg::init_tpcb(&db.url);
     let mut out = Summary::default();
-    let mut sequencer =
-        (s.runs("http") || s.runs("reads")).then(|| http_part(&db, &s, &mut out));
+    let mut sequencer = (s.runs("http") || s.runs("reads")).then(|| http_part(&db, &s, &mut out));
     if s.runs("appends") {
         if out.tpcb.is_empty() {
             out.tpcb.push(pg::tpcb(&db.url, s.seconds));

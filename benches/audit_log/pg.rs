@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{Connection, PgConnection};
 use ehealth_core::db::{audit_tree, DbConn};
 
-use crate::figures::percentile_ms;
+use crate::support::figures::percentile_ms;
 
 fn pgbench(url: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new("pgbench")
@@ -44,7 +44,17 @@ pub fn tpcb(url: &str, seconds: u64) -> f64 {
 pub fn select_only(url: &str, seconds: u64) -> f64 {
     let text = pgbench(
         url,
-        &["-S", "-M", "prepared", "-c", "8", "-j", "2", "-T", &seconds.to_string()],
+        &[
+            "-S",
+            "-M",
+            "prepared",
+            "-c",
+            "8",
+            "-j",
+            "2",
+            "-T",
+            &seconds.to_string(),
+        ],
     )
     .unwrap_or_else(|e| panic!("pgbench -S: {e}"));
     tps_of(&text)

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod rules;
 pub mod seal;
 pub mod secret;
+pub mod synthetic;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -1,6 +1,7 @@
 //! `ehealth bench argon2`: what one Argon2id verification costs on this machine with the
 //! configured parameters, and how many the pool answers a second, so that a deployment
 //! can tune `security.argon2` and `security.argon2_threads` (docs/operations.md).
+//! `ehealth bench seed`: a synthetic population to measure at scale (docs/performance.md).
 
 use std::process::ExitCode;
 use std::thread;
@@ -8,8 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use ehealth_core::config::Config;
+use ehealth_core::context::Services;
 use ehealth_core::hash_pool::PoolSize;
+use ehealth_core::ids::ProviderId;
 use ehealth_core::secret::SecretHasher;
+use ehealth_core::synthetic::{self, Plan};
 
 /// Verifications timed one after another for the median.
 const SAMPLES: usize = 9;
@@ -44,6 +48,54 @@ pub fn argon2(config: &Config, burst: usize) -> anyhow::Result<ExitCode> {
             after / 1024
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo data (for the clinic, its doctor and HA/DH), then the synthetic population.
+pub fn seed(
+    mut config: Config,
+    patients: u64,
+    audit_entries: Option<u64>,
+    database_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    if config.is_production() {
+        anyhow::bail!("a synthetic population must not be loaded in production");
+    }
+    if let Some(url) = database_url {
+        config.database.url = url;
+    }
+    let plan = Plan::new(patients, audit_entries)?;
+    let signer = config.audit.signer()?;
+    let started = Instant::now();
+    let services = Services::start(config).context("cannot open the database")?;
+    services.seed_demo()?;
+    let clinic = ProviderId::from_serial(1001)?;
+    let mut conn = services.db.get()?;
+    println!(
+        "seeding {} patients and {} access-log entries ({})",
+        plan.patients,
+        plan.audit_entries,
+        services.db.backend().name()
+    );
+    let timings = synthetic::seed(
+        &mut conn,
+        &services.hasher,
+        &signer,
+        clinic.as_str(),
+        &plan,
+        chrono::Utc::now(),
+    )?;
+    for t in timings.tables() {
+        let secs = t.took.as_secs_f64();
+        println!(
+            "{:<34} {:>10} rows {:>8.1} s {:>10.0} rows/s",
+            t.table,
+            t.rows,
+            secs,
+            t.rows as f64 / secs.max(1e-9)
+        );
+    }
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,7 @@
 //! get the JSON error shape; the binary runs on SQLite, verifies the audit log and stops
 //! gracefully.
 
+mod bench_seed;
 mod cli;
 mod connection_loss;
 mod http_contract;

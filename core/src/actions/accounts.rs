@@ -84,8 +84,8 @@ pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
 /// The account and its provider as stored, whatever their status (for the access
 /// decision, which audits a refusal itself).
 pub fn load(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
-    let (account, provider) = accounts::find_with_provider(conn, account_id)?
-        .ok_or(CoreError::NotFound("account"))?;
+    let (account, provider) =
+        accounts::find_with_provider(conn, account_id)?.ok_or(CoreError::NotFound("account"))?;
     if account.provider_id.is_some() && provider.is_none() {
         return Err(CoreError::NotFound("provider"));
     }

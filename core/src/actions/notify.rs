@@ -42,7 +42,11 @@ pub fn enqueue(
     dedupe_key: String,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    Ok(jobs::enqueue(conn, &new_job(notification, channel, dedupe_key), now)?)
+    Ok(jobs::enqueue(
+        conn,
+        &new_job(notification, channel, dedupe_key),
+        now,
+    )?)
 }
 
 fn new_job(notification: &Notification, channel: Channel, dedupe_key: String) -> jobs::NewJob {

@@ -10,6 +10,8 @@ use crate::domain::AccessKeyChannel;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ak)]
+// No column has a default: None is NULL, and the rows can be COPYed (`ehealth bench seed`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct AccessKeyRecord {
     pub id: String,
     pub patient_id: String,

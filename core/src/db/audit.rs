@@ -63,8 +63,10 @@ impl NewAuditEntry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = log)]
+/// Insertable only for bulk loading (`ehealth bench seed`, which numbers the entries
+/// itself); the application appends with `append`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = log, treat_none_as_default_value = false)]
 pub struct AuditEntry {
     pub seq: i64,
     pub occurred_at: NaiveDateTime,

@@ -12,6 +12,8 @@ use crate::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sc)]
+// No column has a default: None is NULL, and the rows can be COPYed (`ehealth bench seed`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct SharingConsent {
     pub id: String,
     pub patient_id: String,

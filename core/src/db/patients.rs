@@ -10,6 +10,8 @@ use crate::ids::IdentityDocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patients)]
+// No column has a default: None is NULL, and the rows can be COPYed (`ehealth bench seed`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct Patient {
     pub id: String,
     pub ehr_number: String,

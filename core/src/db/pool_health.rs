@@ -90,7 +90,11 @@ mod tests {
         health.returned();
         // Unless a loss was noted in this process within the window (another test may
         // have), a connection just returned is not checked again.
-        if !within(LAST_LOSS.load(Ordering::Relaxed), now_ms(), RECHECK_AFTER_LOSS) {
+        if !within(
+            LAST_LOSS.load(Ordering::Relaxed),
+            now_ms(),
+            RECHECK_AFTER_LOSS,
+        ) {
             assert!(!health.checkout_needs_check());
         }
         note_lost();

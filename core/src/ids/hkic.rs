@@ -38,6 +38,12 @@ impl Hkic {
         Ok(Self(compact))
     }
 
+    /// The number whose body (one or two letters, six digits) is `body`, with its check
+    /// digit computed: for synthetic populations (`ehealth bench seed`).
+    pub fn with_check_digit(body: &str) -> Result<Self, CoreError> {
+        Self::parse(&format!("{body}{}", check_digit(body)))
+    }
+
     /// Canonical form, e.g. `A1234563`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -97,6 +103,19 @@ mod tests {
     use super::*;
 
     const CHECKS: [char; 11] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A'];
+
+    #[test]
+    fn with_check_digit_completes_a_body() {
+        assert_eq!(
+            Hkic::with_check_digit("A123456").expect("valid").as_str(),
+            "A1234563"
+        );
+        assert_eq!(
+            Hkic::with_check_digit("G123456").expect("valid").as_str(),
+            "G123456A"
+        );
+        assert!(Hkic::with_check_digit("A12345").is_err());
+    }
 
     #[test]
     fn worked_example_from_the_spec() {

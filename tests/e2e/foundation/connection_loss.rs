@@ -129,5 +129,9 @@ fn postgres_an_idle_session_ended_by_the_server_is_replaced_before_use() {
     terminate(&db, pid);
     std::thread::sleep(ehealth_core::db::pool_health::RECHECK_WHEN_IDLE);
     let mut conn = database.get().expect("a working connection");
-    assert_ne!(backend_pid(&mut conn), pid, "a new session, not the ended one");
+    assert_ne!(
+        backend_pid(&mut conn),
+        pid,
+        "a new session, not the ended one"
+    );
 }
