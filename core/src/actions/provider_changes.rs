@@ -106,7 +106,7 @@ pub fn request_change(
             reason: req.reason.trim().to_owned(),
             effective_on: effective,
             received_on: req.received_on,
-            requested_by: Some(office.account.id.to_string()),
+            requested_by: Some(office.account.id.clone()),
             state: if effective == today {
                 ProviderChangeState::Applied
             } else {

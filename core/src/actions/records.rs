@@ -93,7 +93,7 @@ pub fn share(
             provider_id: provider_id.clone(),
             data_type,
             document: document.to_string(),
-            shared_by: Some(staff.account.id.to_string()),
+            shared_by: Some(staff.account.id.clone()),
             created_at: to_db(now),
         };
         records::insert(conn, &record)?;
@@ -136,7 +136,7 @@ pub fn open_episode(
             id: new_id(),
             patient_id: patient.id,
             provider_id,
-            opened_by: Some(staff.account.id.to_string()),
+            opened_by: Some(staff.account.id.clone()),
             started_at: to_db(now),
             ended_at: None,
         };
