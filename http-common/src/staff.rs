@@ -10,6 +10,7 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use ehealth_core::actions::accounts::{self, Staff, SESSION_KIND};
 use ehealth_core::db::DbConn;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use ehealth_core::{CoreError, CoreResult};
 
 use crate::auth::Bearer;
@@ -18,7 +19,7 @@ use crate::errors::ApiError;
 /// A request from a signed-in account (not a patient).
 #[derive(Debug, Clone)]
 pub struct AccountSession {
-    pub account_id: String,
+    pub account_id: AccountId,
 }
 
 impl AccountSession {
@@ -45,7 +46,7 @@ impl FromRequest for AccountSession {
                 )));
             }
             Ok(Self {
-                account_id: session.subject_id,
+                account_id: AccountId::new(session.subject_id),
             })
         })
     }

@@ -34,7 +34,7 @@ fn enrol(
             conn,
             services.hasher.sealer(),
             admin,
-            &body.account_id,
+            &body.account(),
             &secret,
             Utc::now(),
         )

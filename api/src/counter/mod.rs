@@ -36,6 +36,7 @@ use ehealth_core::actions::accounts::{self, Staff, SESSION_KIND};
 use ehealth_core::context::Services;
 use ehealth_core::db::sessions;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use ehealth_core::CoreResult;
 use maud::html;
 use serde::Deserialize;
@@ -237,7 +238,7 @@ pub fn account_of(services: &Services, token: Option<String>) -> CoreResult<Opti
     if session.subject_kind != SESSION_KIND {
         return Ok(None);
     }
-    let staff = match accounts::authorise(&mut conn, &session.subject_id) {
+    let staff = match accounts::authorise(&mut conn, &AccountId::new(session.subject_id)) {
         Ok(staff) if matches!(staff.role, AccountRole::Hcprof | AccountRole::UserAdmin) => staff,
         Ok(_) => return Ok(None),
         Err(e) if e.kind() == ehealth_core::ErrorKind::Refused => return Ok(None),

@@ -2,6 +2,7 @@
 //! the first post claims it and acts, a repeat waits for the first to finish and is shown
 //! the state that the first left, without acting again.
 
+use ehealth_core::ids::AccountId;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -19,7 +20,7 @@ pub enum Turn {
 /// How long a repeat waits for the first post (an access-key check takes Argon2's time).
 const WAIT: Duration = Duration::from_secs(15);
 
-pub fn claim(conn: &mut DbConn, form_id: &str, account_id: &str) -> CoreResult<Turn> {
+pub fn claim(conn: &mut DbConn, form_id: &str, account_id: &AccountId) -> CoreResult<Turn> {
     if portal_submissions::claim(conn, form_id, account_id, Utc::now())? {
         return Ok(Turn::First);
     }

@@ -9,6 +9,7 @@ use ehealth_core::actions::accounts::{self, NewAccount, Staff};
 use ehealth_core::context::Services;
 use ehealth_core::db::accounts::Account;
 use ehealth_core::domain::{AccountRole, AccountStatus, EmailAddress, Profession};
+use ehealth_core::ids::AccountId;
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup, Render};
 use serde::Deserialize;
@@ -49,6 +50,13 @@ pub struct AccountForm {
     pub account_id: String,
     #[serde(default)]
     pub form_id: String,
+}
+
+impl AccountForm {
+    /// The account the form names (an empty or unknown id is not found).
+    pub fn account(&self) -> AccountId {
+        AccountId::new(self.account_id.clone())
+    }
 }
 
 /// What an account page's action gives, with the clinic's accounts after it.
@@ -362,7 +370,7 @@ pub async fn disable(
     let body = body.into_inner();
     let act = move |services: &Services, admin: &Staff| {
         once(services, admin, &body.form_id, |conn| {
-            accounts::disable(conn, admin, &body.account_id, Utc::now())
+            accounts::disable(conn, admin, &body.account(), Utc::now())
         })
     };
     let done = |a: &Account| {

@@ -2,6 +2,7 @@
 //! account is on each request, and a user administrator creating, disabling and enrolling
 //! the TOTP factor of the accounts at their own provider.
 
+use crate::ids::AccountId;
 use crate::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -10,7 +11,7 @@ use crate::db::account_factors;
 use crate::db::accounts::{self, Account};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::providers::{self, Provider};
-use crate::db::{new_id, registrations, sessions, to_db, write_tx, DbConn};
+use crate::db::{registrations, sessions, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, EmailAddress,
     Profession, ProviderStatus, SessionSubject,
@@ -62,7 +63,7 @@ impl Staff {
 }
 
 /// The account of a session, refused if disabled or if its provider cannot act.
-pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
+pub fn authorise(conn: &mut DbConn, account_id: &AccountId) -> CoreResult<Staff> {
     let staff = load(conn, account_id)?;
     if staff.account.status != AccountStatus::Active {
         return Err(CoreError::refused(
@@ -83,7 +84,7 @@ pub fn authorise(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
 
 /// The account and its provider as stored, whatever their status (for the access
 /// decision, which audits a refusal itself).
-pub fn load(conn: &mut DbConn, account_id: &str) -> CoreResult<Staff> {
+pub fn load(conn: &mut DbConn, account_id: &AccountId) -> CoreResult<Staff> {
     let (account, provider) =
         accounts::find_with_provider(conn, account_id)?.ok_or(CoreError::NotFound("account"))?;
     if account.provider_id.is_some() && provider.is_none() {
@@ -253,7 +254,7 @@ pub fn create(
         check_expiry(last_day, now)?;
     }
     let account = Account {
-        id: new_id(),
+        id: AccountId::generate(),
         provider_id: Some(provider_id.clone()),
         role: new.role,
         username: new.username.clone(),
@@ -292,7 +293,7 @@ pub fn create(
 
 /// An account the manager may manage: at a user administrator's own provider (another
 /// provider's is "not found"); for the Office, any provider's account.
-fn own_account(conn: &mut DbConn, admin: &Staff, id: &str) -> CoreResult<Account> {
+fn own_account(conn: &mut DbConn, admin: &Staff, id: &AccountId) -> CoreResult<Account> {
     let account = accounts::find(conn, id)?;
     let visible = match admin.role {
         AccountRole::Office => account.filter(|a| a.provider_id.is_some()),
@@ -308,13 +309,13 @@ fn own_account(conn: &mut DbConn, admin: &Staff, id: &str) -> CoreResult<Account
 pub fn disable(
     conn: &mut DbConn,
     admin: &Staff,
-    account_id: &str,
+    account_id: &AccountId,
     now: DateTime<Utc>,
 ) -> CoreResult<Account> {
     write_tx(conn, |conn| {
         let account = own_account(conn, admin, account_id)?;
         accounts::set_status(conn, &account.id, AccountStatus::Disabled, to_db(now))?;
-        sessions::revoke_all(conn, SESSION_KIND, &account.id, now)?;
+        sessions::revoke_all(conn, SESSION_KIND, account.id.as_str(), now)?;
         audit_change(conn, admin, &account, "disabled", now)?;
         accounts::find(conn, &account.id)?.ok_or(CoreError::NotFound("account"))
     })
@@ -326,7 +327,7 @@ pub fn enrol_totp(
     conn: &mut DbConn,
     sealer: &SecretBox,
     admin: &Staff,
-    account_id: &str,
+    account_id: &AccountId,
     secret_base32: &str,
     now: DateTime<Utc>,
 ) -> CoreResult<Account> {
@@ -344,7 +345,7 @@ pub fn enrol_totp(
 pub fn renew_registration(
     conn: &mut DbConn,
     admin: &Staff,
-    account_id: &str,
+    account_id: &AccountId,
     registration_number: Option<&str>,
     expires_on: NaiveDate,
     now: DateTime<Utc>,

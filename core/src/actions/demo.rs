@@ -10,13 +10,14 @@ use super::registration::{self, Particulars};
 use crate::db::accounts::{self, Account};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::providers::{self, Provider};
-use crate::db::{account_factors, matrix, new_id, to_db, write_tx, DbConn};
+use crate::db::{account_factors, matrix, to_db, write_tx, DbConn};
 use crate::domain::{
     AccountRole, AccountStatus, Actor, ActorKind, AuditAction, AuditOutcome, ConsentChannel,
     ConsentType, EmailAddress, EstablishmentType, Language, MobileNumber, NotificationMeans,
     PersonName, PostalAddress, Profession, ProviderStatus, Sex,
 };
 use crate::error::CoreResult;
+use crate::ids::AccountId;
 use crate::ids::{IdentityDocument, ProviderId};
 use crate::secret::SecretHasher;
 
@@ -187,7 +188,7 @@ fn seed_accounts(
     write_tx(conn, |c| {
         let mut out = Vec::new();
         for (provider, role, username, name, profession) in specs {
-            let id = new_id();
+            let id = AccountId::generate();
             let totp = account_factors::seal_totp(hasher.sealer(), &id, DEMO_TOTP_SECRET)?;
             accounts::insert(
                 c,

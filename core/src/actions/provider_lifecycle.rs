@@ -172,7 +172,7 @@ pub(crate) fn apply_transition(
     };
     if to != ProviderStatus::Registered {
         for account in account_factors::at_provider(conn, &provider.id)? {
-            sessions::revoke_all(conn, SESSION_KIND, &account.id, now)?;
+            sessions::revoke_all(conn, SESSION_KIND, account.id.as_str(), now)?;
         }
     }
     let provider = providers::find(conn, &provider.id)?.ok_or(CoreError::NotFound("provider"))?;

@@ -46,7 +46,7 @@ pub fn notify_provider(
     let mut to: Vec<Addressee> = registrations::admin_emails(conn, &provider.id)?
         .into_iter()
         .map(|(id, name, email)| Addressee {
-            key: id,
+            key: id.into(),
             channel: Channel::Email,
             destination: email,
             name,

@@ -6,6 +6,7 @@
 //! compare-and-set on the application's status, so that a double-clicked approval
 //! registers one provider.
 
+use crate::ids::AccountId;
 use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -17,7 +18,7 @@ use super::provider_notices::{enqueue_to, Addressee, ProviderEvent};
 use crate::db::accounts::{self, Account};
 use crate::db::provider_applications::{self as apps, ProviderApplication};
 use crate::db::providers::Provider;
-use crate::db::{new_id, registrations, to_db, write_tx, DbConn};
+use crate::db::{registrations, to_db, write_tx, DbConn};
 use crate::domain::notice::{ProviderFacts, ProviderNames};
 use crate::domain::{
     AccountRole, AccountStatus, Channel, EmailAddress, NotificationKind, PostalAddress,
@@ -230,7 +231,7 @@ fn register(
     let provider = insert_provider(conn, &crate::domain::Actor::system(), &new, now)?;
     apps::attach_to_provider(conn, &app.id, &provider.id)?;
     let account = Account {
-        id: new_id(),
+        id: AccountId::generate(),
         provider_id: Some(provider.id.clone()),
         role: AccountRole::UserAdmin,
         username: app.admin_username.clone(),
@@ -286,7 +287,7 @@ fn register(
         ..facts
     };
     let admin = Addressee {
-        key: account.id.clone(),
+        key: account.id.to_string(),
         channel: Channel::Email,
         destination: app.admin_email.clone(),
         name: account.display_name.clone(),

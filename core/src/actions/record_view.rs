@@ -18,6 +18,7 @@ use crate::db::{approvals, consents, episodes, from_db, matrix, registrations, w
 use crate::domain::notice::{ProviderNames, RecordAccessedFacts};
 use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
+use crate::ids::AccountId;
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 
 /// The purpose the professional states.
@@ -29,7 +30,7 @@ pub enum StatedPurpose {
 
 #[derive(Debug, Clone)]
 pub struct ViewRequest {
-    pub account_id: String,
+    pub account_id: AccountId,
     /// By eHR number or by identity document (the counter's lookup, SPEC §3).
     pub patient: PatientRef,
     pub purpose: Option<StatedPurpose>,

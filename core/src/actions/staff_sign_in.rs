@@ -2,6 +2,7 @@
 //! once only, wrong tries throttled per login, every try audited. Refused for disabled
 //! accounts and for providers that are not registered.
 
+use crate::ids::AccountId;
 use crate::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -81,7 +82,7 @@ pub fn sign_in(
 /// A password verified before the write transaction, against the account found then (none:
 /// a decoy was spent).
 struct Checked {
-    account: Option<(String, String)>,
+    account: Option<(AccountId, String)>,
     matched: bool,
 }
 
@@ -215,7 +216,7 @@ fn try_sign_in(
     };
     throttle::clear(conn, &scope)?;
     let ttl = Duration::minutes(security.session_ttl_minutes);
-    let (session, token) = sessions::start(conn, SESSION_KIND, &account.id, ttl, now)?;
+    let (session, token) = sessions::start(conn, SESSION_KIND, account.id.as_str(), ttl, now)?;
     record(conn, Some(account), AuditOutcome::Succeeded, "signed_in")?;
     Ok(Attempt::Done(Box::new(SignedIn {
         token,

@@ -10,19 +10,28 @@ use super::accounts::Account;
 use super::schema::accounts;
 use super::DbConn;
 use crate::error::CoreError;
+use crate::ids::AccountId;
 use crate::seal::SecretBox;
 
-fn totp_aad(account_id: &str) -> String {
+fn totp_aad(account_id: &AccountId) -> String {
     format!("totp:{account_id}")
 }
 
 /// The TOTP secret as stored for `account_id`.
-pub fn seal_totp(sealer: &SecretBox, account_id: &str, secret: &str) -> Result<String, CoreError> {
+pub fn seal_totp(
+    sealer: &SecretBox,
+    account_id: &AccountId,
+    secret: &str,
+) -> Result<String, CoreError> {
     sealer.seal(&totp_aad(account_id), secret)
 }
 
 /// The base32 secret of a stored (sealed) TOTP secret.
-pub fn open_totp(sealer: &SecretBox, account_id: &str, stored: &str) -> Result<String, CoreError> {
+pub fn open_totp(
+    sealer: &SecretBox,
+    account_id: &AccountId,
+    stored: &str,
+) -> Result<String, CoreError> {
     sealer.open(&totp_aad(account_id), stored)
 }
 
@@ -30,7 +39,7 @@ pub fn open_totp(sealer: &SecretBox, account_id: &str, stored: &str) -> Result<S
 /// those under a key other than the current one (after a rotation), in one transaction.
 /// Returns how many rows it rewrote.
 pub fn reseal_totp(conn: &mut DbConn, sealer: &SecretBox) -> Result<usize, CoreError> {
-    let rows: Vec<(String, Option<String>)> = accounts::table
+    let rows: Vec<(AccountId, Option<String>)> = accounts::table
         .filter(accounts::totp_secret.is_not_null())
         .select((accounts::id, accounts::totp_secret))
         .load(conn)?;
@@ -58,7 +67,7 @@ pub fn reseal_totp(conn: &mut DbConn, sealer: &SecretBox) -> Result<usize, CoreE
 pub fn enrol_totp(
     conn: &mut DbConn,
     sealer: &SecretBox,
-    id: &str,
+    id: &AccountId,
     secret_base32: &str,
 ) -> Result<usize, CoreError> {
     let sealed = seal_totp(sealer, id, secret_base32)?;
@@ -73,7 +82,7 @@ pub fn enrol_totp(
 
 /// Marks `step` used if it is later than the last used one: a code is accepted once only,
 /// and of two concurrent sign-ins with the same code only one wins the update.
-pub fn use_totp_step(conn: &mut DbConn, id: &str, step: i64) -> QueryResult<bool> {
+pub fn use_totp_step(conn: &mut DbConn, id: &AccountId, step: i64) -> QueryResult<bool> {
     let n = diesel::update(
         accounts::table.find(id).filter(
             accounts::totp_last_step

@@ -6,11 +6,12 @@ use diesel::prelude::*;
 use super::schema::accounts;
 use super::DbConn;
 use crate::domain::{AccountRole, AccountStatus, Profession};
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub provider_id: Option<String>,
     pub role: AccountRole,
     pub username: String,
@@ -33,7 +34,7 @@ pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
+pub fn find(conn: &mut DbConn, id: &AccountId) -> QueryResult<Option<Account>> {
     accounts::table
         .find(id)
         .select(Account::as_select())
@@ -44,7 +45,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
 /// An account with the provider it belongs to (none for the Office), in one query.
 pub fn find_with_provider(
     conn: &mut DbConn,
-    id: &str,
+    id: &AccountId,
 ) -> QueryResult<Option<(Account, Option<super::providers::Provider>)>> {
     use super::schema::providers;
     accounts::table
@@ -76,7 +77,7 @@ pub fn find_by_login(
 
 pub fn set_status(
     conn: &mut DbConn,
-    id: &str,
+    id: &AccountId,
     status: AccountStatus,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -89,13 +90,17 @@ pub fn set_status(
         .execute(conn)
 }
 
-pub fn set_registration_number(conn: &mut DbConn, id: &str, number: &str) -> QueryResult<usize> {
+pub fn set_registration_number(
+    conn: &mut DbConn,
+    id: &AccountId,
+    number: &str,
+) -> QueryResult<usize> {
     diesel::update(accounts::table.find(id))
         .set(accounts::registration_number.eq(Some(number)))
         .execute(conn)
 }
 
-pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+pub fn set_password_hash(conn: &mut DbConn, id: &AccountId, hash: &str) -> QueryResult<usize> {
     diesel::update(accounts::table.find(id))
         .set(accounts::password_hash.eq(hash))
         .execute(conn)

@@ -10,6 +10,7 @@ use super::schema::approvals as apv;
 use super::{to_db, DbConn};
 use crate::domain::{ActorKind, ApprovalStatus, DataType};
 use crate::error::CoreResult;
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = apv)]
@@ -17,7 +18,7 @@ pub struct Approval {
     pub id: String,
     pub patient_id: String,
     pub provider_id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub data_types: String,
     pub reason: String,
     pub status: ApprovalStatus,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::care_episodes as ce;
 use super::DbConn;
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ce)]
@@ -13,7 +14,7 @@ pub struct CareEpisode {
     pub id: String,
     pub patient_id: String,
     pub provider_id: String,
-    pub opened_by: Option<String>,
+    pub opened_by: Option<AccountId>,
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
 }

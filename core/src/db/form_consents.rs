@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::schema::form_consents as fc;
 use super::DbConn;
 use crate::domain::ConsentChannel;
+use crate::ids::AccountId;
 use crate::ids::IdentityDocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -16,7 +17,7 @@ pub struct FormConsent {
     pub consent_id: String,
     pub patient_id: String,
     pub provider_id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub channel: ConsentChannel,
     pub id_document_type: IdentityDocumentKind,
     pub form_number: Option<String>,
@@ -84,10 +85,11 @@ pub fn listing(
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let users: HashMap<String, String> = accounts::table
-        .filter(accounts::id.eq_any(ids(|r| &r.account_id)))
+    let account_ids: Vec<AccountId> = rows.iter().map(|r| r.account_id.clone()).collect();
+    let users: HashMap<AccountId, String> = accounts::table
+        .filter(accounts::id.eq_any(account_ids))
         .select((accounts::id, accounts::username))
-        .load::<(String, String)>(conn)?
+        .load::<(AccountId, String)>(conn)?
         .into_iter()
         .collect();
     let consents: HashMap<String, (String, String)> = sc::table

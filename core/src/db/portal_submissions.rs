@@ -7,13 +7,14 @@ use diesel::result::{DatabaseErrorKind, Error};
 
 use super::schema::portal_submissions as ps;
 use super::{to_db, DbConn};
+use crate::ids::AccountId;
 
 /// Claims `form_id` for this post (in its own statement: a second post sees the claim at
 /// once). `false`: the form was posted before.
 pub fn claim(
     conn: &mut DbConn,
     form_id: &str,
-    account_id: &str,
+    account_id: &AccountId,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     let inserted = diesel::insert_into(ps::table)
@@ -38,7 +39,7 @@ pub fn finish(conn: &mut DbConn, form_id: &str, now: DateTime<Utc>) -> QueryResu
 }
 
 /// Whether the first post of the form, by this account, has finished.
-pub fn finished(conn: &mut DbConn, form_id: &str, account_id: &str) -> QueryResult<bool> {
+pub fn finished(conn: &mut DbConn, form_id: &str, account_id: &AccountId) -> QueryResult<bool> {
     let row: Option<Option<chrono::NaiveDateTime>> = ps::table
         .find(form_id)
         .filter(ps::account_id.eq(account_id))

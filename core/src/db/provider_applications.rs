@@ -13,6 +13,7 @@ use crate::domain::{
     ApplicationChannel, DocumentType, EstablishmentType, Language, Profession,
     ProviderApplicationStatus,
 };
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pa)]
@@ -39,7 +40,7 @@ pub struct ProviderApplication {
     pub admin_registration_expires_on: Option<NaiveDate>,
     pub office_note: Option<String>,
     pub provider_id: Option<String>,
-    pub admin_account_id: Option<String>,
+    pub admin_account_id: Option<AccountId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
@@ -134,7 +135,7 @@ pub fn set_registered(
     conn: &mut DbConn,
     id: &str,
     provider_id: &str,
-    admin_account_id: &str,
+    admin_account_id: &AccountId,
 ) -> QueryResult<usize> {
     diesel::update(pa::table.find(id))
         .set((
@@ -248,7 +249,7 @@ pub fn claim_reminder(
 
 pub fn insert_activation(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     code_digest: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -266,7 +267,7 @@ pub fn insert_activation(
 /// The unused, unexpired activation of `account_id` whose code has `code_digest`.
 pub fn activation(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     code_digest: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -281,7 +282,11 @@ pub fn activation(
 }
 
 /// Uses the activation; false if it was used already (two tries at once: one wins).
-pub fn use_activation(conn: &mut DbConn, account_id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn use_activation(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(
         aa::table
             .filter(aa::account_id.eq(account_id))

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::{provider_particulars as pp, provider_status_changes as psc};
 use super::DbConn;
 use crate::domain::{Language, ProviderChangeState, ProviderTransition};
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pp)]
@@ -47,7 +48,7 @@ pub struct StatusChange {
     pub reason: String,
     pub effective_on: NaiveDate,
     pub received_on: Option<NaiveDate>,
-    pub requested_by: Option<String>,
+    pub requested_by: Option<AccountId>,
     pub state: ProviderChangeState,
     pub created_at: NaiveDateTime,
     pub applied_at: Option<NaiveDateTime>,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::shared_records as sr;
 use super::DbConn;
 use crate::domain::DataType;
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sr)]
@@ -18,7 +19,7 @@ pub struct SharedRecord {
     pub provider_id: String,
     pub data_type: DataType,
     pub document: String,
-    pub shared_by: Option<String>,
+    pub shared_by: Option<AccountId>,
     pub created_at: NaiveDateTime,
 }
 

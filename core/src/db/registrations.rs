@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use super::schema::{accounts, professional_registrations as pr, staff_contacts as sc};
 use super::DbConn;
 use crate::domain::{AccountRole, AccountStatus};
+use crate::ids::AccountId;
 
 pub fn set_email(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     email: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -30,7 +31,7 @@ pub fn set_email(
 pub fn admin_emails(
     conn: &mut DbConn,
     provider_id: &str,
-) -> QueryResult<Vec<(String, String, String)>> {
+) -> QueryResult<Vec<(AccountId, String, String)>> {
     accounts::table
         .inner_join(sc::table.on(sc::account_id.eq(accounts::id)))
         .filter(accounts::provider_id.eq(provider_id))
@@ -49,7 +50,7 @@ pub fn admin_emails(
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = pr)]
 pub struct ProfessionalRegistration {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub expires_on: NaiveDate,
     pub reminded_for: Option<NaiveDate>,
     pub updated_at: NaiveDateTime,
@@ -57,7 +58,7 @@ pub struct ProfessionalRegistration {
 
 pub fn registration(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> QueryResult<Option<ProfessionalRegistration>> {
     pr::table
         .find(account_id)
@@ -69,7 +70,7 @@ pub fn registration(
 /// Records (or renews) the expiry; a renewed expiry is reminded afresh.
 pub fn set_expiry(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     expires_on: NaiveDate,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -112,7 +113,7 @@ pub fn due_reminders(
 /// Marks the expiry reminded; false if another sweeper did first.
 pub fn claim_reminder(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     expires_on: NaiveDate,
 ) -> QueryResult<bool> {
     diesel::update(

@@ -98,18 +98,7 @@ pub(crate) use text_enum;
 /// as `IdentityDocumentKind`, whose messages are part of the API).
 macro_rules! text_column {
     ($name:ident, $field:literal) => {
-        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-        {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, DB>,
-            ) -> diesel::serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
+        $crate::domain::text_to_sql!($name);
 
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
@@ -131,3 +120,22 @@ macro_rules! text_column {
     };
 }
 pub(crate) use text_column;
+
+/// The writing half of a diesel `Text` column: the value's `as_str`, on either backend.
+macro_rules! text_to_sql {
+    ($name:ident) => {
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+    };
+}
+pub(crate) use text_to_sql;

@@ -4,6 +4,7 @@ mod access_key;
 mod ehr_number;
 mod hkic;
 mod identity_document;
+mod internal_id;
 mod luhn;
 mod one_time_code;
 mod provider_id;
@@ -12,6 +13,7 @@ pub use access_key::AccessKey;
 pub use ehr_number::EhrNumber;
 pub use hkic::Hkic;
 pub use identity_document::{IdentityDocument, IdentityDocumentKind};
+pub use internal_id::AccountId;
 pub use one_time_code::OneTimeCode;
 pub use provider_id::ProviderId;
 

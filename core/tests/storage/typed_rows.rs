@@ -4,11 +4,14 @@
 //! default).
 
 use chrono::Duration;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use ehealth_core::db::schema::sessions as se;
 use ehealth_core::db::{sessions, DbConn};
 use ehealth_core::domain::SessionSubject;
 use ehealth_core::error::Chain;
+use ehealth_core::ids::AccountId;
 use ehealth_core::CoreError;
 
 use crate::fixtures::now;
@@ -30,5 +33,13 @@ both_backends! {
             logged.ends_with("Error deserializing field 'subject_kind': subject_kind \"robot\" in the database is not a known SessionSubject"),
             "{logged}"
         );
+    }
+
+    fn an_internal_id_is_stored_and_read_as_the_same_text(conn: &mut DbConn) {
+        let id = AccountId::new("5f0c6a8e-0000-4000-8000-000000000001");
+        let written: String = diesel::select(id.clone().into_sql::<Text>()).get_result(conn).unwrap();
+        assert_eq!(written, "5f0c6a8e-0000-4000-8000-000000000001");
+        let read: AccountId = diesel::select(sql::<Text>("'5f0c6a8e-0000-4000-8000-000000000001'")).get_result(conn).unwrap();
+        assert_eq!(read, id);
     }
 }

@@ -76,7 +76,7 @@ fn approval_for(app: &TestApp, ehr: &str) -> String {
     let patient = patients::find_by_ehr_number(&mut conn, ehr)
         .unwrap()
         .unwrap();
-    let account_id: String = accounts::table
+    let account_id: ehealth_core::ids::AccountId = accounts::table
         .filter(accounts::provider_id.eq(clinic()))
         .select(accounts::id)
         .first(&mut conn)

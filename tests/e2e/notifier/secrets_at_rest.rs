@@ -202,7 +202,7 @@ both_backends! {
         let rotated = ehealth_core::context::Services::start(config).expect("start");
         let resealed = stored();
         assert!(resealed.starts_with("ehs1.k2."), "{resealed}");
-        let id: String = office().select(accounts::id).first(&mut app.conn()).unwrap();
+        let id: ehealth_core::ids::AccountId = office().select(accounts::id).first(&mut app.conn()).unwrap();
         let opened = ehealth_core::db::account_factors::open_totp(rotated.hasher.sealer(), &id, &resealed).unwrap();
         assert_eq!(opened, DEMO_TOTP_SECRET);
         assert!(ehealth_core::db::account_factors::open_totp(app.services.hasher.sealer(), &id, &resealed).is_err(),

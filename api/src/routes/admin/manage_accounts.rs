@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use ehealth_core::context::Services;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use ehealth_core::ids::ProviderId;
 
 use crate::http::errors::ApiError;
@@ -37,7 +38,7 @@ pub async fn create(
 pub async fn enrol(
     services: web::Data<Services>,
     session: AccountSession,
-    path: web::Path<String>,
+    path: web::Path<AccountId>,
 ) -> Result<HttpResponse, ApiError> {
     enrol_totp::enrol(services, session, path.into_inner(), AccountRole::Office).await
 }
@@ -48,7 +49,7 @@ pub async fn enrol(
 pub async fn disable(
     services: web::Data<Services>,
     session: AccountSession,
-    path: web::Path<String>,
+    path: web::Path<AccountId>,
 ) -> Result<HttpResponse, ApiError> {
     manage_account::disable_as(services, session, path.into_inner(), AccountRole::Office).await
 }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use ehealth_core::actions::accounts;
 use ehealth_core::context::Services;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use ehealth_core::CoreError;
 use serde_json::json;
 
@@ -17,7 +18,7 @@ use crate::http::errors::{blocking, ApiError};
 pub async fn handle(
     services: web::Data<Services>,
     session: AccountSession,
-    path: web::Path<String>,
+    path: web::Path<AccountId>,
 ) -> Result<HttpResponse, ApiError> {
     enrol(services, session, path.into_inner(), AccountRole::UserAdmin).await
 }
@@ -27,7 +28,7 @@ pub async fn handle(
 pub(crate) async fn enrol(
     services: web::Data<Services>,
     session: AccountSession,
-    id: String,
+    id: AccountId,
     role: AccountRole,
 ) -> Result<HttpResponse, ApiError> {
     let secret = mobile_bridge::totp::new_secret();

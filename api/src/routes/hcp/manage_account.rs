@@ -6,6 +6,7 @@ use chrono::Utc;
 use ehealth_core::actions::accounts;
 use ehealth_core::context::Services;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use serde_json::json;
 
 use super::staff::{account_json, AccountSession};
@@ -30,7 +31,7 @@ pub async fn list(
 pub async fn disable(
     services: web::Data<Services>,
     session: AccountSession,
-    path: web::Path<String>,
+    path: web::Path<AccountId>,
 ) -> Result<HttpResponse, ApiError> {
     disable_as(services, session, path.into_inner(), AccountRole::UserAdmin).await
 }
@@ -39,7 +40,7 @@ pub async fn disable(
 pub(crate) async fn disable_as(
     services: web::Data<Services>,
     session: AccountSession,
-    id: String,
+    id: AccountId,
     role: AccountRole,
 ) -> Result<HttpResponse, ApiError> {
     let account = blocking(move || {

@@ -7,6 +7,7 @@ use chrono::Utc;
 use ehealth_core::actions::accounts;
 use ehealth_core::context::Services;
 use ehealth_core::domain::AccountRole;
+use ehealth_core::ids::AccountId;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -29,7 +30,7 @@ pub struct RegistrationBody {
 pub async fn handle(
     services: web::Data<Services>,
     session: AccountSession,
-    path: web::Path<String>,
+    path: web::Path<AccountId>,
     body: web::Json<RegistrationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let expires_on = parse_date("expires_on", &body.expires_on)?;

@@ -1,0 +1,83 @@
+//! Ids we make ourselves (UUIDs as text): typed so that an account's id cannot be handed
+//! where a patient's is wanted, while stored, sent and logged as the same text as before.
+
+/// Declares an internal id: a `String` newtype, serde-transparent, a diesel `Text` column
+/// both ways as the same text, `Display`, `as_str` and `From<Id> for String`. There is no
+/// `Deref` to `str` on purpose, so a `&str` parameter does not silently take any id.
+macro_rules! internal_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize,
+                 diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh id.
+            pub fn generate() -> Self {
+                Self($crate::db::new_id())
+            }
+
+            /// An id we were handed (a token's subject, a path segment): ids are opaque,
+            /// so it is not checked; one that names nothing is simply not found.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        $crate::domain::text_to_sql!($name);
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                String::from_sql(bytes).map(Self)
+            }
+        }
+    };
+}
+
+internal_id!(
+    /// An account of a healthcare professional, a user administrator or the Office.
+    AccountId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_its_text_in_json_and_in_display() {
+        let id = AccountId::new("5f0c6a8e-0000-4000-8000-000000000001");
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"5f0c6a8e-0000-4000-8000-000000000001\"");
+        assert_eq!(serde_json::from_str::<AccountId>(&json).unwrap(), id);
+        assert_eq!(id.to_string(), id.as_str());
+        assert_eq!(String::from(id.clone()), id.as_str());
+    }
+
+    #[test]
+    fn generated_ids_differ() {
+        assert_ne!(AccountId::generate(), AccountId::generate());
+    }
+}
