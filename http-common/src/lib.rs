@@ -31,6 +31,8 @@ pub fn server(
     name: &'static str,
     configure: fn(&mut web::ServiceConfig),
 ) -> std::io::Result<Server> {
+    // A serving process wakes idle notifier workers after its commits (`job_wakeup`).
+    ehealth_core::db::job_wakeup::allow_senders();
     let name = web::Data::new(ServiceName(name));
     let services = web::Data::new(services);
     let server = HttpServer::new(move || {

@@ -13,6 +13,7 @@
 //! waits for the worker's poll interval at worst.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +25,19 @@ pub const CHANNEL: &str = "ehealth_jobs";
 
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
+/// Whether this process may start sender threads: only a serving process does
+/// (`allow_senders`, called by every HTTP service at start-up). A one-shot command (`ehealth
+/// demo`, `migrate`, a postal run...) exits soon after its last commit; a sender thread
+/// still opening its connection then raced OpenSSL's exit clean-up in libpq's TLS
+/// handshake and crashed the process (SIGSEGV after its output, seen in the outage drill's
+/// `ehealth demo`). Its jobs wait for the workers' poll instead.
+static SENDERS_ALLOWED: AtomicBool = AtomicBool::new(false);
+
+/// Lets this process's wakers start their sender threads (a long-running service).
+pub fn allow_senders() {
+    SENDERS_ALLOWED.store(true, Ordering::Relaxed);
+}
+
 thread_local! {
     /// The waker of the database this thread last took a connection from.
     static CURRENT: RefCell<Option<JobWakeup>> = const { RefCell::new(None) };
@@ -32,7 +46,7 @@ thread_local! {
 }
 
 /// One per PostgreSQL `Database` (shared by its clones); the sender thread starts on the
-/// first poke, so one-shot commands that enqueue nothing never open its connection.
+/// first poke, in a serving process only (`allow_senders`).
 #[derive(Clone)]
 pub struct JobWakeup {
     inner: Arc<Inner>,
@@ -87,7 +101,7 @@ impl JobWakeup {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         state.pending = true;
-        if !state.sender_started {
+        if !state.sender_started && SENDERS_ALLOWED.load(Ordering::Relaxed) {
             let inner = self.inner.clone();
             let spawned = std::thread::Builder::new()
                 .name("job-wakeup".into())
