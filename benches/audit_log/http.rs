@@ -48,19 +48,30 @@ pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
         .collect()
 }
 
+/// A client that sends one request again and again.
+fn one_call(method: Method, url: String, token: &str, body: Option<serde_json::Value>) -> Call {
+    Call {
+        method,
+        sends: vec![Send {
+            url,
+            token: token.to_owned(),
+            body,
+        }],
+    }
+}
+
 pub fn record_views(base: &str, token: &str, patients: &[Patient]) -> Vec<Call> {
     patients
         .iter()
-        .map(|p| Call {
-            method: Method::Post,
-            sends: vec![Send {
-                url: format!("{base}/v1/hcp/record-views"),
-                token: token.to_owned(),
-                body: Some(
-                    json!({ "ehr_number": p.ehr, "purpose": { "reason": "bench" },
-                                   "data_types": DATA_TYPES }),
-                ),
-            }],
+        .map(|p| {
+            let body = json!({ "ehr_number": p.ehr, "purpose": { "reason": "bench" },
+                               "data_types": DATA_TYPES });
+            one_call(
+                Method::Post,
+                format!("{base}/v1/hcp/record-views"),
+                token,
+                Some(body),
+            )
         })
         .collect()
 }
@@ -86,13 +97,6 @@ pub fn consent_changes(base: &str, clinic: &ProviderId, patients: &[Patient]) ->
 pub fn app_reads(base: &str, path: &str, patients: &[Patient]) -> Vec<Call> {
     patients
         .iter()
-        .map(|p| Call {
-            method: Method::Get,
-            sends: vec![Send {
-                url: format!("{base}{path}"),
-                token: p.app_token.clone(),
-                body: None,
-            }],
-        })
+        .map(|p| one_call(Method::Get, format!("{base}{path}"), &p.app_token, None))
         .collect()
 }
