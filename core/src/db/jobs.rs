@@ -79,34 +79,31 @@ pub fn enqueue_all(conn: &mut DbConn, jobs: &[NewJob], now: DateTime<Utc>) -> Qu
     }
     let now = to_db(now);
     let rows: Vec<Job> = jobs.iter().map(|job| new_row(job, now)).collect();
-    let insert = |row| {
-        diesel::insert_into(nj::table)
-            .values(row)
-            .on_conflict(nj::dedupe_key)
-            .do_nothing()
-    };
-    let inserted = match conn {
+    match conn {
         // One statement, one round trip, for every row.
-        DbConn::Postgres(c) => diesel::insert_into(nj::table)
-            .values(&rows)
-            .on_conflict(nj::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
+        DbConn::Postgres(c) => {
+            let inserted = diesel::insert_into(nj::table)
+                .values(&rows)
+                .on_conflict(nj::dedupe_key)
+                .do_nothing()
+                .execute(c)?;
+            // Only PostgreSQL has workers to wake (LISTEN); SQLite's poll.
+            if inserted > 0 {
+                super::job_wakeup::job_enqueued();
+            }
+            Ok(inserted)
+        }
         // diesel has no multi-row insert with ON CONFLICT for SQLite; it is in-process,
         // so a statement per row costs no round trip.
-        DbConn::Sqlite(c) => {
-            let mut added = 0;
-            for row in &rows {
-                added += insert(row).execute(c)?;
-            }
-            added
-        }
-    };
-    // Only PostgreSQL has workers to wake (LISTEN); SQLite's poll.
-    if inserted > 0 && matches!(conn, DbConn::Postgres(_)) {
-        super::job_wakeup::job_enqueued();
+        DbConn::Sqlite(c) => rows.iter().try_fold(0, |added, row| {
+            let one = diesel::insert_into(nj::table)
+                .values(row)
+                .on_conflict(nj::dedupe_key)
+                .do_nothing()
+                .execute(c)?;
+            Ok(added + one)
+        }),
     }
-    Ok(inserted)
 }
 
 fn new_row(job: &NewJob, now: NaiveDateTime) -> Job {
