@@ -19,6 +19,7 @@ use ehealth_core::db::jobs::{self, NewJob};
 use ehealth_core::db::patients::{self, Patient};
 use ehealth_core::db::schema::notification_jobs as nj;
 use ehealth_core::db::{new_id, write_tx, Backend, DbConn};
+use ehealth_core::ids::PatientId;
 use ehealth_core::testing::{self, Start, TestDb};
 use serde_json::json;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -73,7 +74,7 @@ fn patient(conn: &mut DbConn) -> String {
     p.id
 }
 
-fn job(patient_id: &str, i: usize) -> NewJob {
+fn job(patient_id: &PatientId, i: usize) -> NewJob {
     NewJob {
         job_type: "registration_completed".into(),
         channel: "sms".into(),

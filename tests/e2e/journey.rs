@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use ehealth_core::db::patients;
 use ehealth_core::db::Backend;
+use ehealth_core::ids::PatientId;
 use ehealth_core::testing::{self, Start};
 use reqwest::Method;
 use serde_json::json;
@@ -48,7 +49,7 @@ const VIEWED: &str = "allergies_adrs";
 /// The patient once registered: eHR number, row id (for the queue) and access key.
 struct Patient {
     ehr: String,
-    id: String,
+    id: PatientId,
     key: String,
 }
 

@@ -10,6 +10,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::consents::{self, SharingConsent};
 use ehealth_core::db::{patients, DbConn};
 use ehealth_core::domain::NotificationMeans;
+use ehealth_core::ids::PatientId;
 use ehealth_core::{CoreError, CoreResult};
 use maud::{html, Markup};
 
@@ -148,7 +149,7 @@ fn clinic_consent(
 }
 
 /// How the patient is told of a change to their consent (none when not found).
-fn means_of(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<NotificationMeans>> {
+fn means_of(conn: &mut DbConn, patient_id: &PatientId) -> CoreResult<Vec<NotificationMeans>> {
     Ok(patients::find(conn, patient_id)?
         .map(|p| p.notification_means())
         .unwrap_or_default())

@@ -12,7 +12,7 @@ use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::notice::{AccessKeyIssuedFacts, AccessKeyLockedFacts};
 use crate::domain::{AccessKeyChannel, Actor, AuditAction, AuditOutcome, Notice};
 use crate::error::CoreResult;
-use crate::ids::AccessKey;
+use crate::ids::{AccessKey, PatientId};
 use crate::rules::LockoutPolicy;
 use crate::seal::seal_job_secret;
 use crate::secret::{HashTurn, SecretHasher};
@@ -91,7 +91,7 @@ pub struct Verified {
 pub fn verify_current(
     conn: &mut DbConn,
     turn: HashTurn<'_>,
-    patient_id: &str,
+    patient_id: &PatientId,
     typed: &AccessKey,
 ) -> CoreResult<Verified> {
     match access_keys::current(conn, patient_id)? {
@@ -113,7 +113,7 @@ pub fn verify_current(
 /// (none: a decoy was spent), so that the transaction only counts.
 #[derive(Debug, Clone)]
 pub struct Prechecked {
-    patient_id: Option<String>,
+    patient_id: Option<PatientId>,
     verified: Verified,
 }
 
@@ -162,7 +162,7 @@ impl Prechecked {
     ) -> CoreResult<KeyCheck> {
         let (patient, typed) = (attempt.patient, attempt.typed);
         let verified = match this {
-            Some(c) if c.patient_id.as_deref() == Some(patient.id.as_str()) => c.verified.clone(),
+            Some(c) if c.patient_id.as_ref() == Some(&patient.id) => c.verified.clone(),
             _ => verify_current(conn, hasher.reserve()?, &patient.id, typed)?,
         };
         check_verified(conn, hasher, policy, attempt, &verified, now)
@@ -261,7 +261,7 @@ fn check_verified(
 pub fn issue_from_app(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    patient_id: &str,
+    patient_id: &PatientId,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<AccessKey> {

@@ -10,6 +10,7 @@ use crate::db::schema::{audit_leaves as leaves, audit_log as log, providers};
 use crate::db::DbConn;
 use crate::domain::{AuditAction, AuditOutcome};
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PatientId;
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
@@ -77,7 +78,7 @@ pub struct AccessRecordPage {
 /// its own rows whatever the length of the patient's log (docs/performance.md).
 pub fn page(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     page: PageRequest,
 ) -> CoreResult<AccessRecordPage> {
     let mine = diesel::alias!(crate::db::schema::audit_log as page_entries);

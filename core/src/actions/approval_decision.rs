@@ -10,10 +10,11 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::{from_db, write_tx, DbConn};
 use crate::domain::{Actor, ApprovalStatus, AuditAction, AuditOutcome};
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PatientId;
 
 pub fn decide(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     approval_id: &str,
     approve: bool,
     actor: &Actor,

@@ -26,7 +26,7 @@ use crate::domain::{
     Actor, AuditAction, AuditOutcome, Channel, Language, MobileNumber, Notice, Notification,
 };
 use crate::error::{CoreError, CoreResult};
-use crate::ids::OneTimeCode;
+use crate::ids::{OneTimeCode, PatientId};
 use crate::seal::seal_job_secret;
 use crate::secret::SecretHasher;
 
@@ -93,7 +93,7 @@ pub struct CodeRecipient<'a> {
     pub purpose: CodePurpose,
     pub subject_id: &'a str,
     pub destination: &'a str,
-    pub patient_id: Option<&'a str>,
+    pub patient_id: Option<&'a PatientId>,
     pub language: Language,
 }
 
@@ -214,7 +214,7 @@ pub(super) fn issue(
     one_time_codes::insert(conn, &record)?;
     let notification = Notification {
         event_id: record.id.clone(),
-        patient_id: to.patient_id.map(str::to_owned),
+        patient_id: to.patient_id.cloned(),
         destination: Some(to.destination.to_owned()),
         language: to.language.as_str().to_owned(),
         name_en: None,
@@ -288,7 +288,7 @@ pub struct CodeTry<'a> {
     pub purpose: CodePurpose,
     pub typed: &'a OneTimeCode,
     pub actor: &'a Actor,
-    pub patient_id: Option<&'a str>,
+    pub patient_id: Option<&'a PatientId>,
 }
 
 /// Checks a try against `record` (the code asked for) and consumes it if right.
@@ -377,7 +377,7 @@ pub(super) fn check_latest(
 fn tell_patient_code_locked(
     conn: &mut DbConn,
     record: &OneTimeCodeRecord,
-    patient_id: &str,
+    patient_id: &PatientId,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let Some(patient) = patients::find(conn, patient_id)? else {

@@ -11,19 +11,19 @@ use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::Patient;
 use crate::db::providers::{self, Provider};
-use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
+use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::domain::notice::{ConsentGivenFacts, ConsentRevokedFacts, ProviderNames};
 use crate::domain::{
     Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType, Notice,
     ProviderStatus,
 };
 use crate::error::{CoreError, CoreResult};
-use crate::ids::ProviderId;
+use crate::ids::{PatientId, ProviderId};
 use crate::rules::expiry_for;
 
 #[derive(Debug, Clone)]
 pub struct ConsentRequest {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: ProviderId,
     pub consent_type: ConsentType,
     pub channel: ConsentChannel,
@@ -92,23 +92,14 @@ fn give_rows(
         ));
     }
     let previous = consents::current(conn, &patient.id, &provider.id)?;
-    let consent = SharingConsent {
-        id: new_id(),
-        patient_id: patient.id.clone(),
-        provider_id: provider.id.clone(),
-        consent_type: req.consent_type,
-        channel: req.channel,
-        actor_kind: req.actor.kind,
-        actor_id: req.actor.id.clone(),
-        given_at: to_db(now),
-        expires_at: expiry_for(req.consent_type, now).map(to_db),
-        status: ConsentStatus::Active,
-        superseded_by: None,
-        ended_at: None,
-        ended_channel: None,
-        ended_actor_kind: None,
-        ended_actor_id: None,
-    };
+    let consent = SharingConsent::active(
+        &patient.id,
+        &provider.id,
+        (req.consent_type, req.channel),
+        &req.actor,
+        to_db(now),
+        expiry_for(req.consent_type, now).map(to_db),
+    );
     if let Some(prev) = &previous {
         consents::supersede(conn, &prev.id, &consent.id, to_db(now))?;
     }
@@ -151,7 +142,7 @@ fn give_rows(
 /// Revokes the current consent at once. Refused for HA/DH and when there is none.
 pub fn revoke(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     provider_id: &ProviderId,
     channel: ConsentChannel,
     actor: &Actor,

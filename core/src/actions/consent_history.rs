@@ -6,6 +6,7 @@ use crate::db::consents::{self, SharingConsent};
 use crate::db::providers::{self, Provider};
 use crate::db::DbConn;
 use crate::error::CoreResult;
+use crate::ids::PatientId;
 
 /// A consent row with the provider it is for.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub fn with_provider(conn: &mut DbConn, consent: SharingConsent) -> CoreResult<C
 }
 
 /// The patient's whole consent history (deemed HA/DH included), newest first.
-pub fn consent_history(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<ConsentView>> {
+pub fn consent_history(conn: &mut DbConn, patient_id: &PatientId) -> CoreResult<Vec<ConsentView>> {
     let patient = active_patient(conn, patient_id)?;
     Ok(consents::history_with_providers(conn, &patient.id)?
         .into_iter()

@@ -20,7 +20,7 @@ use crate::db::{to_db, write_tx, DbConn};
 use crate::domain::notice::AccessKeyLockedFacts;
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Notice, PatientStatus};
 use crate::error::CoreResult;
-use crate::ids::{AccessKey, EhrNumber, IdentityDocumentKind, OneTimeCode};
+use crate::ids::{AccessKey, EhrNumber, IdentityDocumentKind, OneTimeCode, PatientId};
 use crate::secret::SecretHasher;
 
 /// The number a caller keys to say who they are: their eHR number, or the six digits of
@@ -344,7 +344,7 @@ fn count_on_key(
 pub(crate) fn audit_try(
     conn: &mut DbConn,
     claim: &Claim<'_>,
-    patient_id: Option<&str>,
+    patient_id: Option<&PatientId>,
     outcome: AuditOutcome,
     reason: &str,
     now: DateTime<Utc>,
@@ -366,7 +366,7 @@ pub(crate) fn audit_try(
 /// The latest granted views of the patient's record, newest first.
 pub fn latest_accesses(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     limit: usize,
 ) -> CoreResult<Vec<AuditEntry>> {
     let entries = audit::for_patient(conn, patient_id, None, 200)?;

@@ -9,7 +9,7 @@ use super::codes::{self, CodePurpose, CodeRecipient};
 use crate::db::patients::Patient;
 use crate::db::{one_time_codes, DbConn};
 use crate::error::CoreResult;
-use crate::ids::OneTimeCode;
+use crate::ids::{OneTimeCode, PatientId};
 use crate::secret::SecretHasher;
 
 const PURPOSE: CodePurpose = CodePurpose::IvrNewKey;
@@ -17,8 +17,13 @@ const PURPOSE: CodePurpose = CodePurpose::IvrNewKey;
 pub const MAX_CODES_PER_HOUR: i64 = 3;
 
 /// Codes sent to the patient in the last hour.
-pub fn sent_lately(conn: &mut DbConn, patient_id: &str, now: DateTime<Utc>) -> CoreResult<i64> {
-    let sent = one_time_codes::sent_since(conn, PURPOSE, patient_id, now - Duration::hours(1))?;
+pub fn sent_lately(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+    now: DateTime<Utc>,
+) -> CoreResult<i64> {
+    let sent =
+        one_time_codes::sent_since(conn, PURPOSE, patient_id.as_str(), now - Duration::hours(1))?;
     Ok(i64::try_from(sent.len()).unwrap_or(i64::MAX))
 }
 
@@ -33,7 +38,7 @@ pub fn send(
 ) -> CoreResult<()> {
     let to = CodeRecipient {
         purpose: PURPOSE,
-        subject_id: &patient.id,
+        subject_id: patient.id.as_str(),
         destination: &patient.mobile,
         patient_id: Some(&patient.id),
         language: patient.language,
@@ -47,12 +52,12 @@ pub fn send(
 pub fn verify(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    patient_id: &str,
+    patient_id: &PatientId,
     typed: &OneTimeCode,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
     // Concurrent calls trying codes for one patient go one after the other, so each
     // reads the try count the previous one left.
     crate::db::patients::lock(conn, patient_id)?;
-    codes::check_latest(conn, hasher, PURPOSE, patient_id, typed, now)
+    codes::check_latest(conn, hasher, PURPOSE, patient_id.as_str(), typed, now)
 }

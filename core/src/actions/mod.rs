@@ -55,17 +55,18 @@ pub mod withdrawal;
 use crate::db::{patients, patients::Patient, DbConn};
 use crate::domain::PatientStatus;
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PatientId;
 use crate::ErrorCode;
 
 /// A registered patient who has not withdrawn, or the reason they cannot act.
-pub fn active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
+pub fn active_patient(conn: &mut DbConn, patient_id: &PatientId) -> CoreResult<Patient> {
     registered(patients::find(conn, patient_id)?)
 }
 
 /// As `active_patient`, with the patient's row lock taken for the rest of the write
 /// transaction (`patients::find_locked`): changes to one patient's consents or keys run
 /// one at a time.
-pub fn lock_active_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Patient> {
+pub fn lock_active_patient(conn: &mut DbConn, patient_id: &PatientId) -> CoreResult<Patient> {
     registered(patients::find_locked(conn, patient_id)?)
 }
 

@@ -14,6 +14,7 @@ use crate::db::passkeys::{self, PasskeyRecord};
 use crate::db::{new_id, to_db, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, CeremonyKind};
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PatientId;
 use crate::secret::SecretHasher;
 
 /// How long a started ceremony may wait for its finish.
@@ -54,7 +55,7 @@ pub fn save_ceremony(
 }
 
 /// Existing passkeys of a patient (to exclude from a new enrolment, or to sign in with).
-pub fn of_patient(conn: &mut DbConn, patient_id: &str) -> CoreResult<Vec<PasskeyRecord>> {
+pub fn of_patient(conn: &mut DbConn, patient_id: &PatientId) -> CoreResult<Vec<PasskeyRecord>> {
     let patient = active_patient(conn, patient_id)?;
     Ok(passkeys::for_patient(conn, &patient.id)?)
 }
@@ -71,7 +72,7 @@ pub struct NewPasskey {
 /// Finishes an enrolment: `finish(state)` checks the authenticator's answer.
 pub fn enrol(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     ceremony_id: &str,
     name: &str,
     finish: impl FnOnce(&str) -> CoreResult<NewPasskey>,
@@ -79,7 +80,7 @@ pub fn enrol(
 ) -> CoreResult<PasskeyRecord> {
     write_tx(conn, |conn| {
         let ceremony = ceremonies::take(conn, ceremony_id, CeremonyKind::PasskeyRegistration, now)?
-            .filter(|c| c.subject_id.as_deref() == Some(patient_id))
+            .filter(|c| c.subject_id.as_deref() == Some(patient_id.as_str()))
             .ok_or_else(ceremony_gone)?;
         let patient = active_patient(conn, patient_id)?;
         let NewPasskey {
@@ -122,7 +123,7 @@ pub fn enrol(
 /// not tell who is registered or uses passkeys.
 pub enum Offer {
     Passkeys {
-        patient_id: String,
+        patient_id: PatientId,
         keys: Vec<PasskeyRecord>,
     },
     Nobody {
@@ -203,13 +204,13 @@ pub fn sign_in(
                 ceremony
                     .subject_id
                     .as_ref()
-                    .is_none_or(|s| *s == r.patient_id)
+                    .is_none_or(|s| s == r.patient_id.as_str())
             })
             .filter(|r| {
                 answer
                     .user_handle
                     .as_ref()
-                    .is_none_or(|u| *u == r.patient_id)
+                    .is_none_or(|u| u == r.patient_id.as_str())
             })
             .ok_or_else(|| {
                 CoreError::unauthenticated(
@@ -225,7 +226,7 @@ pub fn sign_in(
                 Ok(Ok(start_session(
                     conn,
                     &actor,
-                    &patient.id,
+                    patient.id.as_str(),
                     "passkey",
                     session_ttl,
                     now,

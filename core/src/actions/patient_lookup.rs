@@ -22,6 +22,7 @@ use crate::domain::{
     AccountRole, ApplicationStatus, AuditAction, AuditOutcome, DataType, PatientStatus,
 };
 use crate::error::CoreResult;
+use crate::ids::PatientId;
 
 /// Where the patient stands in eHealth.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,10 +85,10 @@ pub fn look_up(
                 (None, AuditOutcome::Succeeded, "pending_verification")
             }
             (RegistrationState::Withdrawn, id) => {
-                (id.as_deref(), AuditOutcome::Succeeded, "withdrawn")
+                (id.as_ref(), AuditOutcome::Succeeded, "withdrawn")
             }
             (RegistrationState::Registered { .. }, id) => {
-                (id.as_deref(), AuditOutcome::Succeeded, "registered")
+                (id.as_ref(), AuditOutcome::Succeeded, "registered")
             }
         };
         audit_lookup(conn, staff, patient_id, outcome, reason, now)?;
@@ -115,7 +116,7 @@ pub fn look_up(
 fn state_of(
     conn: &mut DbConn,
     who: &PatientRef,
-) -> CoreResult<(RegistrationState, Option<String>)> {
+) -> CoreResult<(RegistrationState, Option<PatientId>)> {
     if let Some(p) = find_patient(conn, who)? {
         let state = match p.status {
             PatientStatus::Registered => RegistrationState::Registered {
@@ -142,7 +143,7 @@ fn state_of(
 fn audit_lookup(
     conn: &mut DbConn,
     staff: &Staff,
-    patient_id: Option<&str>,
+    patient_id: Option<&PatientId>,
     outcome: AuditOutcome,
     reason: &str,
     now: DateTime<Utc>,

@@ -14,7 +14,7 @@ use crate::domain::{
     PostalAddress,
 };
 use crate::error::{CoreError, CoreResult};
-use crate::ids::OneTimeCode;
+use crate::ids::{OneTimeCode, PatientId};
 use crate::secret::SecretHasher;
 
 #[derive(Debug, Clone, Default)]
@@ -58,7 +58,7 @@ fn check_means(patient: &Patient) -> CoreResult<()> {
     Ok(())
 }
 
-fn reload(conn: &mut DbConn, id: &str) -> CoreResult<Patient> {
+fn reload(conn: &mut DbConn, id: &PatientId) -> CoreResult<Patient> {
     patients::find(conn, id)?.ok_or(CoreError::NotFound("patient"))
 }
 
@@ -66,7 +66,7 @@ pub fn change(
     conn: &mut DbConn,
     hasher: &SecretHasher,
     code_policy: &CodePolicy,
-    patient_id: &str,
+    patient_id: &PatientId,
     change: &PreferenceChange,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -97,7 +97,7 @@ pub fn change(
             // No patient_id on the job: the code goes to the new address, not the old one.
             let to = CodeRecipient {
                 purpose,
-                subject_id: &patient.id,
+                subject_id: patient.id.as_str(),
                 destination,
                 patient_id: None,
                 language,
@@ -125,7 +125,7 @@ pub fn change(
 pub fn confirm_contact(
     conn: &mut DbConn,
     hasher: &SecretHasher,
-    patient_id: &str,
+    patient_id: &PatientId,
     purpose: CodePurpose,
     typed: &OneTimeCode,
     actor: &Actor,
@@ -133,7 +133,7 @@ pub fn confirm_contact(
 ) -> CoreResult<Patient> {
     let check = write_tx(conn, |conn| {
         let patient = active_patient(conn, patient_id)?;
-        let Some(record) = one_time_codes::latest_open(conn, purpose, &patient.id)? else {
+        let Some(record) = one_time_codes::latest_open(conn, purpose, patient.id.as_str())? else {
             return Ok(CodeCheck::Expired);
         };
         let attempt = CodeTry {

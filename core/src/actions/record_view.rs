@@ -18,7 +18,7 @@ use crate::db::{approvals, consents, episodes, from_db, matrix, registrations, w
 use crate::domain::notice::{ProviderNames, RecordAccessedFacts};
 use crate::domain::{AccountRole, AuditAction, AuditOutcome, DataType, Notice};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::AccountId;
+use crate::ids::{AccountId, PatientId};
 use crate::rules::{decide, AccessDecision, AccessFacts, Purpose, Refusal, Withheld};
 
 /// The purpose the professional states.
@@ -227,7 +227,7 @@ fn audit_view(
         entry = entry.provider(p);
     }
     if let Some(p) = patient {
-        entry = entry.patient(p.id.clone());
+        entry = entry.patient(&p.id);
     }
     Ok(audit::append(conn, &entry, now)?)
 }
@@ -269,7 +269,7 @@ fn answer_for(who: &PatientRef, refusal: Refusal, facts: &AccessFacts<'_>) -> Re
 fn purpose_of(
     conn: &mut DbConn,
     stated: Option<&StatedPurpose>,
-    patient_id: &str,
+    patient_id: &PatientId,
     provider_id: &str,
 ) -> CoreResult<Purpose> {
     Ok(match stated {
@@ -277,7 +277,7 @@ fn purpose_of(
         Some(StatedPurpose::Reason(r)) => Purpose::Reason(r.clone()),
         Some(StatedPurpose::CareEpisode(id)) => {
             let open = episodes::find(conn, id)?.is_some_and(|e| {
-                e.patient_id == patient_id && e.provider_id == provider_id && e.ended_at.is_none()
+                &e.patient_id == patient_id && e.provider_id == provider_id && e.ended_at.is_none()
             });
             Purpose::CareEpisode {
                 open_at_provider: open,

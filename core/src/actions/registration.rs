@@ -10,15 +10,15 @@ use super::notify::{notify_patient, PatientEvent};
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::consents::{self, SharingConsent};
 use crate::db::patients::{self, Patient};
-use crate::db::{applications, new_id, providers, to_db, write_tx, DbConn};
+use crate::db::{applications, providers, to_db, write_tx, DbConn};
 use crate::domain::notice::RegistrationFacts;
 use crate::domain::{
-    AccessKeyChannel, Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, ConsentType,
-    EmailAddress, Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName,
-    PostalAddress, Sex,
+    AccessKeyChannel, Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentType, EmailAddress,
+    Language, MobileNumber, Notice, NotificationMeans, PatientStatus, PersonName, PostalAddress,
+    Sex,
 };
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{AccessKey, EhrNumber, IdentityDocument, ProviderId};
+use crate::ids::{AccessKey, EhrNumber, IdentityDocument, PatientId, ProviderId};
 use crate::secret::SecretHasher;
 
 /// A patient's particulars, already parsed.
@@ -206,7 +206,7 @@ fn new_patient(
         }
     };
     Ok(Patient {
-        id: new_id(),
+        id: PatientId::generate(),
         ehr_number: ehr_number.as_str().to_owned(),
         id_doc_type: p.document.kind(),
         id_doc_number: p.document.number().to_owned(),
@@ -239,23 +239,14 @@ fn give_deemed_consents(
     for body in providers::public_bodies(conn)? {
         consents::insert(
             conn,
-            &SharingConsent {
-                id: new_id(),
-                patient_id: patient.id.clone(),
-                provider_id: body.id,
-                consent_type: ConsentType::Deemed,
-                channel: ConsentChannel::Deemed,
-                actor_kind: Actor::system().kind,
-                actor_id: None,
-                given_at: to_db(now),
-                expires_at: None,
-                status: ConsentStatus::Active,
-                superseded_by: None,
-                ended_at: None,
-                ended_channel: None,
-                ended_actor_kind: None,
-                ended_actor_id: None,
-            },
+            &SharingConsent::active(
+                &patient.id,
+                &body.id,
+                (ConsentType::Deemed, ConsentChannel::Deemed),
+                &Actor::system(),
+                to_db(now),
+                None,
+            ),
         )?;
     }
     Ok(())

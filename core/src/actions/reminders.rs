@@ -18,6 +18,7 @@ use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::domain::notice::{ConsentExpiringFacts, ProviderNames};
 use crate::domain::{ConsentStatus, Notice, PatientStatus};
 use crate::error::CoreResult;
+use crate::ids::PatientId;
 use crate::rules::consent_validity::REMINDER_DAYS;
 
 /// Queues the reminders now due, up to `limit` consents in one transaction; returns how
@@ -42,9 +43,9 @@ pub fn queue_expiry_reminders(
             .select(SharingConsent::as_select())
             .load(c)?;
         // The batch's patients and providers in two queries, not two per consent.
-        let patient_ids: Vec<&str> = due.iter().map(|c| c.patient_id.as_str()).collect();
+        let patient_ids: Vec<&PatientId> = due.iter().map(|c| &c.patient_id).collect();
         let provider_ids: Vec<&str> = due.iter().map(|c| c.provider_id.as_str()).collect();
-        let patients: HashMap<String, Patient> = pt::table
+        let patients: HashMap<PatientId, Patient> = pt::table
             .filter(pt::id.eq_any(&patient_ids))
             .filter(pt::status.eq(PatientStatus::Registered.as_str()))
             .select(Patient::as_select())

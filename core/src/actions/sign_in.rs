@@ -17,7 +17,7 @@ use crate::domain::{
     Actor, ActorKind, AuditAction, AuditOutcome, Language, PatientStatus, SessionSubject,
 };
 use crate::error::CoreResult;
-use crate::ids::{EhrNumber, IdentityDocument, OneTimeCode};
+use crate::ids::{EhrNumber, IdentityDocument, OneTimeCode, PatientId};
 use crate::secret::SecretHasher;
 
 pub const PATIENT: SessionSubject = SessionSubject::Patient;
@@ -57,7 +57,7 @@ struct Subject {
     id: String,
     mobile: String,
     language: Language,
-    patient_id: Option<String>,
+    patient_id: Option<PatientId>,
 }
 
 fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subject>> {
@@ -87,7 +87,7 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
     Ok(Some(Subject {
         purpose: CodePurpose::PatientSignIn,
         language: p.language,
-        id: p.id.clone(),
+        id: p.id.to_string(),
         mobile: p.mobile,
         patient_id: Some(p.id),
     }))
@@ -134,7 +134,7 @@ pub fn start_otp(
             purpose: subject.purpose,
             subject_id: &subject.id,
             destination: &subject.mobile,
-            patient_id: subject.patient_id.as_deref(),
+            patient_id: subject.patient_id.as_ref(),
             language: subject.language,
         };
         codes::send_or_cover(conn, hasher, policy, &recipient, now)
@@ -167,18 +167,18 @@ pub fn verify_otp(
         let actor = Actor::new(kind, record.subject_id.clone());
         // A decoy names no one: its tries are audited without a patient.
         let patient_id = (kind == ActorKind::Patient && !is_decoy(&record.subject_id))
-            .then_some(record.subject_id.as_str());
+            .then(|| PatientId::new(record.subject_id.as_str()));
         let attempt = CodeTry {
             purpose,
             typed,
             actor: &actor,
-            patient_id,
+            patient_id: patient_id.as_ref(),
         };
         match codes::check(conn, hasher, &record, &attempt, now)? {
             CodeCheck::Accepted(r) => {
                 // Withdrawn since the code was sent: the right code no longer signs in.
                 if kind == ActorKind::Patient {
-                    active_patient(conn, &r.subject_id)?;
+                    active_patient(conn, &PatientId::new(r.subject_id.as_str()))?;
                 }
                 Ok(Ok(start_session(
                     conn,
@@ -214,7 +214,7 @@ pub fn start_session(
     let mut entry = NewAuditEntry::new(AuditAction::SignIn, actor.clone(), AuditOutcome::Succeeded)
         .details(json!({ "method": method, "session_id": session.id, "expires_at": from_db(session.expires_at).to_rfc3339() }));
     if kind == PATIENT {
-        entry = entry.patient(subject_id);
+        entry = entry.patient(&PatientId::new(subject_id));
     }
     audit::append(conn, &entry, now)?;
     Ok(SignedIn { session, token })
@@ -236,7 +236,7 @@ pub fn sign_out(conn: &mut DbConn, session: &Session, now: DateTime<Utc>) -> Cor
         )
         .details(json!({ "session_id": session.id }));
         if kind == ActorKind::Patient {
-            entry = entry.patient(&session.subject_id);
+            entry = entry.patient(&PatientId::new(session.subject_id.as_str()));
         }
         audit::append(conn, &entry, now)?;
         Ok(())

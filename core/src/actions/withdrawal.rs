@@ -13,6 +13,7 @@ use crate::domain::{
     Actor, AuditAction, AuditOutcome, ConsentChannel, ConsentStatus, Notice, SessionSubject,
 };
 use crate::error::CoreResult;
+use crate::ids::PatientId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawn {
@@ -21,7 +22,7 @@ pub struct Withdrawn {
 
 pub fn withdraw(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> CoreResult<Withdrawn> {
@@ -40,7 +41,7 @@ pub fn withdraw(
         }
         withdrawals::revoke_access_keys(conn, &patient.id, to_db(now))?;
         patients::mark_withdrawn(conn, &patient.id, to_db(now))?;
-        sessions::revoke_all(conn, SessionSubject::Patient, &patient.id, now)?;
+        sessions::revoke_all(conn, SessionSubject::Patient, patient.id.as_str(), now)?;
         let ended: Vec<&str> = active.iter().map(|c| c.provider_id.as_str()).collect();
         let consents_entry = NewAuditEntry::new(
             AuditAction::ConsentsEnded,

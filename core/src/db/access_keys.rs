@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::access_keys as ak;
 use super::DbConn;
 use crate::domain::AccessKeyChannel;
+use crate::ids::PatientId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ak)]
@@ -14,7 +15,7 @@ use crate::domain::AccessKeyChannel;
 #[diesel(treat_none_as_default_value = false)]
 pub struct AccessKeyRecord {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub key_hash: String,
     pub issued_at: NaiveDateTime,
     pub issued_channel: AccessKeyChannel,
@@ -23,7 +24,7 @@ pub struct AccessKeyRecord {
     pub locked_at: Option<NaiveDateTime>,
 }
 
-pub fn current(conn: &mut DbConn, patient_id: &str) -> QueryResult<Option<AccessKeyRecord>> {
+pub fn current(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Option<AccessKeyRecord>> {
     ak::table
         .filter(ak::patient_id.eq(patient_id))
         .filter(ak::revoked_at.is_null())

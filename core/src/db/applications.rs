@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::applications as ap;
 use super::DbConn;
 use crate::domain::{ApplicationStatus, Language, Sex};
-use crate::ids::IdentityDocumentKind;
+use crate::ids::{IdentityDocumentKind, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ap)]
@@ -29,7 +29,7 @@ pub struct Application {
     pub notify_post: bool,
     pub sdm_id: Option<String>,
     pub status: ApplicationStatus,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -69,7 +69,7 @@ pub fn transition(
     id: &str,
     from: ApplicationStatus,
     to: ApplicationStatus,
-    patient_id: Option<&str>,
+    patient_id: Option<&PatientId>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(ap::table.find(id).filter(ap::status.eq(from)))
@@ -105,7 +105,7 @@ pub fn cancel_open_for_document(
 }
 
 /// Names the patient an application registered or linked (after it has moved).
-pub fn set_patient(conn: &mut DbConn, id: &str, patient_id: &str) -> QueryResult<()> {
+pub fn set_patient(conn: &mut DbConn, id: &str, patient_id: &PatientId) -> QueryResult<()> {
     diesel::update(ap::table.find(id))
         .set(ap::patient_id.eq(Some(patient_id)))
         .execute(conn)

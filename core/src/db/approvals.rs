@@ -10,13 +10,13 @@ use super::schema::approvals as apv;
 use super::{to_db, DbConn};
 use crate::domain::{ActorKind, ApprovalStatus, DataType};
 use crate::error::CoreResult;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = apv)]
 pub struct Approval {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: String,
     pub account_id: AccountId,
     pub data_types: String,
@@ -51,7 +51,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Approval>> {
 }
 
 /// A patient's approvals, newest first.
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<Approval>> {
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Vec<Approval>> {
     apv::table
         .filter(apv::patient_id.eq(patient_id))
         .order(apv::created_at.desc())
@@ -90,7 +90,7 @@ pub fn decide(
 /// Restricted types the patient has approved for a provider and that have not expired.
 pub fn approved_types(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     provider_id: &str,
     now: DateTime<Utc>,
 ) -> CoreResult<BTreeSet<DataType>> {

@@ -11,6 +11,7 @@ use diesel::sql_types::BigInt;
 use super::schema::{audit_log as log, audit_pending as pending};
 use super::{to_db, DbConn};
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, DataType, Profession};
+use crate::ids::PatientId;
 /// What to record; the log adds the time, sequence number and hashes.
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry {
@@ -18,7 +19,7 @@ pub struct NewAuditEntry {
     pub actor: Actor,
     pub provider_id: Option<String>,
     pub profession: Option<Profession>,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub data_types: Vec<DataType>,
     pub purpose: Option<String>,
     pub outcome: AuditOutcome,
@@ -42,8 +43,8 @@ impl NewAuditEntry {
         }
     }
 
-    pub fn patient(mut self, id: impl Into<String>) -> Self {
-        self.patient_id = Some(id.into());
+    pub fn patient(mut self, id: &PatientId) -> Self {
+        self.patient_id = Some(id.clone());
         self
     }
 
@@ -75,7 +76,7 @@ pub struct AuditEntry {
     pub actor_id: Option<String>,
     pub provider_id: Option<String>,
     pub profession: Option<Profession>,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub data_types: String,
     pub purpose: Option<String>,
     pub outcome: AuditOutcome,
@@ -96,7 +97,7 @@ struct NewRow {
     actor_id: Option<String>,
     provider_id: Option<String>,
     profession: Option<Profession>,
-    patient_id: Option<String>,
+    patient_id: Option<PatientId>,
     data_types: String,
     purpose: Option<String>,
     outcome: AuditOutcome,
@@ -219,7 +220,7 @@ fn append_postgres(conn: &mut diesel::PgConnection, row: NewRow) -> QueryResult<
 /// Entries about a patient, newest first, before `before_seq` (a cursor).
 pub fn for_patient(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
@@ -227,7 +228,7 @@ pub fn for_patient(
 }
 
 /// A page of a patient's entries, newest first, before `before_seq`.
-fn patient_page(patient_id: &str, before_seq: Option<i64>, limit: i64) -> AuditFilter {
+fn patient_page(patient_id: &PatientId, before_seq: Option<i64>, limit: i64) -> AuditFilter {
     AuditFilter {
         patient_id: Some(patient_id.to_owned()),
         before_seq,
@@ -244,7 +245,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub provider_id: Option<String>,
     pub actor_id: Option<String>,
     pub event: Option<AuditAction>,
@@ -286,7 +287,7 @@ pub fn search(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditEntry>
 
 pub fn granted_views(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     before_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
@@ -301,7 +302,7 @@ pub fn granted_views(
 /// One granted view of the patient's record, by its seq.
 pub fn granted_view(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     seq: i64,
 ) -> QueryResult<Option<AuditEntry>> {
     log::table

@@ -1,6 +1,7 @@
 //! Voice-line calls, kept by Twilio's CallSid so that any ivr instance can answer any step
 //! of a call, and a retried webhook gets the answer already given.
 
+use crate::ids::PatientId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -18,7 +19,7 @@ pub struct VoiceCall {
     /// The step's working data (typed numbers, chosen provider...), as JSON.
     pub state: String,
     /// Set once the caller has proved who they are.
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub retries: i32,
     pub last_request_digest: Option<String>,
     pub last_response: Option<String>,

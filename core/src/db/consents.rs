@@ -9,6 +9,7 @@ use super::schema::providers;
 use super::schema::sharing_consents as sc;
 use super::DbConn;
 use crate::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType};
+use crate::ids::PatientId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sc)]
@@ -16,7 +17,7 @@ use crate::domain::{Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType
 #[diesel(treat_none_as_default_value = false)]
 pub struct SharingConsent {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: String,
     pub consent_type: ConsentType,
     pub channel: ConsentChannel,
@@ -32,6 +33,37 @@ pub struct SharingConsent {
     pub ended_actor_id: Option<String>,
 }
 
+impl SharingConsent {
+    /// A new active consent with a fresh id, given by `actor` at `given_at` through
+    /// `channel`; nothing superseded or ended yet.
+    pub fn active(
+        patient_id: &PatientId,
+        provider_id: &str,
+        (consent_type, channel): (ConsentType, ConsentChannel),
+        actor: &Actor,
+        given_at: NaiveDateTime,
+        expires_at: Option<NaiveDateTime>,
+    ) -> Self {
+        SharingConsent {
+            id: super::new_id(),
+            patient_id: patient_id.clone(),
+            provider_id: provider_id.to_owned(),
+            consent_type,
+            channel,
+            actor_kind: actor.kind,
+            actor_id: actor.id.clone(),
+            given_at,
+            expires_at,
+            status: ConsentStatus::Active,
+            superseded_by: None,
+            ended_at: None,
+            ended_channel: None,
+            ended_actor_kind: None,
+            ended_actor_id: None,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, consent: &SharingConsent) -> QueryResult<()> {
     diesel::insert_into(sc::table)
         .values(consent)
@@ -42,7 +74,7 @@ pub fn insert(conn: &mut DbConn, consent: &SharingConsent) -> QueryResult<()> {
 /// The active row for (patient, provider), if any (it may have expired: see the rules).
 pub fn current(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     provider_id: &str,
 ) -> QueryResult<Option<SharingConsent>> {
     sc::table
@@ -55,7 +87,7 @@ pub fn current(
 }
 
 /// All rows of a patient, newest first: the full history.
-pub fn history(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingConsent>> {
+pub fn history(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Vec<SharingConsent>> {
     sc::table
         .filter(sc::patient_id.eq(patient_id))
         .order((sc::given_at.desc(), sc::id))
@@ -66,7 +98,7 @@ pub fn history(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingCo
 /// As `history`, each row with the provider it is for, in one query (the app's list).
 pub fn history_with_providers(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> QueryResult<Vec<(SharingConsent, Option<Provider>)>> {
     sc::table
         .left_join(providers::table.on(providers::id.eq(sc::provider_id)))
@@ -110,7 +142,10 @@ pub fn end(
     .execute(conn)
 }
 
-pub fn active_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SharingConsent>> {
+pub fn active_for_patient(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+) -> QueryResult<Vec<SharingConsent>> {
     sc::table
         .filter(sc::patient_id.eq(patient_id))
         .filter(sc::status.eq(ConsentStatus::Active))

@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use super::schema::app_devices as dev;
 use super::{new_id, to_db, DbConn};
 use crate::domain::DevicePlatform;
+use crate::ids::PatientId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = dev)]
 pub struct AppDevice {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub fcm_token: String,
     pub platform: DevicePlatform,
     pub created_at: NaiveDateTime,
@@ -22,7 +23,7 @@ pub struct AppDevice {
 /// changes hands) and is refreshed. Returns the device id.
 pub fn register(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     fcm_token: &str,
     platform: DevicePlatform,
     now: DateTime<Utc>,
@@ -56,7 +57,7 @@ pub fn register(
     Ok(id)
 }
 
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<AppDevice>> {
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Vec<AppDevice>> {
     dev::table
         .filter(dev::patient_id.eq(patient_id))
         .order(dev::created_at)
@@ -65,7 +66,7 @@ pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<AppDe
 }
 
 /// Removes a patient's device; false if it is not theirs (or does not exist).
-pub fn remove(conn: &mut DbConn, patient_id: &str, id: &str) -> QueryResult<bool> {
+pub fn remove(conn: &mut DbConn, patient_id: &PatientId, id: &str) -> QueryResult<bool> {
     let n =
         diesel::delete(dev::table.find(id).filter(dev::patient_id.eq(patient_id))).execute(conn)?;
     Ok(n == 1)

@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::schema::care_episodes as ce;
 use super::DbConn;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ce)]
 pub struct CareEpisode {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: String,
     pub opened_by: Option<AccountId>,
     pub started_at: NaiveDateTime,

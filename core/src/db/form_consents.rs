@@ -8,14 +8,13 @@ use diesel::prelude::*;
 use super::schema::form_consents as fc;
 use super::DbConn;
 use crate::domain::ConsentChannel;
-use crate::ids::AccountId;
-use crate::ids::IdentityDocumentKind;
+use crate::ids::{AccountId, IdentityDocumentKind, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = fc)]
 pub struct FormConsent {
     pub consent_id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: String,
     pub account_id: AccountId,
     pub channel: ConsentChannel,
@@ -79,10 +78,11 @@ pub fn listing(
     use std::collections::HashMap;
     let rows = for_provider(conn, provider_id, before, limit)?;
     let ids = |f: fn(&FormConsent) -> &String| rows.iter().map(f).cloned().collect::<Vec<_>>();
-    let ehr: HashMap<String, String> = patients::table
-        .filter(patients::id.eq_any(ids(|r| &r.patient_id)))
+    let patient_ids: Vec<&PatientId> = rows.iter().map(|r| &r.patient_id).collect();
+    let ehr: HashMap<PatientId, String> = patients::table
+        .filter(patients::id.eq_any(patient_ids))
         .select((patients::id, patients::ehr_number))
-        .load::<(String, String)>(conn)?
+        .load::<(PatientId, String)>(conn)?
         .into_iter()
         .collect();
     let account_ids: Vec<AccountId> = rows.iter().map(|r| r.account_id.clone()).collect();

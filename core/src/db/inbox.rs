@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use super::schema::{app_devices, notifications};
 use super::{new_id, to_db, DbConn};
 use crate::domain::NotificationKind;
+use crate::ids::PatientId;
 
 pub fn add(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     kind: NotificationKind,
     payload: &serde_json::Value,
     at: DateTime<Utc>,
@@ -27,14 +28,14 @@ pub fn add(
         .map(drop)
 }
 
-pub fn count_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<i64> {
+pub fn count_for_patient(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<i64> {
     notifications::table
         .filter(notifications::patient_id.eq(patient_id))
         .count()
         .get_result(conn)
 }
 
-pub fn has_devices(conn: &mut DbConn, patient_id: &str) -> QueryResult<bool> {
+pub fn has_devices(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         app_devices::table.filter(app_devices::patient_id.eq(patient_id)),
     ))
@@ -45,7 +46,7 @@ pub fn has_devices(conn: &mut DbConn, patient_id: &str) -> QueryResult<bool> {
 #[diesel(table_name = notifications)]
 pub struct InboxMessage {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub kind: NotificationKind,
     pub payload: String,
     pub created_at: NaiveDateTime,
@@ -54,7 +55,7 @@ pub struct InboxMessage {
 
 pub fn for_patient(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     limit: i64,
 ) -> QueryResult<Vec<InboxMessage>> {
     notifications::table

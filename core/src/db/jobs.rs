@@ -1,6 +1,7 @@
 //! The outbox: notification jobs, enqueued on the caller's connection inside the caller's
 //! transaction, claimed by notifier workers under a lease.
 
+use crate::ids::PatientId;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -19,7 +20,7 @@ pub const FOLDED_PREFIX: &str = "folded:";
 pub struct NewJob {
     pub job_type: String,
     pub channel: String,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     /// `(event, channel, recipient)`: a second enqueue of the same key is ignored, so a
     /// retried request never makes a second message.
     pub dedupe_key: String,
@@ -33,7 +34,7 @@ pub struct Job {
     pub id: String,
     pub job_type: String,
     pub channel: String,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub dedupe_key: String,
     pub payload: String,
     pub status: String,
@@ -317,7 +318,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Job>> {
         .optional()
 }
 
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<Job>> {
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Vec<Job>> {
     nj::table
         .filter(nj::patient_id.eq(patient_id))
         .order((nj::created_at, nj::dedupe_key))

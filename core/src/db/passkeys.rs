@@ -8,12 +8,13 @@ use super::schema::passkeys as pk;
 use super::schema::patients as pt;
 use super::{to_db, DbConn};
 use crate::domain::PatientStatus;
+use crate::ids::PatientId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pk)]
 pub struct PasskeyRecord {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub credential_id: String,
     pub passkey: String,
     pub name: String,
@@ -30,7 +31,7 @@ pub fn insert(conn: &mut DbConn, record: &PasskeyRecord) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<PasskeyRecord>> {
+pub fn for_patient(conn: &mut DbConn, patient_id: &PatientId) -> QueryResult<Vec<PasskeyRecord>> {
     pk::table
         .filter(pk::patient_id.eq(patient_id))
         .order(pk::created_at)

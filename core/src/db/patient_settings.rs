@@ -6,14 +6,19 @@ use diesel::prelude::*;
 use super::schema::patients;
 use super::DbConn;
 use crate::domain::{Language, NotificationMeans};
+use crate::ids::PatientId;
 
-pub fn set_language(conn: &mut DbConn, id: &str, language: Language) -> QueryResult<usize> {
+pub fn set_language(conn: &mut DbConn, id: &PatientId, language: Language) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set(patients::language.eq(language.as_str()))
         .execute(conn)
 }
 
-pub fn set_means(conn: &mut DbConn, id: &str, means: &[NotificationMeans]) -> QueryResult<usize> {
+pub fn set_means(
+    conn: &mut DbConn,
+    id: &PatientId,
+    means: &[NotificationMeans],
+) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set((
             patients::notify_sms.eq(means.contains(&NotificationMeans::Sms)),
@@ -23,13 +28,13 @@ pub fn set_means(conn: &mut DbConn, id: &str, means: &[NotificationMeans]) -> Qu
         .execute(conn)
 }
 
-pub fn set_mobile(conn: &mut DbConn, id: &str, mobile: &str) -> QueryResult<usize> {
+pub fn set_mobile(conn: &mut DbConn, id: &PatientId, mobile: &str) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set(patients::mobile.eq(mobile))
         .execute(conn)
 }
 
-pub fn set_email(conn: &mut DbConn, id: &str, email: &str) -> QueryResult<usize> {
+pub fn set_email(conn: &mut DbConn, id: &PatientId, email: &str) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set(patients::email.eq(Some(email)))
         .execute(conn)
@@ -37,7 +42,7 @@ pub fn set_email(conn: &mut DbConn, id: &str, email: &str) -> QueryResult<usize>
 
 pub fn set_postal_address(
     conn: &mut DbConn,
-    id: &str,
+    id: &PatientId,
     address: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))

@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use super::schema::patients;
 use super::DbConn;
 use crate::domain::{Language, NotificationMeans, PatientStatus, Sex};
-use crate::ids::IdentityDocumentKind;
+use crate::ids::{IdentityDocumentKind, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = patients)]
 // No column has a default: None is NULL, and the rows can be COPYed (`ehealth bench seed`).
 #[diesel(treat_none_as_default_value = false)]
 pub struct Patient {
-    pub id: String,
+    pub id: PatientId,
     pub ehr_number: String,
     pub id_doc_type: IdentityDocumentKind,
     pub id_doc_number: String,
@@ -57,7 +57,7 @@ pub fn insert(conn: &mut DbConn, patient: &Patient) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
+pub fn find(conn: &mut DbConn, id: &PatientId) -> QueryResult<Option<Patient>> {
     patients::table
         .find(id)
         .select(Patient::as_select())
@@ -68,7 +68,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
 /// Takes the patient's row lock for the rest of the transaction (a no-op update, the same
 /// on both backends): changes to one patient's consents and keys then happen one after
 /// the other instead of racing for the "one current row" indexes.
-pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+pub fn lock(conn: &mut DbConn, id: &PatientId) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set(patients::id.eq(patients::id))
         .execute(conn)
@@ -77,7 +77,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 /// Reads the patient's row and takes its lock for the rest of the transaction, in one
 /// round trip: `SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the write transaction
 /// (`BEGIN IMMEDIATE`) already holds the database's one write lock, so a plain read.
-pub fn find_locked(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
+pub fn find_locked(conn: &mut DbConn, id: &PatientId) -> QueryResult<Option<Patient>> {
     let row = patients::table.find(id);
     match conn {
         DbConn::Postgres(c) => row
@@ -112,7 +112,7 @@ pub fn ehr_number_taken(conn: &mut DbConn, ehr: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-pub fn mark_withdrawn(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_withdrawn(conn: &mut DbConn, id: &PatientId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(patients::table.find(id))
         .set((
             patients::status.eq(PatientStatus::Withdrawn.as_str()),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::schema::shared_records as sr;
 use super::DbConn;
 use crate::domain::DataType;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, PatientId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sr)]
@@ -15,7 +15,7 @@ use crate::ids::AccountId;
 #[diesel(treat_none_as_default_value = false)]
 pub struct SharedRecord {
     pub id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub provider_id: String,
     pub data_type: DataType,
     pub document: String,
@@ -33,7 +33,7 @@ pub fn insert(conn: &mut DbConn, record: &SharedRecord) -> QueryResult<()> {
 /// A patient's records of the given types, oldest first.
 pub fn of_types(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     types: &[DataType],
 ) -> QueryResult<Vec<SharedRecord>> {
     sr::table

@@ -8,6 +8,7 @@ use super::schema::{
 };
 use super::DbConn;
 use crate::domain::{Language, SdmEndReason, SdmLinkStatus};
+use crate::ids::PatientId;
 use crate::rules::sdm::Basis;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -29,7 +30,7 @@ pub struct SubstituteDecisionMaker {
 pub struct SdmLink {
     pub id: String,
     pub sdm_id: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub basis: Basis,
     pub relationship: String,
     pub valid_from: NaiveDateTime,
@@ -96,7 +97,7 @@ pub fn linked_patient(
     conn: &mut DbConn,
     sdm_id: &str,
     ehr_number: &str,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<PatientId>> {
     sl::table
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
@@ -147,7 +148,7 @@ pub fn find_link(conn: &mut DbConn, id: &str) -> QueryResult<Option<SdmLink>> {
 pub fn current_link(
     conn: &mut DbConn,
     sdm_id: &str,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> QueryResult<Option<SdmLink>> {
     sl::table
         .filter(sl::sdm_id.eq(sdm_id))
@@ -177,7 +178,10 @@ pub fn current_links_of(
 }
 
 /// Links of a patient that have not ended.
-pub fn current_links_for_patient(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<SdmLink>> {
+pub fn current_links_for_patient(
+    conn: &mut DbConn,
+    patient_id: &PatientId,
+) -> QueryResult<Vec<SdmLink>> {
     sl::table
         .filter(sl::patient_id.eq(patient_id))
         .filter(sl::ended_at.is_null())
@@ -238,7 +242,7 @@ pub fn minor_links_born_by(
 /// Every link of a patient, current and ended, oldest first, with the SDM's name.
 pub fn links_for_patient(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> QueryResult<Vec<(SdmLink, String)>> {
     sl::table
         .inner_join(sdm::table.on(sdm::id.eq(sl::sdm_id)))

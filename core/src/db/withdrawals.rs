@@ -1,5 +1,6 @@
 //! What withdrawal from eHealth stops, beyond consents and sessions.
 
+use crate::ids::PatientId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ use super::DbConn;
 /// The current access key stops working.
 pub fn revoke_access_keys(
     conn: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

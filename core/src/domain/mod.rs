@@ -99,27 +99,37 @@ pub(crate) use text_enum;
 macro_rules! text_column {
     ($name:ident, $field:literal) => {
         $crate::domain::text_to_sql!($name);
+        $crate::domain::text_from_sql!($name, |text| {
+            Self::parse(&text).map_err(|_| {
+                format!(
+                    "{} {text:?} in the database is not a known {}",
+                    $field,
+                    stringify!($name)
+                )
+                .into()
+            })
+        });
+    };
+}
+pub(crate) use text_column;
 
+/// The reading half of a diesel `Text` column: the stored text, turned into the value by
+/// `$make` (which may refuse it).
+macro_rules! text_from_sql {
+    ($name:ident, |$text:ident| $make:expr) => {
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
             DB: diesel::backend::Backend,
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
-                Self::parse(&text).map_err(|_| {
-                    format!(
-                        "{} {text:?} in the database is not a known {}",
-                        $field,
-                        stringify!($name)
-                    )
-                    .into()
-                })
+                let $text = String::from_sql(bytes)?;
+                $make
             }
         }
     };
 }
-pub(crate) use text_column;
+pub(crate) use text_from_sql;
 
 /// The writing half of a diesel `Text` column: the value's `as_str`, on either backend.
 macro_rules! text_to_sql {

@@ -3,6 +3,7 @@
 //! typed facts. Serialised as it was stored before it was typed (`kind`, `facts` and the
 //! addressee's fields side by side), so jobs queued by an older release still deliver.
 
+use crate::ids::PatientId;
 use serde::{Deserialize, Serialize};
 
 pub use super::notice_facts::*;
@@ -183,7 +184,7 @@ pub struct Notification {
     pub event_id: String,
     /// The patient written to, whose current address the notifier looks up.
     #[serde(default)]
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     /// An address named by the event (an applicant, a provider's administrator, an SDM,
     /// a new mobile or email being verified) instead of the patient's.
     #[serde(default, skip_serializing_if = "Option::is_none")]

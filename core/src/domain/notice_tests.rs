@@ -35,7 +35,7 @@ fn one_of_each() -> Vec<Notice> {
 fn to(notice: Notice) -> Notification {
     Notification {
         event_id: "e1".to_owned(),
-        patient_id: Some("p1".to_owned()),
+        patient_id: Some(crate::ids::PatientId::new("p1")),
         destination: None,
         language: "en".to_owned(),
         name_en: Some("CHAN, Tai Man".to_owned()),

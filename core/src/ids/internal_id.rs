@@ -2,7 +2,8 @@
 //! where a patient's is wanted, while stored, sent and logged as the same text as before.
 
 /// Declares an internal id: a `String` newtype, serde-transparent, a diesel `Text` column
-/// both ways as the same text, `Display`, `as_str` and `From<Id> for String`. There is no
+/// both ways as the same text, `Display`, `as_str` and `String` from the id (or a
+/// reference to it: an actor or a subject names any kind of id as text). There is no
 /// `Deref` to `str` on purpose, so a `&str` parameter does not silently take any id.
 macro_rules! internal_id {
     ($(#[$meta:meta])* $name:ident) => {
@@ -43,23 +44,25 @@ macro_rules! internal_id {
             }
         }
 
-        $crate::domain::text_to_sql!($name);
-
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                String::from_sql(bytes).map(Self)
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
             }
         }
+
+        $crate::domain::text_to_sql!($name);
+        $crate::domain::text_from_sql!($name, |text| Ok(Self(text)));
     };
 }
 
 internal_id!(
     /// An account of a healthcare professional, a user administrator or the Office.
     AccountId
+);
+
+internal_id!(
+    /// A registered patient (the row's `id`; never the public eHR number).
+    PatientId
 );
 
 #[cfg(test)]

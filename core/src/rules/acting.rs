@@ -6,7 +6,7 @@
 use crate::actions::sign_in::{PATIENT, SDM};
 use crate::domain::{Actor, ActorKind, SessionSubject};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::EhrNumber;
+use crate::ids::{EhrNumber, PatientId};
 use crate::ErrorCode;
 
 /// The field the app names the patient in (the `X-Acting-For` header).
@@ -15,7 +15,7 @@ pub const ACTING_FOR_FIELD: &str = "X-Acting-For";
 /// The patient a request is about and who is acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acting {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub actor: Actor,
 }
 
@@ -52,7 +52,7 @@ pub fn acting_claim(
 ) -> CoreResult<ActingClaim> {
     match subject_kind {
         PATIENT => Ok(ActingClaim::Patient(Acting {
-            patient_id: subject_id.to_owned(),
+            patient_id: PatientId::new(subject_id),
             actor: Actor::new(ActorKind::Patient, subject_id),
         })),
         SDM => {
@@ -78,7 +78,7 @@ pub fn acting_claim(
 
 /// The SDM's claim once the link is looked up: `linked_patient` is the patient their
 /// active link leads to, if any.
-pub fn sdm_acting(sdm_id: &str, linked_patient: Option<String>) -> CoreResult<Acting> {
+pub fn sdm_acting(sdm_id: &str, linked_patient: Option<PatientId>) -> CoreResult<Acting> {
     let patient_id = linked_patient.ok_or_else(|| {
         CoreError::refused(ErrorCode::NotLinked, "you do not act for this patient")
     })?;
@@ -107,7 +107,7 @@ mod tests {
             let ActingClaim::Patient(acting) = claim else {
                 panic!("no link to look up for a patient")
             };
-            assert_eq!(acting.patient_id, "p1");
+            assert_eq!(acting.patient_id.as_str(), "p1");
             assert_eq!(acting.actor, Actor::new(ActorKind::Patient, "p1"));
             assert!(acting.patient_only().is_ok());
         }
@@ -133,8 +133,8 @@ mod tests {
     fn an_sdm_acts_only_through_a_link_and_never_where_only_the_patient_may() {
         let refused = sdm_acting("s1", None).expect_err("no link");
         assert_eq!(code(&refused), "not_linked");
-        let acting = sdm_acting("s1", Some("p1".into())).expect("linked");
-        assert_eq!(acting.patient_id, "p1");
+        let acting = sdm_acting("s1", Some(PatientId::new("p1"))).expect("linked");
+        assert_eq!(acting.patient_id.as_str(), "p1");
         assert_eq!(acting.actor, Actor::new(ActorKind::Sdm, "s1"));
         let only = acting.patient_only().expect_err("the patient's alone");
         assert_eq!(code(&only), "patient_only");

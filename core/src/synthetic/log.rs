@@ -156,7 +156,7 @@ impl EntryWriter<'_> {
         };
         let provider = self.people.providers_of(i)[rng.gen_range(0..CONSENTS)].to_owned();
         e.patient_id = Some(patient_id(i));
-        e.actor_id = Some(patient_id(i));
+        e.actor_id = Some(patient_id(i).into());
         match roll {
             0..=65 => self.record_view(rng, &mut e, provider, roll < 62),
             66..=83 => {

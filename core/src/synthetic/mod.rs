@@ -21,6 +21,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::error::{CoreError, CoreResult};
+use crate::ids::PatientId;
 use crate::secret::SecretHasher;
 use crate::tlog::note::LogSigner;
 
@@ -77,9 +78,9 @@ impl Plan {
 }
 
 /// Patient `i`'s id (a UUID, as the application's, but derived from `i`).
-pub fn patient_id(i: u64) -> String {
+pub fn patient_id(i: u64) -> PatientId {
     const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6568_6561_6c74_682d_7363_616c_652d_0015);
-    uuid::Uuid::new_v5(&NAMESPACE, &i.to_be_bytes()).to_string()
+    PatientId::new(uuid::Uuid::new_v5(&NAMESPACE, &i.to_be_bytes()).to_string())
 }
 
 /// How many patients (the first ones) are the frequently seen ones.

@@ -18,8 +18,8 @@ use crate::db::records::SharedRecord;
 use crate::db::schema::{access_keys, patients, sessions, shared_records, sharing_consents};
 use crate::db::{new_id, to_db, DbConn};
 use crate::domain::{
-    ActorKind, ConsentChannel, ConsentStatus, ConsentType, DataType, EstablishmentType, Language,
-    PatientStatus, ProviderStatus, Sex,
+    Actor, ActorKind, ConsentChannel, ConsentStatus, ConsentType, DataType, EstablishmentType,
+    Language, PatientStatus, ProviderStatus, Sex,
 };
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, Hkic, ProviderId};
@@ -228,22 +228,17 @@ impl Population {
     /// HA's and DH's deemed consents, the three given ones, and for one patient in four
     /// the clinic's earlier consent that the current one superseded.
     fn consents(&self, rng: &mut StdRng, i: u64, p: &Patient) -> Vec<SharingConsent> {
-        let row = |provider: &str, kind: ConsentType, given_at: NaiveDateTime| SharingConsent {
-            id: new_id(),
-            patient_id: p.id.clone(),
-            provider_id: provider.to_owned(),
-            consent_type: kind,
-            channel: ConsentChannel::Deemed,
-            actor_kind: ActorKind::System,
-            actor_id: None,
-            given_at,
-            expires_at: (kind == ConsentType::OneYear).then(|| given_at + Duration::days(365)),
-            status: ConsentStatus::Active,
-            superseded_by: None,
-            ended_at: None,
-            ended_channel: None,
-            ended_actor_kind: None,
-            ended_actor_id: None,
+        let row = |provider: &str, kind: ConsentType, given_at: NaiveDateTime| {
+            let expires_at = (kind == ConsentType::OneYear).then(|| given_at + Duration::days(365));
+            let deemed = (kind, ConsentChannel::Deemed);
+            SharingConsent::active(
+                &p.id,
+                provider,
+                deemed,
+                &Actor::system(),
+                given_at,
+                expires_at,
+            )
         };
         let mut out: Vec<SharingConsent> = self
             .deemed
@@ -259,7 +254,7 @@ impl Population {
                 ConsentChannel::Form,
             ][rng.gen_range(0..3)];
             c.actor_kind = ActorKind::Patient;
-            c.actor_id = Some(p.id.clone());
+            c.actor_id = Some(p.id.to_string());
             if k == 0 && i.is_multiple_of(4) {
                 let mut earlier = row(provider, ConsentType::OneYear, c.given_at);
                 earlier.given_at -= Duration::days(200);
@@ -313,7 +308,7 @@ impl Population {
             sessions::id.eq(new_id()),
             sessions::token_hash.eq(hex::encode(rng.gen::<[u8; 32]>())),
             sessions::subject_kind.eq("patient"),
-            sessions::subject_id.eq(patient_id(i)),
+            sessions::subject_id.eq(String::from(patient_id(i))),
             sessions::created_at.eq(created),
             sessions::expires_at.eq(created + Duration::hours(4)),
         )

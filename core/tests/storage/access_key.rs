@@ -6,7 +6,7 @@ use ehealth_core::actions::access_key::{self, KeyCheck};
 use ehealth_core::db::patients::Patient;
 use ehealth_core::db::{access_keys, audit, write_tx, DbConn};
 use ehealth_core::domain::{Actor, ActorKind, AuditAction};
-use ehealth_core::ids::AccessKey;
+use ehealth_core::ids::{AccessKey, PatientId};
 use ehealth_core::rules::LockoutPolicy;
 use ehealth_core::secret::SecretHasher;
 
@@ -42,7 +42,7 @@ fn other_than(key: &str) -> String {
 }
 
 /// The outcomes of the patient's key tries, oldest first.
-fn audited_tries(conn: &mut DbConn, patient_id: &str) -> Vec<(String, Option<String>)> {
+fn audited_tries(conn: &mut DbConn, patient_id: &PatientId) -> Vec<(String, Option<String>)> {
     let mut tries: Vec<_> = audit::for_patient(conn, patient_id, None, 100)
         .unwrap()
         .into_iter()

@@ -6,11 +6,11 @@ use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::db::consents::SharingConsent;
 use ehealth_core::db::{audit, consents, to_db, DbConn};
 use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType};
-use ehealth_core::ids::ProviderId;
+use ehealth_core::ids::{PatientId, ProviderId};
 
 use crate::fixtures::{self, now, provider, CLINIC, DH, HA};
 
-fn request(patient_id: &str, provider_id: ProviderId, kind: ConsentType) -> ConsentRequest {
+fn request(patient_id: &PatientId, provider_id: ProviderId, kind: ConsentType) -> ConsentRequest {
     ConsentRequest {
         patient_id: patient_id.to_owned(),
         provider_id,
@@ -20,7 +20,7 @@ fn request(patient_id: &str, provider_id: ProviderId, kind: ConsentType) -> Cons
     }
 }
 
-fn row(conn: &mut DbConn, patient_id: &str, id: &str) -> SharingConsent {
+fn row(conn: &mut DbConn, patient_id: &PatientId, id: &str) -> SharingConsent {
     fixtures::history(conn, patient_id)
         .into_iter()
         .find(|c| c.id == id)

@@ -13,7 +13,7 @@ use ehealth_core::domain::{
     Actor, ActorKind, AuditAction, AuditOutcome, EstablishmentType, Language, NotificationMeans,
     ProviderStatus, Sex,
 };
-use ehealth_core::ids::{IdentityDocument, ProviderId};
+use ehealth_core::ids::{IdentityDocument, PatientId, ProviderId};
 use ehealth_core::secret::{Argon2Cost, SecretHasher};
 use secrecy::SecretString;
 
@@ -111,7 +111,7 @@ pub fn append_entries(conn: &mut DbConn, n: usize) {
             Actor::new(ActorKind::Hcprof, format!("doctor-{i}")),
             AuditOutcome::Granted,
         )
-        .patient(format!("patient-{}", i % 3))
+        .patient(&PatientId::new(format!("patient-{}", i % 3)))
         .reason(format!("visit {i}"));
         write_tx(conn, |c| Ok(audit::append(c, &entry, now())?)).unwrap();
     }
@@ -142,11 +142,11 @@ pub fn job_count(conn: &mut DbConn) -> i64 {
     notification_jobs::table.count().get_result(conn).unwrap()
 }
 
-pub fn history(conn: &mut DbConn, patient_id: &str) -> Vec<SharingConsent> {
+pub fn history(conn: &mut DbConn, patient_id: &PatientId) -> Vec<SharingConsent> {
     consents::history(conn, patient_id).unwrap()
 }
 
-pub fn jobs_for(conn: &mut DbConn, patient_id: &str) -> Vec<Job> {
+pub fn jobs_for(conn: &mut DbConn, patient_id: &PatientId) -> Vec<Job> {
     jobs::for_patient(conn, patient_id).unwrap()
 }
 

@@ -8,6 +8,7 @@ use ehealth_core::actions::registration;
 use ehealth_core::db::schema::{access_keys, notifications};
 use ehealth_core::db::DbConn;
 use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType};
+use ehealth_core::ids::PatientId;
 use ehealth_core::CoreError;
 
 use crate::fixtures::{self, now, provider, CLINIC};
@@ -51,7 +52,7 @@ fn with_table_missing<T>(conn: &mut DbConn, table: &str, f: impl FnOnce(&mut DbC
     out
 }
 
-fn give_to_clinic(conn: &mut DbConn, patient_id: &str) -> Result<(), CoreError> {
+fn give_to_clinic(conn: &mut DbConn, patient_id: &PatientId) -> Result<(), CoreError> {
     let req = ConsentRequest {
         patient_id: patient_id.to_owned(),
         provider_id: provider(CLINIC),

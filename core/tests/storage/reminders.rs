@@ -6,10 +6,11 @@ use ehealth_core::actions::consent::{self, ConsentRequest};
 use ehealth_core::actions::reminders::queue_expiry_reminders;
 use ehealth_core::db::DbConn;
 use ehealth_core::domain::{Actor, ActorKind, ConsentChannel, ConsentType};
+use ehealth_core::ids::PatientId;
 
 use crate::fixtures::{self, now, provider, CLINIC};
 
-fn give(conn: &mut DbConn, patient_id: &str, kind: ConsentType, days_ago: i64) -> String {
+fn give(conn: &mut DbConn, patient_id: &PatientId, kind: ConsentType, days_ago: i64) -> String {
     let request = ConsentRequest {
         patient_id: patient_id.to_owned(),
         provider_id: provider(CLINIC),
@@ -22,7 +23,7 @@ fn give(conn: &mut DbConn, patient_id: &str, kind: ConsentType, days_ago: i64) -
         .id
 }
 
-fn reminders(conn: &mut DbConn, patient_id: &str) -> Vec<String> {
+fn reminders(conn: &mut DbConn, patient_id: &PatientId) -> Vec<String> {
     let jobs = fixtures::jobs_for(conn, patient_id);
     fixtures::channels_of(&jobs, "consent_expiring")
 }

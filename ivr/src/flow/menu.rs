@@ -8,7 +8,7 @@ use ehealth_core::actions::ivr as ivr_actions;
 use ehealth_core::db::{consents, from_db, patients, providers, write_tx};
 use ehealth_core::domain::{AccessKeyChannel, ConsentChannel, ConsentType, ProviderStatus};
 use ehealth_core::error::{CoreError, CoreResult};
-use ehealth_core::ids::ProviderId;
+use ehealth_core::ids::{PatientId, ProviderId};
 use ehealth_core::ErrorCode;
 
 use super::{Step, Turn};
@@ -107,7 +107,7 @@ fn confirmed(
     Ok(turn.go(Step::Menu, vec![done]))
 }
 
-fn patient_id(turn: &Turn<'_>) -> CoreResult<String> {
+fn patient_id(turn: &Turn<'_>) -> CoreResult<PatientId> {
     turn.call
         .patient_id
         .clone()

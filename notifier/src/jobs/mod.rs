@@ -174,7 +174,7 @@ fn recipient(
         .destination
         .as_deref()
         .filter(|d| !d.is_empty() && channel != Channel::Push);
-    let patient = match job.patient_id.as_deref() {
+    let patient = match job.patient_id.as_ref() {
         None => None,
         Some(id) => {
             let mut conn = services

@@ -57,8 +57,12 @@ pub(super) async fn push(
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or_default();
-    let (s, patient_id) = (services.clone(), job.patient_id.clone().unwrap_or_default());
+    let (s, patient_id) = (services.clone(), job.patient_id.clone());
     let found = blocking(move || {
+        // A job for no patient (an applicant's) has no devices to reach.
+        let Some(patient_id) = patient_id else {
+            return Ok(Vec::new());
+        };
         let mut conn = s.db.get()?;
         Ok(devices::for_patient(&mut conn, &patient_id)?)
     })

@@ -123,7 +123,7 @@ both_backends! {
         let mut other_phone = enrol(&app, &other_token).await;
         let patient_id = ehealth_core::db::patients::find_by_ehr_number(&mut app.conn(), &ehr).unwrap().unwrap().id;
         // Discoverable: no eHR number; the passkey's user handle says whose it is.
-        let (body, started) = answer(&app, &mut phone, None, Some(&patient_id)).await;
+        let (body, started) = answer(&app, &mut phone, None, Some(patient_id.as_str())).await;
         assert!(started["options"]["publicKey"]["allowCredentials"].as_array().is_none_or(|a| a.is_empty()));
         let r = post(&app, "/v1/app/sessions/passkey/finish", &body, None).await;
         assert_eq!(r.status(), 201);

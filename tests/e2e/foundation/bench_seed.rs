@@ -64,7 +64,8 @@ fn seeded_population_is_valid_and_verifies(backend: Backend) {
         .select((patients::id, patients::ehr_number, patients::id_doc_number))
         .load(&mut conn)
         .unwrap();
-    let ids: std::collections::HashSet<String> = (0..PATIENTS as u64).map(patient_id).collect();
+    let ids: std::collections::HashSet<String> =
+        (0..PATIENTS as u64).map(|i| patient_id(i).into()).collect();
     let synthetic: Vec<_> = synthetic
         .into_iter()
         .filter(|p| ids.contains(&p.0))

@@ -7,6 +7,7 @@ use ehealth_core::actions::demo::DemoSummary;
 use ehealth_core::config::Config;
 use ehealth_core::db::Backend;
 use ehealth_core::domain::{Actor, ActorKind};
+use ehealth_core::ids::PatientId;
 
 use crate::support::TestApp;
 
@@ -87,7 +88,7 @@ pub fn dental(demo: &DemoSummary) -> String {
     demo.providers[3].0.clone()
 }
 
-pub fn patient_actor(id: &str) -> Actor {
+pub fn patient_actor(id: &PatientId) -> Actor {
     Actor::new(ActorKind::Patient, id)
 }
 

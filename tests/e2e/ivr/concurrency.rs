@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use ehealth_core::db::{access_keys, audit, consents, jobs, patients};
+use ehealth_core::ids::PatientId;
 
 use super::call::{demo, dental, identify, ivr_tests, second_ivr, Call, CALLER, DEMO_BIRTH_DATE};
 use crate::support::TestApp;
@@ -14,7 +15,7 @@ struct Written {
     given_audit: usize,
 }
 
-fn written(app: &TestApp, patient: &str) -> Written {
+fn written(app: &TestApp, patient: &PatientId) -> Written {
     let mut conn = app.conn();
     let jobs = jobs::for_patient(&mut conn, patient).unwrap();
     let entries = audit::for_patient(&mut conn, patient, None, 500).unwrap();

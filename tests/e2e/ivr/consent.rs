@@ -2,11 +2,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use ehealth_core::db::{audit, consents, jobs, patients};
+use ehealth_core::ids::PatientId;
 
 use super::call::{self, demo, dental, identify, ivr_tests, Call, CALLER};
 use crate::support::TestApp;
 
-fn patient_id(app: &TestApp, ehr: &str) -> String {
+fn patient_id(app: &TestApp, ehr: &str) -> PatientId {
     patients::find_by_ehr_number(&mut app.conn(), ehr)
         .unwrap()
         .expect("demo patient")

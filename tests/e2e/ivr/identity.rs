@@ -5,12 +5,13 @@ use chrono::Utc;
 use ehealth_core::db::audit::{self, NewAuditEntry};
 use ehealth_core::db::{access_keys, jobs, patients, write_tx};
 use ehealth_core::domain::{AuditAction, AuditOutcome};
+use ehealth_core::ids::PatientId;
 use serde_json::Value;
 
 use super::call::{self, demo, identify, ivr_tests, Call, CALLER, DEMO_BIRTH_DATE};
 use crate::support::TestApp;
 
-fn patient_id(app: &TestApp, ehr: &str) -> String {
+fn patient_id(app: &TestApp, ehr: &str) -> PatientId {
     patients::find_by_ehr_number(&mut app.conn(), ehr)
         .unwrap()
         .expect("patient")
@@ -18,7 +19,7 @@ fn patient_id(app: &TestApp, ehr: &str) -> String {
 }
 
 /// The newest job of `kind` for the patient, its payload parsed.
-fn newest_job(app: &TestApp, patient: &str, kind: &str, channel: &str) -> Option<Value> {
+fn newest_job(app: &TestApp, patient: &PatientId, kind: &str, channel: &str) -> Option<Value> {
     jobs::for_patient(&mut app.conn(), patient)
         .unwrap()
         .into_iter()

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use ehealth_core::db::jobs::{self, Job};
+use ehealth_core::ids::PatientId;
 
 use super::people::{Provider, ADDRESS, EMAIL, MOBILE};
 use super::platform::Platform;
@@ -12,11 +13,11 @@ use super::received::{self, Received};
 pub const RECORD_ACCESSED: &str = "record_accessed";
 const CHANNELS: [&str; 4] = ["sms", "email", "post", "push"];
 
-pub fn patient_jobs(p: &Platform, patient_id: &str) -> Vec<Job> {
+pub fn patient_jobs(p: &Platform, patient_id: &PatientId) -> Vec<Job> {
     jobs::for_patient(&mut p.app.conn(), patient_id).expect("jobs")
 }
 
-pub fn access_jobs(p: &Platform, patient_id: &str) -> Vec<Job> {
+pub fn access_jobs(p: &Platform, patient_id: &PatientId) -> Vec<Job> {
     patient_jobs(p, patient_id)
         .into_iter()
         .filter(|j| j.job_type == RECORD_ACCESSED)
@@ -25,7 +26,11 @@ pub fn access_jobs(p: &Platform, patient_id: &str) -> Vec<Job> {
 
 /// Waits until the notifier has finished every "record accessed" job: one per access and
 /// channel. A job still held (folding) or failing shows in the failure message.
-pub async fn wait_until_delivered(p: &Platform, patient_id: &str, accesses: usize) -> Vec<Job> {
+pub async fn wait_until_delivered(
+    p: &Platform,
+    patient_id: &PatientId,
+    accesses: usize,
+) -> Vec<Job> {
     let started = Instant::now();
     loop {
         let found = access_jobs(p, patient_id);

@@ -10,6 +10,7 @@ use ehealth_core::db::jobs::{self, Job};
 use ehealth_core::db::patients::{self, Patient};
 use ehealth_core::db::{new_id, write_tx, DbConn};
 use ehealth_core::domain::{Notification, NotificationKind};
+use ehealth_core::ids::PatientId;
 use ehealth_notifier::WorkerOptions;
 use serde_json::json;
 use tokio::sync::watch;
@@ -42,7 +43,7 @@ pub fn patient(conn: &mut DbConn, language: &str, means: Means) -> Patient {
         .take(12)
         .collect();
     let p = Patient {
-        id: new_id(),
+        id: PatientId::generate(),
         ehr_number: format!("{digits:0>12}"),
         id_doc_type: ehealth_core::ids::IdentityDocumentKind::Hkic,
         id_doc_number: new_id(),

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use ehealth_core::db::jobs::{self, NewJob};
 use ehealth_core::db::schema::notification_jobs as nj;
 use ehealth_core::db::{write_tx, DbConn};
+use ehealth_core::ids::PatientId;
 use ehealth_core::testing::{self, Start};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -92,7 +93,7 @@ pub(crate) async fn received(server: &MockServer) -> HashMap<String, usize> {
     seen
 }
 
-pub(crate) fn enqueue_many(conn: &mut DbConn, patient_id: &str, n: usize) {
+pub(crate) fn enqueue_many(conn: &mut DbConn, patient_id: &PatientId, n: usize) {
     write_tx(conn, |c| {
         for i in 0..n {
             let job = NewJob {

@@ -7,6 +7,7 @@ use ehealth_core::actions::active_patient;
 use ehealth_core::actions::passkeys;
 use ehealth_core::context::Services;
 use ehealth_core::domain::CeremonyKind;
+use ehealth_core::ids::PatientId;
 use ehealth_core::CoreError;
 use mobile_bridge::webauthn::{Started, Uuid};
 
@@ -17,8 +18,8 @@ use super::passkey_ceremony::{refused, relying_party, CeremonyView};
 use super::passkey_json::RegistrationCeremony;
 use crate::http::errors::{blocking, ApiError};
 
-fn user_uuid(patient_id: &str) -> Result<Uuid, CoreError> {
-    Uuid::parse_str(patient_id).map_err(|e| CoreError::Internal(e.to_string()))
+fn user_uuid(patient_id: &PatientId) -> Result<Uuid, CoreError> {
+    Uuid::parse_str(patient_id.as_str()).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
 /// Starts enrolling a passkey for the signed-in patient.
@@ -47,7 +48,7 @@ pub async fn registration_start(
         let ceremony_id = passkeys::save_ceremony(
             &mut conn,
             CeremonyKind::PasskeyRegistration,
-            Some(&patient.id),
+            Some(patient.id.as_str()),
             state,
             Utc::now(),
         )?;

@@ -75,7 +75,7 @@ fn start_by_number(
         Offer::Passkeys { patient_id, keys } => {
             let stored: Vec<StoredPasskey> = keys.into_iter().map(stored).collect();
             let started = rp.start_sign_in(&stored).map_err(refused)?;
-            (started, Some(patient_id))
+            (started, Some(patient_id.into()))
         }
         Offer::Nobody { subject_id } => {
             let decoys = passkeys::decoy_credential_ids(&services.hasher, ehr.as_str());
