@@ -55,6 +55,15 @@ pub struct Claim<'a> {
     pub date_of_birth: NaiveDate,
 }
 
+/// What the line's checks use beside the connection and the claim: the hasher (keys and
+/// codes), the security settings (limits, code lifetime) and the time of the call's step.
+#[derive(Clone, Copy)]
+pub struct LineChecks<'a> {
+    pub hasher: &'a SecretHasher,
+    pub security: &'a SecurityConfig,
+    pub now: DateTime<Utc>,
+}
+
 /// What proves the claim.
 #[derive(Debug, Clone)]
 pub enum Proof {
@@ -85,12 +94,15 @@ fn caller_actor(caller: &str) -> Actor {
 /// a key is verified before it (`key_first`), the transaction only counts.
 pub fn identify(
     conn: &mut DbConn,
-    hasher: &SecretHasher,
-    security: &SecurityConfig,
+    checks: LineChecks<'_>,
     claim: &Claim<'_>,
     proof: &Proof,
-    now: DateTime<Utc>,
 ) -> CoreResult<Identification> {
+    let LineChecks {
+        hasher,
+        security,
+        now,
+    } = checks;
     let checked = match proof {
         Proof::Key(key) => key_first(conn, hasher, claim, key, now)?,
         Proof::Code(_) => None,
@@ -166,11 +178,14 @@ fn key_first(
 /// words either way.
 pub fn request_code(
     conn: &mut DbConn,
-    hasher: &SecretHasher,
-    security: &SecurityConfig,
+    checks: LineChecks<'_>,
     claim: &Claim<'_>,
-    now: DateTime<Utc>,
 ) -> CoreResult<Identification> {
+    let LineChecks {
+        hasher,
+        security,
+        now,
+    } = checks;
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);

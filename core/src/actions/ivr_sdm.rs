@@ -10,9 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::code_cover;
 use super::codes::{self, CodeCheck, CodePolicy, CodePurpose, CodeRecipient, CodeTry};
-use super::ivr::{audit_try, Claim, ClaimedId, Identification};
+use super::ivr::{audit_try, Claim, ClaimedId, Identification, LineChecks};
 use super::ivr_throttle::{count_wrong_identity, throttled};
-use crate::config::SecurityConfig;
 use crate::db::patients::{self, Patient};
 use crate::db::sdm::{self, SubstituteDecisionMaker};
 use crate::db::{one_time_codes, write_tx, DbConn};
@@ -76,11 +75,14 @@ fn claimed_sdm(
 /// words. Throttled callers, identifiers and lines are refused first.
 pub fn request_code(
     conn: &mut DbConn,
-    hasher: &SecretHasher,
-    security: &SecurityConfig,
+    checks: LineChecks<'_>,
     claim: &Claim<'_>,
-    now: DateTime<Utc>,
 ) -> CoreResult<Result<String, Identification>> {
+    let LineChecks {
+        hasher,
+        security,
+        now,
+    } = checks;
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(Err(refused));
@@ -111,12 +113,15 @@ pub fn request_code(
 /// for the registered patient `ehr_number`. Any failure is one wrong identity.
 pub fn identify(
     conn: &mut DbConn,
-    hasher: &SecretHasher,
-    security: &SecurityConfig,
+    checks: LineChecks<'_>,
     claim: &Claim<'_>,
     proof: &SdmProof<'_>,
-    now: DateTime<Utc>,
 ) -> CoreResult<SdmIdentification> {
+    let LineChecks {
+        hasher,
+        security,
+        now,
+    } = checks;
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(SdmIdentification::Refused(refused));

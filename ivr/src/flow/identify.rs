@@ -39,14 +39,8 @@ pub fn sdm_patient(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
         return Ok(restart(turn, Vec::new()));
     };
     turn.state.sdm_patient_ehr = Some(ehr.as_str().to_owned());
-    let services = turn.services;
-    let sent = ivr_sdm::request_code(
-        turn.conn,
-        &services.hasher,
-        &services.config.security,
-        &typed.claim(),
-        turn.now,
-    )?;
+    let checks = turn.checks();
+    let sent = ivr_sdm::request_code(turn.conn, checks, &typed.claim())?;
     match sent {
         Ok(challenge) => {
             turn.state.sdm_challenge = Some(challenge);
@@ -73,15 +67,8 @@ fn sdm_code(turn: &mut Turn<'_>, code: &OneTimeCode) -> CoreResult<Response> {
         ehr_number: &ehr,
         code,
     };
-    let services = turn.services;
-    let outcome = ivr_sdm::identify(
-        turn.conn,
-        &services.hasher,
-        &services.config.security,
-        &typed.claim(),
-        &proof,
-        turn.now,
-    )?;
+    let checks = turn.checks();
+    let outcome = ivr_sdm::identify(turn.conn, checks, &typed.claim(), &proof)?;
     Ok(match outcome {
         SdmIdentification::Identified(found) => {
             turn.call.patient_id = Some(found.patient.id.clone());
@@ -216,14 +203,8 @@ fn send_code(turn: &mut Turn<'_>) -> CoreResult<Response> {
     let Some(typed) = TypedClaim::of(turn) else {
         return Ok(turn.go(Step::EhrNumber, Vec::new()));
     };
-    let services = turn.services;
-    let outcome = ivr_actions::request_code(
-        turn.conn,
-        &services.hasher,
-        &services.config.security,
-        &typed.claim(),
-        turn.now,
-    )?;
+    let checks = turn.checks();
+    let outcome = ivr_actions::request_code(turn.conn, checks, &typed.claim())?;
     let sent = turn.script().code_sent.to_owned();
     Ok(match outcome {
         // The caller hears the same words whether or not the details matched.
@@ -236,15 +217,8 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
     let Some(typed) = TypedClaim::of(turn) else {
         return Ok(turn.go(Step::EhrNumber, Vec::new()));
     };
-    let services = turn.services;
-    let outcome = ivr_actions::identify(
-        turn.conn,
-        &services.hasher,
-        &services.config.security,
-        &typed.claim(),
-        proof,
-        turn.now,
-    );
+    let checks = turn.checks();
+    let outcome = ivr_actions::identify(turn.conn, checks, &typed.claim(), proof);
     let outcome = match outcome {
         // Refused before any detail was checked: the caller may call again as they were.
         Err(CoreError::Busy { .. }) => {

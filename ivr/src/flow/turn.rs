@@ -2,6 +2,7 @@
 //! and rendered as the next prompt.
 
 use chrono::{DateTime, Utc};
+use ehealth_core::actions::ivr::LineChecks;
 use ehealth_core::context::Services;
 use ehealth_core::db::calls::VoiceCall;
 use ehealth_core::db::DbConn;
@@ -27,6 +28,15 @@ pub struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
+    /// What the core's identity checks need beside the connection, at this step's time.
+    pub fn checks(&self) -> LineChecks<'a> {
+        LineChecks {
+            hasher: &self.services.hasher,
+            security: &self.services.config.security,
+            now: self.now,
+        }
+    }
+
     pub fn new(
         services: &'a Services,
         conn: &'a mut DbConn,

@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use chrono::{NaiveDate, Utc};
-use ehealth_core::actions::ivr::{identify, Claim, ClaimedId, Identification, Proof};
+use ehealth_core::actions::ivr::{identify, Claim, ClaimedId, Identification, LineChecks, Proof};
 use ehealth_core::config::SecurityConfig;
 use ehealth_core::db::attempts;
 use ehealth_core::ids::AccessKey;
@@ -27,15 +27,12 @@ fn try_as(
         date_of_birth: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
     };
     let proof = Proof::Key(AccessKey::parse(key).unwrap());
-    identify(
-        &mut app.conn(),
-        &app.services.hasher,
+    let checks = LineChecks {
+        hasher: &app.services.hasher,
         security,
-        &claim,
-        &proof,
-        Utc::now(),
-    )
-    .unwrap()
+        now: Utc::now(),
+    };
+    identify(&mut app.conn(), checks, &claim, &proof).unwrap()
 }
 
 fn failures(app: &TestApp, scope: &str) -> u32 {
