@@ -29,7 +29,7 @@ const CODE_KEY: &str = "bench-code-key-0123456789abcdef0123456789";
 struct Prepared {
     challenges: Vec<String>,
     tokens: Vec<String>,
-    patient_ids: Vec<String>,
+    patient_ids: Vec<ehealth_core::ids::PatientId>,
 }
 
 fn prepare(db: &TestDb) -> Prepared {
@@ -63,7 +63,7 @@ fn prepare(db: &TestDb) -> Prepared {
         let (_, token) = sessions::start(
             &mut conn,
             ehealth_core::domain::SessionSubject::Patient,
-            &id,
+            id.as_str(),
             chrono::Duration::hours(2),
             now,
         )
@@ -78,7 +78,7 @@ fn prepare(db: &TestDb) -> Prepared {
             let record = OneTimeCodeRecord {
                 id: new_id(),
                 purpose: ehealth_core::domain::CodePurpose::PatientSignIn,
-                subject_id: pid.clone(),
+                subject_id: pid.to_string(),
                 destination: "+85260000000".into(),
                 code_hash: services
                     .hasher

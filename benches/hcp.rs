@@ -26,7 +26,7 @@ use chrono::Utc;
 use ehealth_core::actions::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use ehealth_core::config::Config;
 use ehealth_core::db::Backend;
-use ehealth_core::ids::ProviderId;
+use ehealth_core::ids::{PatientId, ProviderId};
 use ehealth_core::testing::{self, Start};
 use serde_json::json;
 
@@ -47,7 +47,7 @@ fn addr() -> &'static str {
 const POOL: usize = 32;
 
 struct Patient {
-    id: String,
+    id: PatientId,
     ehr: String,
     key: String,
 }

@@ -46,9 +46,9 @@ impl Respond for Arrivals {
     }
 }
 
-fn patient(conn: &mut DbConn) -> String {
+fn patient(conn: &mut DbConn) -> PatientId {
     let p = Patient {
-        id: new_id(),
+        id: PatientId::generate(),
         ehr_number: "000000000000".into(),
         id_doc_type: ehealth_core::ids::IdentityDocumentKind::Hkic,
         id_doc_number: new_id(),

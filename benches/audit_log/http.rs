@@ -35,7 +35,7 @@ pub fn seed(db: &TestDb, clinic: &ProviderId) -> Vec<Patient> {
             let (_, app_token) = sessions::start(
                 &mut conn,
                 SessionSubject::Patient,
-                &r.patient.id,
+                r.patient.id.as_str(),
                 chrono::Duration::hours(4),
                 now,
             )

@@ -13,6 +13,7 @@ use ehealth_core::actions::sequencer;
 use ehealth_core::db::audit::{self, NewAuditEntry};
 use ehealth_core::db::{audit_tree, write_tx, DbConn};
 use ehealth_core::domain::{Actor, ActorKind, AuditAction, AuditOutcome};
+use ehealth_core::ids::PatientId;
 use ehealth_core::testing::TestDb;
 use ehealth_core::tlog::config::AuditConfig;
 
@@ -34,7 +35,7 @@ pub fn appends(url: &str, clients: usize, seconds: u64) -> Load {
                     Actor::new(ActorKind::Hcprof, format!("dr-{t}")),
                     AuditOutcome::Granted,
                 )
-                .patient(format!("patient-{t}"))
+                .patient(&PatientId::new(format!("patient-{t}")))
                 .provider("000010017");
                 start.wait();
                 let until = Instant::now() + Duration::from_secs(seconds);

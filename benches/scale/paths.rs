@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use ehealth_core::db::schema::{audit_log, audit_tree_head, patients};
 use ehealth_core::db::{sessions, DbConn};
 use ehealth_core::domain::SessionSubject;
-use ehealth_core::ids::ProviderId;
+use ehealth_core::ids::{PatientId, ProviderId};
 use ehealth_core::synthetic::{frequent_patients, patient_id};
 use rand::Rng;
 use serde_json::json;
@@ -55,21 +55,21 @@ struct Drawn {
 
 fn draw(conn: &mut DbConn, from: u64, count: usize) -> Vec<Drawn> {
     let mut rng = rand::thread_rng();
-    let ids: Vec<String> = (0..count)
+    let ids: Vec<PatientId> = (0..count)
         .map(|_| patient_id(rng.gen_range(0..from)))
         .collect();
-    let found: Vec<(String, String)> = patients::table
+    let found: Vec<(PatientId, String)> = patients::table
         .filter(patients::id.eq_any(&ids))
         .select((patients::id, patients::ehr_number))
         .load(conn)
         .expect("drawn patients");
-    let ehr: std::collections::HashMap<String, String> = found.into_iter().collect();
+    let ehr: std::collections::HashMap<PatientId, String> = found.into_iter().collect();
     ids.iter()
         .map(|id| {
             let (_, token) = sessions::start(
                 conn,
                 SessionSubject::Patient,
-                id,
+                id.as_str(),
                 chrono::Duration::hours(4),
                 Utc::now(),
             )
