@@ -13,7 +13,7 @@ use crate::db::patients::{self, Patient};
 use crate::db::{from_db, providers, DbConn};
 use crate::domain::{AuditAction, AuditOutcome, ConsentStatus};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::EhrNumber;
+use crate::ids::{EhrNumber, SdmId};
 use crate::rules::consent_in_force;
 
 pub const EHR_SYSTEM: &str = "urn:ehealth:ehr-number";
@@ -89,7 +89,7 @@ fn given_by_sdm(
     c: &SharingConsent,
 ) -> CoreResult<Option<crate::db::sdm::SubstituteDecisionMaker>> {
     match (c.actor_kind.as_str(), c.actor_id.as_deref()) {
-        ("sdm", Some(id)) => Ok(crate::db::sdm::find(conn, id)?),
+        ("sdm", Some(id)) => Ok(crate::db::sdm::find(conn, &SdmId::new(id))?),
         _ => Ok(None),
     }
 }

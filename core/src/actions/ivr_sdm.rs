@@ -17,13 +17,13 @@ use crate::db::sdm::{self, SubstituteDecisionMaker};
 use crate::db::{one_time_codes, write_tx, DbConn};
 use crate::domain::{Actor, ActorKind, AuditOutcome, PatientStatus};
 use crate::error::CoreResult;
-use crate::ids::{EhrNumber, OneTimeCode};
+use crate::ids::{EhrNumber, OneTimeCode, SdmId};
 use crate::secret::SecretHasher;
 
 /// An SDM identified on the line, and the patient they act for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SdmCaller {
-    pub sdm_id: String,
+    pub sdm_id: SdmId,
     pub patient: Box<Patient>,
 }
 
@@ -97,7 +97,7 @@ pub fn request_code(
         };
         let recipient = CodeRecipient {
             purpose,
-            subject_id: &maker.id,
+            subject_id: maker.id.as_str(),
             destination: &maker.mobile,
             patient_id: None,
             language: maker.language,
@@ -164,7 +164,8 @@ fn checked(
         return Ok(None);
     };
     // The code proves the SDM; the particulars keyed must still be theirs.
-    let Some(maker) = claimed_sdm(conn, claim)?.filter(|m| m.id == record.subject_id) else {
+    let Some(maker) = claimed_sdm(conn, claim)?.filter(|m| m.id.as_str() == record.subject_id)
+    else {
         return Ok(None);
     };
     let Some(patient_id) = sdm::linked_patient(conn, &maker.id, proof.ehr_number.as_str())? else {

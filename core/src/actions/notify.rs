@@ -10,6 +10,7 @@ use crate::db::{inbox, jobs, DbConn};
 use crate::domain::notice::ProviderNames;
 use crate::domain::{Actor, ActorKind, Channel, Notice, Notification, NotificationMeans};
 use crate::error::CoreResult;
+use crate::ids::SdmId;
 
 impl ProviderNames {
     /// The provider a message is about, by id and by name.
@@ -146,7 +147,7 @@ pub fn notify_patient_acted(
     let mut event = event;
     if actor.kind == ActorKind::Sdm {
         let name = match actor.id.as_deref() {
-            Some(id) => crate::db::sdm::find(conn, id)?.map(|m| m.name_en),
+            Some(id) => crate::db::sdm::find(conn, &SdmId::new(id))?.map(|m| m.name_en),
             None => None,
         };
         if let Some(name) = name {

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::error::{CoreError, CoreResult};
 use crate::hong_kong_time::hong_kong_date;
-use crate::ids::{IdentityDocument, ProviderId};
+use crate::ids::{IdentityDocument, ProviderId, SdmId};
 use crate::rules::sdm::AGE_OF_MAJORITY;
 use crate::secret::SecretHasher;
 
@@ -164,7 +164,7 @@ fn sdm_of(
         return Ok(found);
     }
     let maker = SubstituteDecisionMaker {
-        id: new_id(),
+        id: SdmId::generate(),
         id_doc_key: pending.sdm_doc_key.clone(),
         name_en: pending.sdm_name_en.clone(),
         name_zh: pending.sdm_name_zh.clone(),
@@ -333,7 +333,7 @@ fn end(
 /// outsider.
 pub fn end_by_sdm(
     conn: &mut DbConn,
-    sdm_id: &str,
+    sdm_id: &SdmId,
     actor: &Actor,
     ehr_number: &str,
     now: DateTime<Utc>,

@@ -71,7 +71,7 @@ fn find_subject(conn: &mut DbConn, req: &OtpRequest) -> CoreResult<Option<Subjec
             .map(|s| Subject {
                 purpose: CodePurpose::SdmSignIn,
                 language: s.language,
-                id: s.id,
+                id: s.id.into(),
                 mobile: s.mobile,
                 patient_id: None,
             }));

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::applications as ap;
 use super::DbConn;
 use crate::domain::{ApplicationStatus, Language, Sex};
-use crate::ids::{IdentityDocumentKind, PatientId};
+use crate::ids::{IdentityDocumentKind, PatientId, SdmId};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ap)]
@@ -27,7 +27,7 @@ pub struct Application {
     pub notify_sms: bool,
     pub notify_email: bool,
     pub notify_post: bool,
-    pub sdm_id: Option<String>,
+    pub sdm_id: Option<SdmId>,
     pub status: ApplicationStatus,
     pub patient_id: Option<PatientId>,
     pub created_at: NaiveDateTime,

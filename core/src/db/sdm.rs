@@ -8,13 +8,13 @@ use super::schema::{
 };
 use super::DbConn;
 use crate::domain::{Language, SdmEndReason, SdmLinkStatus};
-use crate::ids::PatientId;
+use crate::ids::{PatientId, SdmId};
 use crate::rules::sdm::Basis;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sdm)]
 pub struct SubstituteDecisionMaker {
-    pub id: String,
+    pub id: SdmId,
     pub id_doc_key: String,
     pub name_en: String,
     pub name_zh: Option<String>,
@@ -29,7 +29,7 @@ pub struct SubstituteDecisionMaker {
 #[diesel(table_name = sl)]
 pub struct SdmLink {
     pub id: String,
-    pub sdm_id: String,
+    pub sdm_id: SdmId,
     pub patient_id: PatientId,
     pub basis: Basis,
     pub relationship: String,
@@ -73,7 +73,7 @@ pub fn insert_link(conn: &mut DbConn, link: &SdmLink) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<SubstituteDecisionMaker>> {
+pub fn find(conn: &mut DbConn, id: &SdmId) -> QueryResult<Option<SubstituteDecisionMaker>> {
     sdm::table
         .find(id)
         .select(SubstituteDecisionMaker::as_select())
@@ -95,7 +95,7 @@ pub fn find_by_document(
 /// The patient id behind `ehr_number` if `sdm_id` currently acts for them.
 pub fn linked_patient(
     conn: &mut DbConn,
-    sdm_id: &str,
+    sdm_id: &SdmId,
     ehr_number: &str,
 ) -> QueryResult<Option<PatientId>> {
     sl::table
@@ -110,7 +110,7 @@ pub fn linked_patient(
 }
 
 /// eHR numbers of the patients an SDM currently acts for.
-pub fn linked_ehr_numbers(conn: &mut DbConn, sdm_id: &str) -> QueryResult<Vec<String>> {
+pub fn linked_ehr_numbers(conn: &mut DbConn, sdm_id: &SdmId) -> QueryResult<Vec<String>> {
     sl::table
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))
         .filter(sl::sdm_id.eq(sdm_id))
@@ -147,7 +147,7 @@ pub fn find_link(conn: &mut DbConn, id: &str) -> QueryResult<Option<SdmLink>> {
 /// The link between an SDM and a patient that has not ended (active or suspended).
 pub fn current_link(
     conn: &mut DbConn,
-    sdm_id: &str,
+    sdm_id: &SdmId,
     patient_id: &PatientId,
 ) -> QueryResult<Option<SdmLink>> {
     sl::table
@@ -162,7 +162,7 @@ pub fn current_link(
 /// Links that have not ended, with the patient's eHR number, for one SDM.
 pub fn current_links_of(
     conn: &mut DbConn,
-    sdm_id: &str,
+    sdm_id: &SdmId,
 ) -> QueryResult<Vec<(SdmLink, String, String)>> {
     sl::table
         .inner_join(patients::table.on(patients::id.eq(sl::patient_id)))

@@ -65,6 +65,12 @@ internal_id!(
     PatientId
 );
 
+internal_id!(
+    /// A substitute decision maker (SPEC §10): a person, not an account, who acts for
+    /// patients through links.
+    SdmId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

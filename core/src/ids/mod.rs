@@ -13,7 +13,7 @@ pub use access_key::AccessKey;
 pub use ehr_number::EhrNumber;
 pub use hkic::Hkic;
 pub use identity_document::{IdentityDocument, IdentityDocumentKind};
-pub use internal_id::{AccountId, PatientId};
+pub use internal_id::{AccountId, PatientId, SdmId};
 pub use one_time_code::OneTimeCode;
 pub use provider_id::ProviderId;
 

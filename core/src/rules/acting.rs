@@ -6,7 +6,7 @@
 use crate::actions::sign_in::{PATIENT, SDM};
 use crate::domain::{Actor, ActorKind, SessionSubject};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{EhrNumber, PatientId};
+use crate::ids::{EhrNumber, PatientId, SdmId};
 use crate::ErrorCode;
 
 /// The field the app names the patient in (the `X-Acting-For` header).
@@ -39,7 +39,7 @@ pub enum ActingClaim {
     /// A patient, acting for themselves: nothing left to check.
     Patient(Acting),
     /// An SDM naming a patient: acts only once an active link to them is found.
-    Sdm { sdm_id: String, patient: EhrNumber },
+    Sdm { sdm_id: SdmId, patient: EhrNumber },
 }
 
 /// The claim of a session of `subject_kind` whose request names `acting_for` (the
@@ -65,7 +65,7 @@ pub fn acting_claim(
             let patient = EhrNumber::parse(text)
                 .map_err(|_| CoreError::invalid(ACTING_FOR_FIELD, "must be an eHR number"))?;
             Ok(ActingClaim::Sdm {
-                sdm_id: subject_id.to_owned(),
+                sdm_id: SdmId::new(subject_id),
                 patient,
             })
         }
@@ -78,7 +78,7 @@ pub fn acting_claim(
 
 /// The SDM's claim once the link is looked up: `linked_patient` is the patient their
 /// active link leads to, if any.
-pub fn sdm_acting(sdm_id: &str, linked_patient: Option<PatientId>) -> CoreResult<Acting> {
+pub fn sdm_acting(sdm_id: &SdmId, linked_patient: Option<PatientId>) -> CoreResult<Acting> {
     let patient_id = linked_patient.ok_or_else(|| {
         CoreError::refused(ErrorCode::NotLinked, "you do not act for this patient")
     })?;
@@ -125,15 +125,15 @@ mod tests {
         let ActingClaim::Sdm { sdm_id, patient } = claim else {
             panic!("an SDM's claim needs its link")
         };
-        assert_eq!(sdm_id, "s1");
+        assert_eq!(sdm_id.as_str(), "s1");
         assert_eq!(patient, ehr);
     }
 
     #[test]
     fn an_sdm_acts_only_through_a_link_and_never_where_only_the_patient_may() {
-        let refused = sdm_acting("s1", None).expect_err("no link");
+        let refused = sdm_acting(&SdmId::new("s1"), None).expect_err("no link");
         assert_eq!(code(&refused), "not_linked");
-        let acting = sdm_acting("s1", Some(PatientId::new("p1"))).expect("linked");
+        let acting = sdm_acting(&SdmId::new("s1"), Some(PatientId::new("p1"))).expect("linked");
         assert_eq!(acting.patient_id.as_str(), "p1");
         assert_eq!(acting.actor, Actor::new(ActorKind::Sdm, "s1"));
         let only = acting.patient_only().expect_err("the patient's alone");

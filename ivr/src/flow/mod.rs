@@ -12,6 +12,7 @@ use ehealth_core::context::Services;
 use ehealth_core::db::calls::{self, VoiceCall};
 use ehealth_core::db::{to_db, write_tx, DbConn};
 use ehealth_core::error::{CoreError, CoreResult};
+use ehealth_core::ids::SdmId;
 use ehealth_core::secret::sha256_hex;
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +109,7 @@ pub struct CallState {
     /// The challenge of the code sent to the SDM's own mobile (or a decoy).
     pub sdm_challenge: Option<String>,
     /// The identified SDM: every act of the call is theirs, for the patient.
-    pub sdm_id: Option<String>,
+    pub sdm_id: Option<SdmId>,
 }
 
 /// Answers one voice webhook: the TwiML to send. The whole answer is one transaction

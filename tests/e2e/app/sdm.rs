@@ -24,7 +24,7 @@ fn sdm_for(app: &TestApp, ehr: &str) -> String {
         .unwrap();
     let now = Utc::now();
     let maker = SubstituteDecisionMaker {
-        id: new_id(),
+        id: ehealth_core::ids::SdmId::generate(),
         id_doc_key: "hkic:D1234561".into(),
         name_en: "LEE, Mei".into(),
         name_zh: None,
@@ -48,7 +48,7 @@ fn sdm_for(app: &TestApp, ehr: &str) -> String {
         ended_reason: None,
     };
     sdm::insert_link(&mut conn, &link).unwrap();
-    maker.id
+    maker.id.into()
 }
 
 async fn sdm_sign_in(app: &TestApp) -> String {

@@ -275,7 +275,7 @@ fn sdm_of_demo_patient(app: &TestApp, ehr: &str) -> String {
         .unwrap();
     let now = chrono::Utc::now();
     let maker = SubstituteDecisionMaker {
-        id: new_id(),
+        id: ehealth_core::ids::SdmId::generate(),
         id_doc_key: "hkic:D1234561".into(),
         name_en: "CHAN, Mei".into(),
         name_zh: None,
@@ -299,7 +299,7 @@ fn sdm_of_demo_patient(app: &TestApp, ehr: &str) -> String {
         ended_reason: None,
     };
     sdm::insert_link(&mut conn, &link).unwrap();
-    maker.id
+    maker.id.into()
 }
 
 mod sdm_performer {

@@ -24,7 +24,7 @@ fn sdm_with(app: &TestApp, ehr: &str, digits: &str, mobile: &str, link: Option<&
         .unwrap();
     let now = Utc::now();
     let maker = SubstituteDecisionMaker {
-        id: new_id(),
+        id: ehealth_core::ids::SdmId::generate(),
         id_doc_key: format!("hkic:D{digits}1"),
         name_en: "LEE, Mei".into(),
         name_zh: None,
@@ -58,7 +58,7 @@ fn sdm_with(app: &TestApp, ehr: &str, digits: &str, mobile: &str, link: Option<&
         )
         .unwrap();
     }
-    maker.id
+    maker.id.into()
 }
 
 /// Identifies as the SDM with `digits`, for the patient `ehr`, up to (and including) the

@@ -9,6 +9,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use ehealth_core::actions::sign_in::SDM;
 use ehealth_core::context::Services;
 use ehealth_core::db::sdm;
+use ehealth_core::ids::SdmId;
 use ehealth_core::rules::acting::{self, ActingClaim, ACTING_FOR_FIELD};
 
 use crate::http::auth::Bearer;
@@ -70,7 +71,7 @@ async fn resolve(req: HttpRequest, bearer: Bearer) -> Result<Acting, ApiError> {
 #[derive(Debug, Clone)]
 pub enum MeSubject {
     Acting(Acting),
-    SdmSelf { sdm_id: String },
+    SdmSelf { sdm_id: SdmId },
 }
 
 impl FromRequest for MeSubject {
@@ -84,7 +85,7 @@ impl FromRequest for MeSubject {
             let bearer = bearer.await?;
             if bearer.session.subject_kind == SDM && req.headers().get(ACTING_FOR).is_none() {
                 return Ok(MeSubject::SdmSelf {
-                    sdm_id: bearer.session.subject_id,
+                    sdm_id: SdmId::new(bearer.session.subject_id),
                 });
             }
             resolve(req, bearer).await.map(MeSubject::Acting)

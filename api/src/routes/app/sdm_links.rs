@@ -8,7 +8,7 @@ use ehealth_core::actions::sdm_links;
 use ehealth_core::actions::sign_in::SDM;
 use ehealth_core::context::Services;
 use ehealth_core::domain::{Actor, ActorKind};
-use ehealth_core::ids::EhrNumber;
+use ehealth_core::ids::{EhrNumber, SdmId};
 use ehealth_core::CoreError;
 use ehealth_core::ErrorCode;
 
@@ -39,7 +39,7 @@ pub async fn end(
         let actor = Actor::new(ActorKind::Sdm, session.subject_id.clone());
         sdm_links::end_by_sdm(
             &mut conn,
-            &session.subject_id,
+            &SdmId::new(session.subject_id.as_str()),
             &actor,
             ehr.as_str(),
             Utc::now(),

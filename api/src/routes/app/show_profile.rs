@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use ehealth_core::actions::active_patient;
 use ehealth_core::context::Services;
 use ehealth_core::db::sdm;
+use ehealth_core::ids::SdmId;
 use ehealth_core::CoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -48,7 +49,7 @@ pub enum MeView {
 
 fn sdm_profile(
     conn: &mut ehealth_core::db::DbConn,
-    sdm_id: &str,
+    sdm_id: &SdmId,
 ) -> ehealth_core::CoreResult<SdmProfile> {
     let maker = sdm::find(conn, sdm_id)?.ok_or(CoreError::NotFound("sdm"))?;
     let acts_for = sdm::current_links_of(conn, sdm_id)?
