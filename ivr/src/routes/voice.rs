@@ -42,8 +42,21 @@ async fn answer(
     let shared = services.get_ref().clone();
     let hook = webhook.clone();
     let result = blocking(move || {
+        // A key's place in the Argon2 pool before a connection: a burst of keys beyond the
+        // pool is refused as busy at once, instead of waiting for connections held by the
+        // tries ahead of it (and timing out into an apology).
+        let key_turn = flow::precheck::keys_an_access_key(step.as_deref(), &hook)
+            .then(|| shared.hasher.reserve())
+            .transpose()?;
         let mut conn = shared.db.get()?;
-        flow::answer(&shared, &mut conn, step.as_deref(), &hook, Utc::now())
+        flow::answer(
+            &shared,
+            &mut conn,
+            step.as_deref(),
+            &hook,
+            key_turn,
+            Utc::now(),
+        )
     })
     .await;
     let body = match result {
