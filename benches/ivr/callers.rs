@@ -80,7 +80,11 @@ pub fn webhooks_per_call() -> usize {
 /// Keys `p` unless the TwiML is at another step (then a failed sample, and the call ends).
 async fn key(line: &Line, call: &mut Call, p: &Press) -> Sample {
     if call.step() != p.step {
-        eprintln!("expected step {} but the call is at {:?}", p.step, call.step());
+        eprintln!(
+            "expected step {} but the call is at {:?}",
+            p.step,
+            call.step()
+        );
         return Sample {
             kind: p.kind,
             sent: Instant::now(),

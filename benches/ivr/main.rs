@@ -32,9 +32,9 @@ mod line;
 mod memory;
 mod report;
 mod rss;
-mod voice;
 #[path = "../support/mod.rs"]
 mod support;
+mod voice;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -228,10 +228,14 @@ fn main() {
             if settings.part("voice") {
                 let argon2 = argon2_verification_ms();
                 println!("one production-cost Argon2id verification in the bench process: {argon2:.1} ms (median of 9)");
-                rt.block_on(voice::realistic(&settings, &server, &seeded, argon2, name, &mut goals));
+                rt.block_on(voice::realistic(
+                    &settings, &server, &seeded, argon2, name, &mut goals,
+                ));
             }
             if settings.part("saturation") {
-                rt.block_on(voice::saturation(&settings, &server, &seeded, &db.url, backend, name, &mut goals));
+                rt.block_on(voice::saturation(
+                    &settings, &server, &seeded, &db.url, backend, name, &mut goals,
+                ));
             }
         }
         if settings.part("memory") {

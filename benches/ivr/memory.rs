@@ -24,12 +24,21 @@ const IDLE_RSS_GOAL_MIB: f64 = 50.0;
 /// The soak is flat if it grows by no more than this from the end of the ramp (MiB).
 const FLAT_MIB: f64 = 5.0;
 
-pub async fn run(settings: &Settings, url: &str, seeded: &Seeded, backend: &str, goals: &mut Goals) {
+pub async fn run(
+    settings: &Settings,
+    url: &str,
+    seeded: &Seeded,
+    backend: &str,
+    goals: &mut Goals,
+) {
     let server = Server::start("serve", url);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let pid = server.pid();
     let idle = rss::read(pid);
-    println!("\nehealth serve on {backend}: idle RSS {:.1} MiB", idle.rss);
+    println!(
+        "\nehealth serve on {backend}: idle RSS {:.1} MiB (anonymous {:.1}, file {:.1}), {} threads",
+        idle.rss, idle.anon, idle.file, idle.threads
+    );
     goals.add(
         format!("{backend}: RSS of ehealth serve, idle"),
         format!("{:.1} MiB", idle.rss),
@@ -56,8 +65,8 @@ pub async fn run(settings: &Settings, url: &str, seeded: &Seeded, backend: &str,
     tokio::time::sleep(Duration::from_secs(5)).await;
     let after = rss::read(pid);
     println!(
-        "  ehealth serve after all loads: RSS {:.1} MiB, VmHWM {:.1} MiB",
-        after.rss, after.hwm
+        "  ehealth serve after all loads: RSS {:.1} MiB (anonymous {:.1}, file {:.1}), VmHWM {:.1} MiB, {} threads",
+        after.rss, after.anon, after.file, after.hwm, after.threads
     );
     goals.add(
         format!("{backend}: RSS of ehealth serve, peak over every load (VmHWM)"),
@@ -68,7 +77,13 @@ pub async fn run(settings: &Settings, url: &str, seeded: &Seeded, backend: &str,
 }
 
 /// The realistic load for `settings.soak` seconds after its ramp, RSS every 10 s.
-async fn soak(settings: &Settings, server: &Server, seeded: &Seeded, backend: &str, goals: &mut Goals) {
+async fn soak(
+    settings: &Settings,
+    server: &Server,
+    seeded: &Seeded,
+    backend: &str,
+    goals: &mut Goals,
+) {
     let line = Line::new(server.ivr.clone(), CALLS);
     let sampler = Sampler::start(server.pid(), Duration::from_secs(10));
     let started = Instant::now();
@@ -86,11 +101,17 @@ async fn soak(settings: &Settings, server: &Server, seeded: &Seeded, backend: &s
     for (at, mib) in &curve {
         println!("  | {at:.0} | {mib:.1} |");
     }
-    let at_ramp = curve.iter().find(|(at, _)| *at >= ramp).map_or(f64::NAN, |s| s.1);
+    let at_ramp = curve
+        .iter()
+        .find(|(at, _)| *at >= ramp)
+        .map_or(f64::NAN, |s| s.1);
     let last = curve.last().map_or(f64::NAN, |s| s.1);
     let peak = rss::peak(&curve);
     goals.add(
-        format!("{backend}: RSS of ehealth serve, soak of {} s (every 10 s)", settings.soak),
+        format!(
+            "{backend}: RSS of ehealth serve, soak of {} s (every 10 s)",
+            settings.soak
+        ),
         format!("{at_ramp:.0} MiB after the ramp → {last:.0} MiB at the end (peak {peak:.0})"),
         "flat (≤ +5 MiB), < 200 MiB",
         last - at_ramp <= FLAT_MIB && peak < LOADED_RSS_GOAL_MIB,
@@ -116,7 +137,12 @@ async fn wrong_keys(server: &Server, seeded: &Seeded, backend: &str, goals: &mut
                     key: "12345678".to_owned(),
                 }
             };
-            tokio::spawn(callers::wrong_key(line.clone(), n, claimed, Arc::clone(&at_once)))
+            tokio::spawn(callers::wrong_key(
+                line.clone(),
+                n,
+                claimed,
+                Arc::clone(&at_once),
+            ))
         })
         .collect();
     at_once.wait().await;
@@ -149,7 +175,10 @@ async fn wrong_keys(server: &Server, seeded: &Seeded, backend: &str, goals: &mut
     );
     goals.add(
         format!("{backend}: {OUTSIDERS} concurrent wrong access keys, answers"),
-        format!("{wrong_key} wrong-key, {busy} busy, {} other", OUTSIDERS - wrong_key - busy),
+        format!(
+            "{wrong_key} wrong-key, {busy} busy, {} other",
+            OUTSIDERS - wrong_key - busy
+        ),
         "only wrong-key or busy",
         wrong_key + busy == OUTSIDERS && unready == 0,
     );

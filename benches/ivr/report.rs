@@ -68,7 +68,10 @@ pub fn print_steps(runs: &[Vec<Sample>]) {
         line(kind, &medians(runs, |s| s.kind == kind));
     }
     line("without a secret check", &medians(runs, no_secret));
-    line("with one (the access key)", &medians(runs, |s| !no_secret(s)));
+    line(
+        "with one (the access key)",
+        &medians(runs, |s| !no_secret(s)),
+    );
 }
 
 fn line(label: &str, (mid, tails): &(Tail, Vec<Tail>)) {

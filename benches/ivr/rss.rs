@@ -6,11 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// One reading, in MiB.
+/// One reading, in MiB, and the process's thread count.
 #[derive(Debug, Clone, Copy)]
 pub struct Reading {
     pub rss: f64,
     pub hwm: f64,
+    pub threads: f64,
+    /// `RssAnon` (the heap), `RssFile` (the binary, SQLite's WAL index), in MiB.
+    pub anon: f64,
+    pub file: f64,
 }
 
 fn field_kib(status: &str, name: &str) -> Option<f64> {
@@ -24,6 +28,9 @@ pub fn read(pid: u32) -> Reading {
     Reading {
         rss: field_kib(&status, "VmRSS:").unwrap_or(f64::NAN) / 1024.0,
         hwm: field_kib(&status, "VmHWM:").unwrap_or(f64::NAN) / 1024.0,
+        threads: field_kib(&status, "Threads:").unwrap_or(f64::NAN),
+        anon: field_kib(&status, "RssAnon:").unwrap_or(f64::NAN) / 1024.0,
+        file: field_kib(&status, "RssFile:").unwrap_or(f64::NAN) / 1024.0,
     }
 }
 

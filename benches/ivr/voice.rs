@@ -67,7 +67,12 @@ pub async fn realistic(
     let sampler = Sampler::start(pid, Duration::from_millis(250));
     let window = Duration::from_secs(settings.seconds);
     let started = Instant::now();
-    let all = realistic_load(&line, seeded, window * u32::try_from(settings.runs).unwrap_or(3)).await;
+    let all = realistic_load(
+        &line,
+        seeded,
+        window * u32::try_from(settings.runs).unwrap_or(3),
+    )
+    .await;
     let samples = sampler.stop();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss::read(pid);
@@ -95,30 +100,41 @@ pub async fn realistic(
     report::print_steps(&runs);
     let peak = rss::peak(&samples).max(after.hwm);
     println!(
-        "  RSS of ehealth ivr: before {:.1} MiB, peak {:.1} MiB (VmHWM {:.1}), after {:.1} MiB",
+        "  RSS of ehealth ivr: before {:.1} MiB, peak {:.1} MiB (VmHWM {:.1}), after {:.1} MiB; threads {} -> {}",
         before.rss,
         rss::peak(&samples),
         after.hwm,
-        after.rss
+        after.rss,
+        before.threads,
+        after.threads
     );
     let (plain, _) = report::medians(&runs, report::no_secret);
     let (secret, _) = report::medians(&runs, |s| s.kind == KEY_STEP);
     let key_goal = argon2_ms + PLAIN_GOAL_MS;
     goals.add(
         format!("{backend}: realistic voice, steps without a secret check, p99"),
-        format!("{:.1} ms (p50 {:.1}, max {:.1})", plain.p99, plain.p50, plain.max),
+        format!(
+            "{:.1} ms (p50 {:.1}, max {:.1})",
+            plain.p99, plain.p50, plain.max
+        ),
         "≤ 20 ms",
         plain.p99 <= PLAIN_GOAL_MS,
     );
     goals.add(
         format!("{backend}: realistic voice, the access-key step (Argon2id), p99"),
-        format!("{:.1} ms (p50 {:.1}, max {:.1})", secret.p99, secret.p50, secret.max),
+        format!(
+            "{:.1} ms (p50 {:.1}, max {:.1})",
+            secret.p99, secret.p50, secret.max
+        ),
         &format!("≤ {argon2_ms:.1} + 20 = {key_goal:.1} ms"),
         secret.p99 <= key_goal,
     );
     goals.add(
         format!("{backend}: RSS of ehealth ivr under the realistic load"),
-        format!("before {:.0}, peak {peak:.0}, after {:.0} MiB", before.rss, after.rss),
+        format!(
+            "before {:.0}, peak {peak:.0}, after {:.0} MiB",
+            before.rss, after.rss
+        ),
         "< 200 MiB",
         peak < LOADED_RSS_GOAL_MIB,
     );
@@ -175,10 +191,17 @@ pub async fn saturation(
     );
     report::print_steps(&runs);
     let r = rss::read(server.pid());
-    println!("  RSS of ehealth ivr after: {:.1} MiB, VmHWM {:.1} MiB", r.rss, r.hwm);
+    println!(
+        "  RSS of ehealth ivr after: {:.1} MiB, VmHWM {:.1} MiB",
+        r.rss, r.hwm
+    );
     goals.add(
         format!("{backend}: saturation (unpaced, {CALLS} callers)"),
-        format!("{:.0} webhooks/s (runs {})", median(&rates), each.join(" / ")),
+        format!(
+            "{:.0} webhooks/s (runs {})",
+            median(&rates),
+            each.join(" / ")
+        ),
         "report it (≥ 15/s: the capacity plan's high case)",
         median(&rates) >= 15.0,
     );
@@ -204,11 +227,28 @@ fn pgbench(database_url: &str, first: usize) {
     if std::fs::write(&script, sql).is_err() {
         return;
     }
-    let Some(db) = database_url.rsplit('/').next().and_then(|d| d.split('?').next()) else {
+    let Some(db) = database_url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+    else {
         return;
     };
     let out = Command::new("pgbench")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-n", "-c", "50", "-j", "2", "-T", "10", "-f"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-n",
+            "-c",
+            "50",
+            "-j",
+            "2",
+            "-T",
+            "10",
+            "-f",
+        ])
         .arg(&script)
         .arg(db)
         .output();
@@ -217,7 +257,10 @@ fn pgbench(database_url: &str, first: usize) {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    for l in text.lines().filter(|l| l.starts_with("latency average") || l.starts_with("tps")) {
+    for l in text
+        .lines()
+        .filter(|l| l.starts_with("latency average") || l.starts_with("tps"))
+    {
         println!("  pgbench (the SQL of a plain step, 50 clients, 10 s): {l}");
     }
 }
