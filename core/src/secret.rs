@@ -5,8 +5,8 @@
 //! bounded pool of `hash_pool` (its memory stays on the pool's few threads); a caller who
 //! finds the pool full gets `CoreError::Busy`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -148,28 +148,101 @@ impl HashTurn<'_> {
         let (argon2, secret) = (self.hasher.argon2.clone(), SecretString::from(secret));
         self.slot.run(move || {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2
-                .hash_password(secret.expose_secret().as_bytes(), &salt)
-                .map(|h| h.to_string())
+            hash_in_own_memory(&argon2, secret.expose_secret().as_bytes(), &salt)
                 .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
         })?
     }
 
     pub fn verify(self, secret: &str, stored: &str) -> Result<bool, CoreError> {
-        let argon2 = self.hasher.argon2.clone();
         let (secret, stored) = (SecretString::from(secret), stored.to_owned());
-        self.slot.run(move || match PasswordHash::new(&stored) {
-            Ok(parsed) => argon2
-                .verify_password(secret.expose_secret().as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        })
+        self.slot
+            .run(move || verify_in_own_memory(secret.expose_secret().as_bytes(), &stored))
     }
 
     pub fn verify_decoy(self, secret: &str) -> Result<bool, CoreError> {
         let decoy = self.hasher.decoy.clone();
         self.verify(secret, &decoy).map(|_| false)
     }
+}
+
+/// Bytes above which glibc's malloc always maps an allocation of its own and unmaps it when
+/// freed: its dynamic mmap threshold never rises above 32 MiB on 64-bit (mallopt(3),
+/// `M_MMAP_THRESHOLD`). Argon2id's 19 MiB, allocated and freed for every verification, is
+/// below it: after the first free glibc raised the threshold and served the next ones
+/// from its arenas, where the small allocations of other threads split the freed blocks
+/// and each arena grew by 19 MiB steps to its 64 MiB heap (issue 15: 16 -> 208 MiB for the
+/// ivr under a steady 5 verifications/s). Reserved above it, the memory is the kernel's
+/// again when the verification ends; only the 19 MiB used are ever touched.
+const OWN_MAPPING_BYTES: usize = 32 * 1024 * 1024 + 4096;
+
+/// Zeroed working memory for `blocks` Argon2 blocks, in a mapping of its own.
+fn working_memory(blocks: usize) -> Vec<Block> {
+    let reserved = OWN_MAPPING_BYTES.div_ceil(std::mem::size_of::<Block>());
+    let mut memory = Vec::with_capacity(blocks.max(reserved));
+    memory.resize(blocks, Block::default());
+    memory
+}
+
+/// The PHC string of `secret` under `argon2`'s parameters, as `PasswordHasher::hash_password`
+/// makes it, with the working memory of `working_memory`.
+fn hash_in_own_memory(
+    argon2: &Argon2<'_>,
+    secret: &[u8],
+    salt: &SaltString,
+) -> Result<String, argon2::password_hash::Error> {
+    let salt = salt.as_salt();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let params = argon2.params().clone();
+    let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    argon2.hash_password_into_with_memory(
+        secret,
+        salt_bytes,
+        &mut out,
+        working_memory(params.block_count()),
+    )?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// `PasswordVerifier::verify_password` with the stored hash's own parameters and the working
+/// memory of `working_memory`; a malformed stored hash is a mismatch.
+fn verify_in_own_memory(secret: &[u8], stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let Ok(version) = parsed.version.map(Version::try_from).transpose() else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    let mut out = vec![0u8; expected.len()];
+    if argon2
+        .hash_password_into_with_memory(secret, salt_bytes, &mut out, working_memory(blocks))
+        .is_err()
+    {
+        return false;
+    }
+    bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// 32 random bytes, URL-safe base64: for session tokens and the like.
@@ -212,6 +285,34 @@ mod tests {
         assert!(!h.verify("12345678", "not a hash").expect("admitted"));
         assert_ne!(stored, h.hash("12345678").expect("hash"), "salted");
         assert!(!h.verify_decoy("12345678").expect("admitted"));
+    }
+
+    #[test]
+    fn the_hash_is_the_crates_own_phc_string_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let cost = Argon2Cost {
+            memory_kib: 256,
+            iterations: 2,
+            parallelism: 1,
+        };
+        let params =
+            Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None).expect("params");
+        let crate_own = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let ours = hash_in_own_memory(&crate_own, b"12345678", &salt).expect("hash");
+        let theirs = crate_own
+            .hash_password(b"12345678", &salt)
+            .expect("hash")
+            .to_string();
+        assert_eq!(ours, theirs, "the same PHC string for the same salt");
+        let parsed = PasswordHash::new(&ours).expect("parses");
+        assert!(crate_own.verify_password(b"12345678", &parsed).is_ok());
+        assert!(verify_in_own_memory(b"12345678", &theirs));
+        assert!(!verify_in_own_memory(b"12345679", &theirs));
+        assert!(!verify_in_own_memory(
+            b"12345678",
+            "$argon2id$v=19$m=256,t=2,p=1$bm9wZQ"
+        ));
     }
 
     #[test]

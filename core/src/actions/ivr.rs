@@ -21,7 +21,7 @@ use crate::domain::notice::AccessKeyLockedFacts;
 use crate::domain::{Actor, ActorKind, AuditAction, AuditOutcome, Notice, PatientStatus};
 use crate::error::CoreResult;
 use crate::ids::{AccessKey, EhrNumber, IdentityDocumentKind, OneTimeCode, PatientId};
-use crate::secret::SecretHasher;
+use crate::secret::{HashTurn, SecretHasher};
 
 /// The number a caller keys to say who they are: their eHR number, or the six digits of
 /// their HKIC (the letters and the check character cannot be keyed on a phone pad).
@@ -91,22 +91,36 @@ fn caller_actor(caller: &str) -> Actor {
 }
 
 /// Checks the claim and its proof in one transaction with the counters and audit entries;
-/// a key is verified before it (`key_first`), the transaction only counts.
+/// a key is verified before it (`precheck_key`), the transaction only counts.
 pub fn identify(
     conn: &mut DbConn,
     checks: LineChecks<'_>,
     claim: &Claim<'_>,
     proof: &Proof,
 ) -> CoreResult<Identification> {
+    let checked = match proof {
+        Proof::Key(key) => precheck_key(conn, checks.hasher.reserve()?, claim, key, checks.now)?,
+        Proof::Code(_) => None,
+    };
+    identify_prechecked(conn, checks, claim, proof, checked.as_ref())
+}
+
+/// As `identify`, with the key already verified by `precheck_key` (`None`: the caller
+/// looked throttled, and the key is verified in the transaction if it gets that far). The
+/// voice line verifies before its webhook's own transaction, which on SQLite holds the
+/// writer lock.
+pub fn identify_prechecked(
+    conn: &mut DbConn,
+    checks: LineChecks<'_>,
+    claim: &Claim<'_>,
+    proof: &Proof,
+    checked: Option<&Prechecked>,
+) -> CoreResult<Identification> {
     let LineChecks {
         hasher,
         security,
         now,
     } = checks;
-    let checked = match proof {
-        Proof::Key(key) => key_first(conn, hasher, claim, key, now)?,
-        Proof::Code(_) => None,
-    };
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);
@@ -115,7 +129,7 @@ pub fn identify(
         // none, whether or not the details match: the time taken says nothing of them.
         let Some(patient) = claimed_patient(conn, claim)? else {
             if let Proof::Key(key) = proof {
-                Prechecked::decoy(checked.as_ref(), hasher, key)?;
+                Prechecked::decoy(checked, hasher, key)?;
             }
             return count_mismatch(conn, security, claim, now);
         };
@@ -127,7 +141,7 @@ pub fn identify(
                     typed: key,
                     actor: &caller_actor(claim.caller),
                 };
-                match Prechecked::check(checked.as_ref(), conn, hasher, &policy, &attempt, now)? {
+                match Prechecked::check(checked, conn, hasher, &policy, &attempt, now)? {
                     KeyCheck::Accepted => return Ok(Identification::Identified(Box::new(patient))),
                     // A locked key cost a decoy verification before: the same time.
                     KeyCheck::Locked => Identification::KeyLocked,
@@ -154,18 +168,17 @@ pub fn identify(
     })
 }
 
-/// The key's Argon2id verification, before the write transaction (on SQLite it would hold
-/// the one writer lock): a place in the pool first (`Busy` before any detail is read), then
-/// exactly one verification whatever the details. None for a caller who looks throttled:
-/// their try will be refused without a check.
-fn key_first(
+/// The key's Argon2id verification, before any write transaction (on SQLite it would hold
+/// the one writer lock), on `turn`: a place in the pool taken before any detail is read
+/// (`Busy` says nothing of them), then exactly one verification whatever the details.
+/// None for a caller who looks throttled: their try will be refused without a check.
+pub fn precheck_key(
     conn: &mut DbConn,
-    hasher: &SecretHasher,
+    turn: HashTurn<'_>,
     claim: &Claim<'_>,
     key: &AccessKey,
     now: DateTime<Utc>,
 ) -> CoreResult<Option<Prechecked>> {
-    let turn = hasher.reserve()?;
     if looks_throttled(conn, claim, now)? {
         return Ok(None);
     }

@@ -230,6 +230,14 @@ impl Database {
         self.pool.get().map_err(CoreError::from)
     }
 
+    /// As `get`, but only a connection free at once: `None` rather than waiting.
+    pub fn try_get(&self) -> Option<PooledConn> {
+        if let Some(w) = &self.wakeup {
+            w.enter();
+        }
+        self.pool.try_get()
+    }
+
     /// Applies the embedded migrations that have not run yet; returns their names.
     pub fn migrate(&self) -> Result<Vec<String>, CoreError> {
         let mut conn = self.get()?;

@@ -7,7 +7,7 @@ use ehealth_core::actions::ivr_sdm::{self, SdmIdentification, SdmProof};
 use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::{AccessKey, EhrNumber, OneTimeCode};
 
-use super::{Step, Turn};
+use super::{CallState, Step, Turn};
 use crate::texts::Voice;
 use crate::twiml::Response;
 
@@ -171,7 +171,7 @@ pub fn code(turn: &mut Turn<'_>, digits: &str) -> CoreResult<Response> {
 }
 
 /// The claim typed so far, by the number calling.
-struct TypedClaim {
+pub(super) struct TypedClaim {
     caller: String,
     id: ClaimedId,
     date_of_birth: NaiveDate,
@@ -180,17 +180,21 @@ struct TypedClaim {
 impl TypedClaim {
     /// `None` if the call lost the claim (then identification restarts).
     fn of(turn: &Turn<'_>) -> Option<Self> {
-        let id = ClaimedId::parse(turn.state.identifier.as_deref()?)?;
+        Self::from_state(&turn.call.from_number, &turn.state)
+    }
+
+    pub(super) fn from_state(caller: &str, state: &CallState) -> Option<Self> {
+        let id = ClaimedId::parse(state.identifier.as_deref()?)?;
         let date_of_birth =
-            NaiveDate::parse_from_str(turn.state.date_of_birth.as_deref()?, "%Y-%m-%d").ok()?;
+            NaiveDate::parse_from_str(state.date_of_birth.as_deref()?, "%Y-%m-%d").ok()?;
         Some(Self {
-            caller: turn.call.from_number.clone(),
+            caller: caller.to_owned(),
             id,
             date_of_birth,
         })
     }
 
-    fn claim(&self) -> Claim<'_> {
+    pub(super) fn claim(&self) -> Claim<'_> {
         Claim {
             caller: &self.caller,
             id: &self.id,
@@ -218,7 +222,17 @@ fn identified(turn: &mut Turn<'_>, proof: &Proof) -> CoreResult<Response> {
         return Ok(turn.go(Step::EhrNumber, Vec::new()));
     };
     let checks = turn.checks();
-    let outcome = ivr_actions::identify(turn.conn, checks, &typed.claim(), proof);
+    let outcome = match turn.key_prechecked.take() {
+        // Verified before the webhook's transaction (`precheck`): only counted here.
+        Some(checked) => ivr_actions::identify_prechecked(
+            turn.conn,
+            checks,
+            &typed.claim(),
+            proof,
+            checked.as_ref(),
+        ),
+        None => ivr_actions::identify(turn.conn, checks, &typed.claim(), proof),
+    };
     let outcome = match outcome {
         // Refused before any detail was checked: the caller may call again as they were.
         Err(CoreError::Busy { .. }) => {

@@ -5,6 +5,7 @@
 
 mod identify;
 mod menu;
+pub mod precheck;
 pub mod turn;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ use ehealth_core::db::calls::{self, VoiceCall};
 use ehealth_core::db::{to_db, write_tx, DbConn};
 use ehealth_core::error::{CoreError, CoreResult};
 use ehealth_core::ids::SdmId;
-use ehealth_core::secret::sha256_hex;
+use ehealth_core::secret::{sha256_hex, HashTurn};
 use serde::{Deserialize, Serialize};
 
 pub use turn::Turn;
@@ -115,18 +116,24 @@ pub struct CallState {
 /// Answers one voice webhook: the TwiML to send. The whole answer is one transaction
 /// under the call's row lock, the step's use case (consent, key, identity check)
 /// included: a copy of the webhook arriving meanwhile waits, then finds this answer
-/// stored and is given it, so the step is done once however many copies arrive.
+/// stored and is given it, so the step is done once however many copies arrive. An access
+/// key is verified before that transaction, on `key_turn` (`precheck`).
 pub fn answer(
     services: &Services,
     conn: &mut DbConn,
     step: Option<&str>,
     webhook: &Webhook,
+    key_turn: Option<HashTurn<'_>>,
     now: DateTime<Utc>,
 ) -> CoreResult<String> {
     let Some(call_sid) = webhook.param("CallSid") else {
         return Ok(Response::new().push(crate::twiml::Verb::Hangup).render());
     };
     let digest = request_digest(webhook);
+    let key_prechecked = match key_turn {
+        Some(turn) => precheck::key(conn, webhook, &digest, turn, now)?,
+        None => None,
+    };
     let fresh = new_call(call_sid, webhook.param("From").unwrap_or(""), now)?;
     write_tx(conn, |conn| {
         let call = calls::lock_or_insert(conn, &fresh)?;
@@ -135,6 +142,7 @@ pub fn answer(
         }
         let read_at = call.updated_at;
         let mut turn = Turn::new(services, conn, call, now)?;
+        turn.key_prechecked = key_prechecked;
         let response = turn.advance(step.and_then(Step::parse), webhook.param("Digits"))?;
         let twiml = response.render();
         let mut call = turn.finish()?;

@@ -2,6 +2,7 @@
 //! and rendered as the next prompt.
 
 use chrono::{DateTime, Utc};
+use ehealth_core::actions::access_key::Prechecked;
 use ehealth_core::actions::ivr::LineChecks;
 use ehealth_core::context::Services;
 use ehealth_core::db::calls::VoiceCall;
@@ -25,6 +26,9 @@ pub struct Turn<'a> {
     pub call: VoiceCall,
     pub state: CallState,
     pub now: DateTime<Utc>,
+    /// The access key of this webhook, verified before its transaction (`precheck`);
+    /// the inner `None`: the caller looked throttled, so nothing was verified.
+    pub key_prechecked: Option<Option<Prechecked>>,
 }
 
 impl<'a> Turn<'a> {
@@ -51,6 +55,7 @@ impl<'a> Turn<'a> {
             call,
             state,
             now,
+            key_prechecked: None,
         })
     }
 

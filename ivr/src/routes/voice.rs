@@ -42,8 +42,29 @@ async fn answer(
     let shared = services.get_ref().clone();
     let hook = webhook.clone();
     let result = blocking(move || {
-        let mut conn = shared.db.get()?;
-        flow::answer(&shared, &mut conn, step.as_deref(), &hook, Utc::now())
+        // A key's place in the Argon2 pool before a connection: a burst of keys beyond the
+        // pool is refused as busy at once, instead of waiting for connections held by the
+        // tries ahead of it (and timing out into an apology). Refused a place, a
+        // connection free at once still lets the flow say so in the call's language (and
+        // replay a retried copy); with none free, the busy line is said in English.
+        let key_turn = flow::precheck::keys_an_access_key(step.as_deref(), &hook)
+            .then(|| shared.hasher.reserve());
+        let (key_turn, mut conn) = match key_turn {
+            Some(Err(busy)) => match shared.db.try_get() {
+                Some(conn) => (None, conn),
+                None => return Err(busy),
+            },
+            Some(Ok(turn)) => (Some(turn), shared.db.get()?),
+            None => (None, shared.db.get()?),
+        };
+        flow::answer(
+            &shared,
+            &mut conn,
+            step.as_deref(),
+            &hook,
+            key_turn,
+            Utc::now(),
+        )
     })
     .await;
     let body = match result {

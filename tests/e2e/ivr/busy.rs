@@ -7,7 +7,9 @@ use ehealth_core::db::schema::audit_log;
 use ehealth_core::db::{access_keys, patients};
 use ehealth_core::secret::HashTurn;
 
-use super::call::{demo, identify, ivr_tests, Call, CALLER};
+use ehealth_core::db::Backend;
+
+use super::call::{demo, identify, ivr_tests, Call, CALLER, DEMO_BIRTH_DATE};
 use crate::support::TestApp;
 
 /// Every place of the pool, held until dropped.
@@ -54,5 +56,30 @@ ivr_tests! {
         identify(&mut later, "2", &demo, &demo.patient_access_key).await;
         assert!(!later.said().contains("busy"), "{}", later.said());
         assert!(!later.hung_up(), "identified, at the menu: {}", later.said());
+    }
+
+    async fn a_full_pool_is_busy_at_once_while_every_connection_is_taken(app: TestApp) {
+        let demo = demo(&app);
+        let before = key_attempts(&app);
+        let mut call = Call::dial(&app, CALLER).await;
+        call.press("2").await;
+        call.press_as(&demo.patient_ehr_number, "<eHR number>").await;
+        call.press(DEMO_BIRTH_DATE).await;
+        let held = fill_the_pool(&app);
+        // The key's place is taken before a connection: with none free, the answer is still
+        // the busy line at once, not an apology after the pool's connection timeout.
+        let size = app.services.config.database.pool_size;
+        let size = match app.services.db.backend() {
+            Backend::Sqlite => size.min(8),
+            Backend::Postgres => size,
+        };
+        let connections: Vec<_> = (0..size).map(|_| app.services.db.get().unwrap()).collect();
+        call.press_as("87654321", "<access key>").await;
+        let said = call.said();
+        assert!(said.contains("the line is very busy"), "{said}");
+        assert!(call.hung_up());
+        drop(connections);
+        drop(held);
+        assert_eq!(key_attempts(&app), before, "a refusal for load is not a try");
     }
 }
