@@ -135,22 +135,11 @@ async fn run(
 ) -> f64 {
     let until = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
-    let tasks: Vec<_> = bodies
-        .into_iter()
-        .map(|b| {
-            tokio::spawn(client_loop(
-                client.clone(),
-                token.to_owned(),
-                path,
-                b,
-                until,
-            ))
-        })
-        .collect();
-    let mut times = Vec::new();
-    for t in tasks {
-        times.extend(t.await.expect("client"));
-    }
+    let mut times = setup::clients(bodies.len(), |n| {
+        let (client, token) = (client.clone(), token.to_owned());
+        client_loop(client, token, path, bodies[n].clone(), until)
+    })
+    .await;
     let secs = started.elapsed().as_secs_f64();
     times.sort();
     let rps = times.len() as f64 / secs;
@@ -220,37 +209,14 @@ COMMIT;
 ";
 
 fn pgbench(database_url: &str, name: &str, sql: &str, clients: usize) -> Option<f64> {
-    let script = std::env::temp_dir().join(format!("hcp_{name}.sql"));
-    std::fs::write(&script, sql).ok()?;
-    let db = database_url.rsplit('/').next()?.split('?').next()?;
-    let out = Command::new("pgbench")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-n",
-            "-r",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &SECONDS.to_string(),
-            "-f",
-        ])
-        .arg(&script)
-        .arg(db)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    if !out.status.success() {
-        println!(
-            "pgbench {name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
+    let text =
+        match setup::pgbench_script(database_url, &format!("hcp_{name}"), sql, clients, SECONDS) {
+            Ok(text) => text,
+            Err(e) => {
+                println!("pgbench {name} failed: {e}");
+                return None;
+            }
+        };
     for l in text
         .lines()
         .filter(|l| l.starts_with("latency") || l.starts_with("tps") || l.contains("failed"))

@@ -1,7 +1,6 @@
 //! The voice-line loads against `ehealth ivr`: realistic calls (latency by step, RSS) and
 //! the unpaced saturation load (webhooks/s).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ehealth_core::db::Backend;
@@ -10,6 +9,7 @@ use super::callers::{self, KEY_STEP};
 use super::line::{self, Line, Sample};
 use super::report::{self, Goals};
 use super::rss::{self, Sampler};
+use super::setup;
 use super::support::figures::median;
 use super::{Seeded, Server, Settings, CALLS};
 
@@ -30,25 +30,13 @@ pub async fn realistic_load(line: &Line, seeded: &Seeded, length: Duration) -> V
     let start = Instant::now();
     let ramp = call_length();
     let until = start + ramp + length;
-    let tasks: Vec<_> = (0..CALLS)
-        .map(|n| {
-            let first = start + ramp.mul_f64(n as f64 / CALLS as f64);
-            tokio::spawn(callers::realistic(
-                line.clone(),
-                n,
-                seeded.patients[n % seeded.patients.len()].clone(),
-                seeded.provider.clone(),
-                PRESS_EVERY,
-                first,
-                until,
-            ))
-        })
-        .collect();
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("caller"));
-    }
-    all
+    setup::clients(CALLS, |n| {
+        let first = start + ramp.mul_f64(n as f64 / CALLS as f64);
+        let patient = seeded.patients[n % seeded.patients.len()].clone();
+        let (line, provider) = (line.clone(), seeded.provider.clone());
+        callers::realistic(line, n, patient, provider, PRESS_EVERY, first, until)
+    })
+    .await
 }
 
 /// Part 1: realistic calls against `ehealth ivr`; latency by step in each window after
@@ -143,22 +131,11 @@ pub async fn realistic(
 /// `CALLS` unpaced callers for `seconds`; the samples.
 pub async fn unpaced_load(line: &Line, seeded: &Seeded, seconds: u64) -> Vec<Sample> {
     let until = Instant::now() + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..CALLS)
-        .map(|n| {
-            tokio::spawn(callers::unpaced(
-                line.clone(),
-                n,
-                seeded.patients[n % seeded.patients.len()].clone(),
-                seeded.provider.clone(),
-                until,
-            ))
-        })
-        .collect();
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("caller"));
-    }
-    all
+    setup::clients(CALLS, |n| {
+        let patient = seeded.patients[n % seeded.patients.len()].clone();
+        callers::unpaced(line.clone(), n, patient, seeded.provider.clone(), until)
+    })
+    .await
 }
 
 /// Part 2: the saturation rate (runs of 10 s, back to back).
@@ -213,7 +190,6 @@ pub async fn saturation(
 /// pgbench with the SQL a plain step costs (read the call row, write it back), on the
 /// rows of the calls from `first` on.
 fn pgbench(database_url: &str, first: usize) {
-    let script = std::env::temp_dir().join("ivr_step.sql");
     let sid = format!(
         "'CAbench' || lpad(:n::text, 8, '0') || 'p{}'",
         std::process::id()
@@ -224,39 +200,13 @@ fn pgbench(database_url: &str, first: usize) {
          UPDATE voice_calls SET updated_at = now(), retries = retries WHERE call_sid = {sid};\n",
         first + CALLS - 1
     );
-    if std::fs::write(&script, sql).is_err() {
-        return;
-    }
-    let Some(db) = database_url
-        .rsplit('/')
-        .next()
-        .and_then(|d| d.split('?').next())
-    else {
-        return;
+    let text = match setup::pgbench_script(database_url, "ivr_step", &sql, 50, 10) {
+        Ok(text) => text,
+        Err(e) => {
+            println!("  pgbench: {e}: no bare-SQL comparison");
+            return;
+        }
     };
-    let out = Command::new("pgbench")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-n",
-            "-c",
-            "50",
-            "-j",
-            "2",
-            "-T",
-            "10",
-            "-f",
-        ])
-        .arg(&script)
-        .arg(db)
-        .output();
-    let Ok(out) = out else {
-        println!("  pgbench not found: no bare-SQL comparison");
-        return;
-    };
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
     for l in text
         .lines()
         .filter(|l| l.starts_with("latency average") || l.starts_with("tps"))

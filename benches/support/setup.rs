@@ -114,3 +114,48 @@ pub fn listening(mut child: Child, addr: &str, what: &str) -> Child {
     let _ = child.wait();
     panic!("the {what} did not start on {addr}");
 }
+
+/// Runs `count` clients at once, client `n` being `client(n)`, and gathers what they return.
+pub async fn clients<T, F, Fut>(count: usize, mut client: F) -> Vec<T>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Vec<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..count).map(|n| tokio::spawn(client(n))).collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("a client"));
+    }
+    all
+}
+
+/// pgbench running `sql` (written to a script named for `name`) at `clients` clients for
+/// `seconds` against the database of `database_url`: its report, or why there is none.
+pub fn pgbench_script(
+    database_url: &str,
+    name: &str,
+    sql: &str,
+    clients: usize,
+    seconds: u64,
+) -> Result<String, String> {
+    let script = std::env::temp_dir().join(format!("{name}.sql"));
+    std::fs::write(&script, sql).map_err(|e| format!("{}: {e}", script.display()))?;
+    let db = database_url
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('?').next())
+        .ok_or("no database name in the URL")?;
+    let (clients, seconds) = (clients.to_string(), seconds.to_string());
+    let out = std::process::Command::new("pgbench")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-n", "-r"])
+        .args(["-c", &clients, "-j", "2", "-T", &seconds, "-f"])
+        .arg(&script)
+        .arg(db)
+        .output()
+        .map_err(|e| format!("pgbench not runnable: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

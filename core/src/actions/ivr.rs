@@ -116,11 +116,7 @@ pub fn identify_prechecked(
     proof: &Proof,
     checked: Option<&Prechecked>,
 ) -> CoreResult<Identification> {
-    let LineChecks {
-        hasher,
-        security,
-        now,
-    } = checks;
+    let (hasher, security, now) = (checks.hasher, checks.security, checks.now);
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);
@@ -194,11 +190,7 @@ pub fn request_code(
     checks: LineChecks<'_>,
     claim: &Claim<'_>,
 ) -> CoreResult<Identification> {
-    let LineChecks {
-        hasher,
-        security,
-        now,
-    } = checks;
+    let (hasher, security, now) = (checks.hasher, checks.security, checks.now);
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(refused);

@@ -78,11 +78,7 @@ pub fn request_code(
     checks: LineChecks<'_>,
     claim: &Claim<'_>,
 ) -> CoreResult<Result<String, Identification>> {
-    let LineChecks {
-        hasher,
-        security,
-        now,
-    } = checks;
+    let (hasher, security, now) = (checks.hasher, checks.security, checks.now);
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(Err(refused));
@@ -117,11 +113,7 @@ pub fn identify(
     claim: &Claim<'_>,
     proof: &SdmProof<'_>,
 ) -> CoreResult<SdmIdentification> {
-    let LineChecks {
-        hasher,
-        security,
-        now,
-    } = checks;
+    let (hasher, security, now) = (checks.hasher, checks.security, checks.now);
     write_tx(conn, |conn| {
         if let Some(refused) = throttled(conn, claim, now)? {
             return Ok(SdmIdentification::Refused(refused));
