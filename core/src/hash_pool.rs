@@ -92,8 +92,11 @@ impl HashPool {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < capacity).then_some(n + 1)
             })
-            .map_err(|_| CoreError::Busy {
-                retry_after_secs: BUSY_RETRY_AFTER_SECS,
+            .map_err(|_| {
+                crate::metrics::metrics().hash_pool_refusals.inc();
+                CoreError::Busy {
+                    retry_after_secs: BUSY_RETRY_AFTER_SECS,
+                }
             })?;
         Ok(Slot {
             jobs: self.jobs.clone(),

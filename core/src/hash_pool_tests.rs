@@ -31,10 +31,12 @@ fn a_full_pool_refuses_at_once_and_frees_its_places_after() {
     });
     running.recv().expect("the first is running");
     let queued = p.reserve().expect("the queue has one place");
+    let refused_before = crate::metrics::metrics().hash_pool_refusals.get();
     match p.reserve() {
         Err(CoreError::Busy { retry_after_secs }) => assert!(retry_after_secs >= 1),
         other => panic!("expected busy, got {:?}", other.map(|_| ())),
     }
+    assert!(crate::metrics::metrics().hash_pool_refusals.get() > refused_before);
     assert_eq!(
         CoreError::Busy {
             retry_after_secs: 1

@@ -40,6 +40,7 @@ pub struct Metrics {
     pub ivr_calls: IntCounter,
     pub ivr_voice_failures: IntCounter,
     pub ivr_webhooks_refused: IntCounter,
+    pub hash_pool_refusals: IntCounter,
     pub sequenced_entries: IntCounter,
     pub sequencer_failures: IntCounter,
     pub audit_tree_size: IntGauge,
@@ -129,6 +130,11 @@ impl Metrics {
                 "ehealth_ivr_webhooks_refused_total",
                 "Webhooks refused for a missing or wrong Twilio signature.",
             ),
+            hash_pool_refusals: single(
+                r,
+                "ehealth_hash_pool_refusals_total",
+                "Places in the Argon2 pool refused because every thread and queue place was taken; the request was answered busy.",
+            ),
             sequenced_entries: single(
                 r,
                 "ehealth_audit_sequenced_entries_total",
@@ -197,7 +203,7 @@ impl Metrics {
     /// The names of every family registered (a labelled family is exported from its
     /// first sample on).
     pub fn names(&self) -> Vec<String> {
-        let collectors: [&dyn Collector; 15] = [
+        let collectors: [&dyn Collector; 16] = [
             &self.http_requests,
             &self.http_duration,
             &self.audit_entries,
@@ -205,6 +211,7 @@ impl Metrics {
             &self.ivr_calls,
             &self.ivr_voice_failures,
             &self.ivr_webhooks_refused,
+            &self.hash_pool_refusals,
             &self.sequenced_entries,
             &self.sequencer_failures,
             &self.audit_tree_size,
