@@ -95,7 +95,8 @@ fn give_rows(
     let consent = SharingConsent::active(
         &patient.id,
         &provider.id,
-        (req.consent_type, req.channel),
+        req.consent_type,
+        req.channel,
         &req.actor,
         to_db(now),
         expiry_for(req.consent_type, now).map(to_db),

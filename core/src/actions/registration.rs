@@ -242,7 +242,8 @@ fn give_deemed_consents(
             &SharingConsent::active(
                 &patient.id,
                 &body.id,
-                (ConsentType::Deemed, ConsentChannel::Deemed),
+                ConsentType::Deemed,
+                ConsentChannel::Deemed,
                 &Actor::system(),
                 to_db(now),
                 None,

@@ -39,7 +39,8 @@ impl SharingConsent {
     pub fn active(
         patient_id: &PatientId,
         provider_id: &str,
-        (consent_type, channel): (ConsentType, ConsentChannel),
+        consent_type: ConsentType,
+        channel: ConsentChannel,
         actor: &Actor,
         given_at: NaiveDateTime,
         expires_at: Option<NaiveDateTime>,

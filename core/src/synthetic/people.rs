@@ -230,15 +230,9 @@ impl Population {
     fn consents(&self, rng: &mut StdRng, i: u64, p: &Patient) -> Vec<SharingConsent> {
         let row = |provider: &str, kind: ConsentType, given_at: NaiveDateTime| {
             let expires_at = (kind == ConsentType::OneYear).then(|| given_at + Duration::days(365));
-            let deemed = (kind, ConsentChannel::Deemed);
-            SharingConsent::active(
-                &p.id,
-                provider,
-                deemed,
-                &Actor::system(),
-                given_at,
-                expires_at,
-            )
+            let system = Actor::system();
+            let deemed = ConsentChannel::Deemed;
+            SharingConsent::active(&p.id, provider, kind, deemed, &system, given_at, expires_at)
         };
         let mut out: Vec<SharingConsent> = self
             .deemed
